@@ -1,0 +1,64 @@
+#include "common/grpc_status.h"
+
+#include "common/status.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace tinhgon {
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  google::rpc::Status rpc;
+  rpc.set_code(static_cast<int>(s.code()));
+  rpc.set_message(std::string(s.message()));
+  const std::string field = ErrorField(s);
+  if (!field.empty()) {
+    google::rpc::BadRequest br;
+    auto* v = br.add_field_violations();
+    v->set_field(field);
+    v->set_description(std::string(s.message()));
+    rpc.add_details()->PackFrom(br);
+  }
+  const std::string reason = ErrorReason(s);
+  if (!reason.empty()) {
+    google::rpc::ErrorInfo info;
+    info.set_reason(reason);
+    info.set_domain(kErrorDomain);
+    if (!field.empty()) (*info.mutable_metadata())["field"] = field;
+    rpc.add_details()->PackFrom(info);
+  }
+  const std::string vi = ErrorMessageVi(s);
+  if (!vi.empty()) {
+    google::rpc::LocalizedMessage lm;
+    lm.set_locale("vi-VN");
+    lm.set_message(vi);
+    rpc.add_details()->PackFrom(lm);
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()),
+                      rpc.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  ErrorSpec spec;
+  spec.code = static_cast<absl::StatusCode>(s.error_code());
+  spec.message = s.error_message();
+  google::rpc::Status rpc;
+  if (!s.error_details().empty() && rpc.ParseFromString(s.error_details())) {
+    for (const auto& any : rpc.details()) {
+      google::rpc::BadRequest br;
+      google::rpc::ErrorInfo info;
+      google::rpc::LocalizedMessage lm;
+      if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
+        spec.field = br.field_violations(0).field();
+      } else if (any.UnpackTo(&info)) {
+        spec.reason = info.reason();
+      } else if (any.UnpackTo(&lm)) {
+        spec.message_vi = lm.message();
+      }
+    }
+  }
+  return MakeError(spec);
+}
+
+}  // namespace tinhgon

@@ -1,0 +1,156 @@
+#include "common/pg.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status.h"
+
+namespace tinhgon {
+
+absl::Status StatusFromSqlError(const pqxx::sql_error& e) {
+  const std::string state = e.sqlstate();
+  std::string msg = e.what();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  auto starts = [&](const char* p) { return state.rfind(p, 0) == 0; };
+  if (state == "40001" || state == "40P01") {
+    return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
+                      "concurrent change; retry: " + msg, "Xung đột dữ liệu đồng thời, hãy thử lại"});
+  }
+  if (state == "23505") {
+    return MakeError({absl::StatusCode::kAlreadyExists, "UNIQUE_VIOLATION", "", msg,
+                      "Dữ liệu đã tồn tại"});
+  }
+  if (state == "23P01") {
+    return MakeError({absl::StatusCode::kFailedPrecondition, "CONFLICTING_VERSION", "", msg,
+                      "Trùng lặp với dữ liệu đang có hiệu lực"});
+  }
+  if (starts("23") || starts("22")) {
+    return MakeError({absl::StatusCode::kInvalidArgument, "DATA_REJECTED", "", msg,
+                      "Dữ liệu không hợp lệ"});
+  }
+  if (state == "57014") {
+    return MakeError({absl::StatusCode::kDeadlineExceeded, "STATEMENT_TIMEOUT", "", msg,
+                      "Hết thời gian xử lý"});
+  }
+  if (starts("08") || state == "57P01" || state == "57P03" || state == "53300") {
+    return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "", msg,
+                      "Cơ sở dữ liệu tạm thời không sẵn sàng"});
+  }
+  LogError("sql error ", state, ": ", msg, " query: ", e.query());
+  return MakeError({absl::StatusCode::kInternal, "DATABASE_ERROR", "",
+                    absl::StrCat("database error ", state), "Lỗi cơ sở dữ liệu"});
+}
+
+absl::StatusOr<pqxx::connection*> PgSession::Connection() {
+  if (conn_ && conn_->is_open()) return conn_.get();
+  conn_.reset();
+  try {
+    auto c = std::make_unique<pqxx::connection>(options_.conninfo);
+    if (!options_.schema.empty()) {
+      pqxx::nontransaction nt(*c);
+      nt.exec("SET search_path TO " + nt.quote_name(options_.schema) + ", public");
+    }
+    if (options_.prepare) options_.prepare(*c);
+    conn_ = std::move(c);
+    return conn_.get();
+  } catch (const pqxx::broken_connection& e) {
+    return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
+                      absl::StrCat("cannot connect to PostgreSQL: ", e.what()),
+                      "Không kết nối được cơ sở dữ liệu"});
+  } catch (const pqxx::sql_error& e) {
+    return StatusFromSqlError(e);
+  }
+}
+
+absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
+                                 absl::Time deadline) {
+  constexpr int kAttempts = 5;
+  absl::Status last;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return MakeError({absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED", "",
+                        "deadline passed before the transaction started", "Hết thời gian xử lý"});
+    }
+    auto conn = Connection();
+    if (!conn.ok()) return conn.status();
+    try {
+      pqxx::work tx(**conn);
+      if (mode == TxMode::kWrite) {
+        tx.exec("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+      } else if (mode == TxMode::kRead) {
+        tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      }
+      const int64_t ms = std::max<int64_t>(
+          1, absl::ToInt64Milliseconds(std::min(left, options_.default_statement_timeout)));
+      tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", ms));
+      absl::Status s = fn(tx);
+      if (!s.ok()) {
+        tx.abort();
+        return s;
+      }
+      tx.commit();
+      return absl::OkStatus();
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      last = MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
+                        absl::StrCat("lost the PostgreSQL connection: ", e.what()),
+                        "Mất kết nối cơ sở dữ liệu"});
+      if (mode != TxMode::kRead) return last;  // the commit may or may not have happened
+    } catch (const pqxx::in_doubt_error& e) {
+      conn_.reset();
+      return MakeError({absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT", "", e.what(),
+                        "Không xác định được kết quả ghi"});
+    } catch (const pqxx::sql_error& e) {
+      last = StatusFromSqlError(e);
+      if (last.code() != absl::StatusCode::kAborted) return last;
+    } catch (const std::exception& e) {
+      return MakeError({absl::StatusCode::kInternal, "INTERNAL", "", e.what(), "Lỗi nội bộ"});
+    }
+  }
+  return last;
+}
+
+PgWorkerPool::PgWorkerPool(const PgOptions& options, int workers) {
+  workers = std::max(1, workers);
+  for (int i = 0; i < workers; ++i) {
+    sessions_.push_back(std::make_unique<PgSession>(options));
+  }
+  for (int i = 0; i < workers; ++i) {
+    threads_.emplace_back([this, s = sessions_[i].get()] { Loop(s); });
+  }
+}
+
+PgWorkerPool::~PgWorkerPool() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void PgWorkerPool::Submit(Job job) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void PgWorkerPool::Loop(PgSession* session) {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing left to run
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job(*session);
+  }
+}
+
+}  // namespace tinhgon

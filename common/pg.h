@@ -1,0 +1,80 @@
+// PostgreSQL access: one session (connection) per worker thread, transactions that turn libpqxx
+// exceptions into absl::Status, and a pool of workers that run jobs on their own session.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tinhgon {
+
+struct PgOptions {
+  std::string conninfo;  // libpq connection string or URI
+  std::string schema;    // the service's schema; first on the search_path
+  // Prepares the service's named statements on a fresh connection.
+  std::function<void(pqxx::connection&)> prepare;
+  absl::Duration default_statement_timeout = absl::Seconds(30);
+};
+
+enum class TxMode {
+  kRead,   // REPEATABLE READ, READ ONLY: one consistent snapshot for every statement
+  kWrite,  // SERIALIZABLE; retried on serialization failure or deadlock
+  // READ COMMITTED: each statement sees what committed before it. For work serialized by a
+  // lock taken inside the transaction (migrations), where an early snapshot would be stale.
+  kLocked,
+};
+
+// Maps a libpqxx / PostgreSQL error to the most specific status.
+absl::Status StatusFromSqlError(const pqxx::sql_error& e);
+
+class PgSession {
+ public:
+  explicit PgSession(PgOptions options) : options_(std::move(options)) {}
+  PgSession(const PgSession&) = delete;
+  PgSession& operator=(const PgSession&) = delete;
+
+  // Runs `fn` in one transaction; commits when it returns OK, rolls back otherwise. A statement
+  // timeout is set from `deadline` (capped by the default). Serialization failures in kWrite are
+  // retried up to 4 times, so `fn` must not have effects outside the transaction.
+  absl::Status Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
+                        absl::Time deadline = absl::InfiniteFuture());
+
+  // The open connection, connecting (and preparing statements) when needed.
+  absl::StatusOr<pqxx::connection*> Connection();
+
+ private:
+  PgOptions options_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// Worker threads, each owning a PgSession; jobs run in FIFO order on the first free worker.
+class PgWorkerPool {
+ public:
+  using Job = std::function<void(PgSession&)>;
+  PgWorkerPool(const PgOptions& options, int workers);
+  ~PgWorkerPool();
+  void Submit(Job job);
+  int size() const { return static_cast<int>(threads_.size()); }
+
+ private:
+  void Loop(PgSession* session);
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::unique_ptr<PgSession>> sessions_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace tinhgon

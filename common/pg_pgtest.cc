@@ -1,0 +1,109 @@
+// The migration runner and the transaction helper against a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/migrate.h"
+#include "common/pg.h"
+#include "common/testing/pg_fixture.h"
+
+namespace tinhgon {
+namespace {
+
+class PgTest : public testing::PgSchemaTest {};
+
+const std::vector<Migration> kMigrations = {
+    {1, "001_a", "CREATE TABLE a (id int PRIMARY KEY, v text NOT NULL);"},
+    {2, "002_b", "CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b VALUES (1);"},
+};
+
+int Count(PgSession& s, const std::string& sql) {
+  int n = -1;
+  EXPECT_TRUE(s.Transact(TxMode::kRead, [&](pqxx::work& tx) {
+                 n = tx.exec(sql)[0][0].as<int>();
+                 return absl::OkStatus();
+               }).ok());
+  return n;
+}
+
+TEST_F(PgTest, MigrationsApplyOnceAndInOrder) {
+  PgSession s(Options());
+  auto first = Migrate(s, schema_, kMigrations);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 2);
+  auto again = Migrate(s, schema_, kMigrations);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Count(s, "SELECT count(*) FROM b"), 1);
+  EXPECT_EQ(Count(s, "SELECT count(*) FROM schema_migrations"), 2);
+}
+
+TEST_F(PgTest, ChangedMigrationIsRefused) {
+  PgSession s(Options());
+  ASSERT_TRUE(Migrate(s, schema_, kMigrations).ok());
+  auto edited = kMigrations;
+  edited[0].sql += " -- edited";
+  EXPECT_EQ(Migrate(s, schema_, edited).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PgTest, ConcurrentMigratorsWaitForEachOther) {
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusOr<int>> results(4, 0);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      PgSession s(Options());
+      results[i] = Migrate(s, schema_, kMigrations);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int applied = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    applied += *r;
+  }
+  EXPECT_EQ(applied, 2);
+}
+
+TEST_F(PgTest, FailedTransactionWritesNothingAndMapsErrors) {
+  PgSession s(Options());
+  ASSERT_TRUE(Migrate(s, schema_, kMigrations).ok());
+  absl::Status st = s.Transact(TxMode::kWrite, [](pqxx::work& tx) {
+    tx.exec("INSERT INTO a VALUES (1, 'x')");
+    tx.exec("INSERT INTO a VALUES (1, 'duplicate')");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kAlreadyExists);
+  st = s.Transact(TxMode::kWrite, [](pqxx::work& tx) {
+    tx.exec("INSERT INTO a VALUES (2, 'x')");
+    return absl::InvalidArgumentError("the logic said no");
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count(s, "SELECT count(*) FROM a"), 0);
+  st = s.Transact(TxMode::kRead, [](pqxx::work& tx) {
+    tx.exec("INSERT INTO a VALUES (3, 'x')");
+    return absl::OkStatus();
+  });
+  EXPECT_NE(st.code(), absl::StatusCode::kOk);  // read transactions are read-only
+  EXPECT_EQ(Count(s, "SELECT count(*) FROM a"), 0);
+}
+
+TEST_F(PgTest, UnreachableDatabaseIsUnavailable) {
+  PgOptions o = Options();
+  o.conninfo = "host=127.0.0.1 port=1 dbname=none connect_timeout=2";
+  PgSession s(o);
+  EXPECT_EQ(s.Transact(TxMode::kRead, [](pqxx::work&) { return absl::OkStatus(); }).code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(PgTest, PastDeadlineDoesNotStart) {
+  PgSession s(Options());
+  bool ran = false;
+  absl::Status st = s.Transact(
+      TxMode::kRead, [&](pqxx::work&) { ran = true; return absl::OkStatus(); },
+      absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(st.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace tinhgon

@@ -1,0 +1,63 @@
+#include "common/proto_util.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/migrate.h"
+#include "common/status.h"
+
+namespace tinhgon {
+
+absl::StatusOr<std::optional<Date>> FromProto(const google::type::Date& d,
+                                              const std::string& field) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::optional<Date>();
+  auto out = Date::FromYmd(d.year(), d.month(), d.day(), field);
+  if (!out.ok()) return out.status();
+  return std::optional<Date>(*out);
+}
+
+google::type::Date ToProto(Date d) {
+  google::type::Date out;
+  out.set_year(d.year());
+  out.set_month(d.month());
+  out.set_day(d.day());
+  return out;
+}
+
+std::string EncodePageToken(int offset) {
+  return absl::WebSafeBase64Escape(absl::StrCat("o:", offset));
+}
+
+absl::StatusOr<int> DecodePageToken(const std::string& token, const std::string& field) {
+  if (token.empty()) return 0;
+  std::string raw;
+  int offset = 0;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.rfind("o:", 0) != 0 ||
+      !absl::SimpleAtoi(raw.substr(2), &offset) || offset < 0) {
+    return InvalidField(field, "is not a token this service issued",
+                        "Mã trang không hợp lệ");
+  }
+  return offset;
+}
+
+absl::StatusOr<int> PageSize(int requested, int fallback, int max, const std::string& field) {
+  if (requested < 0) return InvalidField(field, "must not be negative", "Không được âm");
+  if (requested == 0) return fallback;
+  return requested > max ? max : requested;
+}
+
+std::string Fingerprint(const google::protobuf::Message& m) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return MigrationChecksum(bytes);
+}
+
+}  // namespace tinhgon

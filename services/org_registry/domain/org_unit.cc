@@ -1,0 +1,227 @@
+#include "services/org_registry/domain/org_unit.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/text.h"
+
+namespace tinhgon::orgs {
+
+const char* KindName(OrgKind k) {
+  switch (k) {
+    case OrgKind::kProvinceCommittee: return "PROVINCE_COMMITTEE";
+    case OrgKind::kDepartment: return "DEPARTMENT";
+    case OrgKind::kAgency: return "AGENCY";
+    case OrgKind::kDivision: return "DIVISION";
+    case OrgKind::kSubDepartment: return "SUB_DEPARTMENT";
+    case OrgKind::kPublicServiceUnit: return "PUBLIC_SERVICE_UNIT";
+    case OrgKind::kDistrictCommittee: return "DISTRICT_COMMITTEE";
+    case OrgKind::kCommuneCommittee: return "COMMUNE_COMMITTEE";
+    case OrgKind::kVillage: return "VILLAGE";
+    case OrgKind::kUnspecified: break;
+  }
+  return "UNSPECIFIED";
+}
+
+const char* KindNameVi(OrgKind k) {
+  switch (k) {
+    case OrgKind::kProvinceCommittee: return "UBND tỉnh";
+    case OrgKind::kDepartment: return "sở";
+    case OrgKind::kAgency: return "cơ quan ngang sở";
+    case OrgKind::kDivision: return "phòng";
+    case OrgKind::kSubDepartment: return "chi cục";
+    case OrgKind::kPublicServiceUnit: return "đơn vị sự nghiệp";
+    case OrgKind::kDistrictCommittee: return "UBND cấp huyện";
+    case OrgKind::kCommuneCommittee: return "UBND cấp xã";
+    case OrgKind::kVillage: return "thôn, tổ dân phố";
+    case OrgKind::kUnspecified: break;
+  }
+  return "chưa xác định";
+}
+
+bool IsValidKind(int k) { return k >= 1 && k <= kMaxKind; }
+
+bool KindAllowedUnder(std::optional<OrgKind> parent, OrgKind child) {
+  using K = OrgKind;
+  if (!parent) return child == K::kProvinceCommittee;
+  switch (child) {
+    case K::kProvinceCommittee:
+      return false;
+    case K::kDepartment:
+    case K::kAgency:
+    case K::kDistrictCommittee:
+      return *parent == K::kProvinceCommittee;
+    case K::kCommuneCommittee:  // under a district; under the province once districts end
+      return *parent == K::kDistrictCommittee || *parent == K::kProvinceCommittee;
+    case K::kDivision:
+      return *parent == K::kDepartment || *parent == K::kAgency ||
+             *parent == K::kSubDepartment || *parent == K::kDistrictCommittee ||
+             *parent == K::kPublicServiceUnit;
+    case K::kSubDepartment:
+      return *parent == K::kDepartment;
+    case K::kPublicServiceUnit:
+      return *parent != K::kVillage && *parent != K::kDivision;
+    case K::kVillage:
+      return *parent == K::kCommuneCommittee;
+    case K::kUnspecified:
+      return false;
+  }
+  return false;
+}
+
+AdminLevel LevelOf(OrgKind kind, AdminLevel parent_level) {
+  switch (kind) {
+    case OrgKind::kProvinceCommittee: return AdminLevel::kProvince;
+    case OrgKind::kDistrictCommittee: return AdminLevel::kDistrict;
+    case OrgKind::kCommuneCommittee: return AdminLevel::kCommune;
+    case OrgKind::kVillage: return AdminLevel::kVillage;
+    default: return parent_level;
+  }
+}
+
+std::string EtagOf(const Unit& u) { return absl::StrCat(u.id, "-", u.revision); }
+
+namespace {
+
+absl::Status CheckText(const std::string& value, const std::string& field, size_t max_bytes,
+                       bool required) {
+  if (required && FoldVietnamese(value).empty()) {
+    return InvalidField(field, "must not be empty", "Không được để trống");
+  }
+  if (value.size() > max_bytes) {
+    return InvalidField(field, absl::StrCat("longer than ", max_bytes, " bytes"),
+                        absl::StrCat("Dài quá ", max_bytes, " byte"));
+  }
+  if (!IsValidUtf8(value)) {
+    return InvalidField(field, "is not valid UTF-8", "Không phải văn bản UTF-8 hợp lệ");
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20) {
+      return InvalidField(field, "contains control characters", "Chứa ký tự điều khiển");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateFields(const UnitFields& f, const std::string& prefix) {
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  TG_RETURN_IF_ERROR(CheckText(f.name, p + "name", 300, true));
+  TG_RETURN_IF_ERROR(CheckText(f.short_name, p + "short_name", 100, false));
+  if (f.code.size() > 32) {
+    return InvalidField(p + "code", "longer than 32 characters", "Mã dài quá 32 ký tự");
+  }
+  for (char c : f.code) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+      return InvalidField(p + "code", "may hold only letters, digits, '.', '-' and '_'",
+                          "Mã chỉ gồm chữ, số, '.', '-' và '_'");
+    }
+  }
+  if (!IsValidKind(static_cast<int>(f.kind))) {
+    return InvalidField(p + "kind", "must be set to a known kind", "Phải chọn loại đơn vị");
+  }
+  if (f.parent_id < 0) {
+    return InvalidField(p + "parent_id", "must not be negative", "Mã đơn vị cha không hợp lệ");
+  }
+  const Attributes& a = f.attributes;
+  if (a.province_class < 0 || a.province_class > 4) {
+    return InvalidField(p + "attributes.province_class", "unknown class", "Loại tỉnh không hợp lệ");
+  }
+  if (a.province_class != 0 && f.kind != OrgKind::kProvinceCommittee) {
+    return InvalidField(p + "attributes.province_class", "only a province has a class",
+                        "Chỉ cấp tỉnh mới có phân loại tỉnh");
+  }
+  if (a.area_km2 && (!std::isfinite(*a.area_km2) || *a.area_km2 < 0 || *a.area_km2 > 1e6)) {
+    return InvalidField(p + "attributes.area_km2", "must be between 0 and 1,000,000",
+                        "Diện tích không hợp lệ");
+  }
+  if (a.population && (*a.population < 0 || *a.population > 200000000)) {
+    return InvalidField(p + "attributes.population", "out of range", "Dân số không hợp lệ");
+  }
+  if (a.households && (*a.households < 0 || *a.households > 100000000)) {
+    return InvalidField(p + "attributes.households", "out of range", "Số hộ không hợp lệ");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field) {
+  TG_RETURN_IF_ERROR(CheckText(lb.act_number, field + ".act_number", 100, true));
+  TG_RETURN_IF_ERROR(CheckText(lb.issuer, field + ".issuer", 300, false));
+  TG_RETURN_IF_ERROR(CheckText(lb.title, field + ".title", 1000, false));
+  return absl::OkStatus();
+}
+
+absl::Status CheckChangeable(const Unit& u, const UnitVersion& latest, Date d,
+                             const std::string& field) {
+  if (u.ended) {
+    return FailedPrecondition(
+        "UNIT_ENDED", field,
+        absl::StrCat("unit ", u.id, " ended on ", u.ended->ToString(), " and cannot change again"),
+        absl::StrCat("Đơn vị ", u.id, " đã chấm dứt từ ", u.ended->ToString(),
+                     ", không thể thay đổi"));
+  }
+  if (d < u.established) {
+    return FailedPrecondition(
+        "BEFORE_UNIT_EXISTS", "effective_date",
+        absl::StrCat("unit ", u.id, " exists only from ", u.established.ToString()),
+        absl::StrCat("Đơn vị ", u.id, " chỉ tồn tại từ ngày ", u.established.ToString()));
+  }
+  if (d < latest.valid_from) {
+    return FailedPrecondition(
+        "BEFORE_LATEST_CHANGE", "effective_date",
+        absl::StrCat("unit ", u.id, " already has a change effective ",
+                     latest.valid_from.ToString(), "; history is not rewritten"),
+        absl::StrCat("Đơn vị ", u.id, " đã có thay đổi hiệu lực từ ", latest.valid_from.ToString(),
+                     "; không sửa lịch sử"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent_id,
+                         OrgKind kind, Date d, const std::string& field) {
+  if (parent_id == 0) {
+    if (!KindAllowedUnder(std::nullopt, kind)) {
+      return InvalidField(field, absl::StrCat(KindName(kind), " needs a parent"),
+                          absl::StrCat("Loại ", KindNameVi(kind), " phải có đơn vị cấp trên"));
+    }
+    return absl::OkStatus();
+  }
+  if (!parent) {
+    return NotFound("PARENT_NOT_FOUND", field, absl::StrCat("no unit ", parent_id),
+                    absl::StrCat("Không có đơn vị ", parent_id));
+  }
+  if (!parent->at || (parent->unit.ended && *parent->unit.ended <= d)) {
+    return FailedPrecondition(
+        "PARENT_NOT_ACTIVE", field,
+        absl::StrCat("parent ", parent_id, " is not active on ", d.ToString()),
+        absl::StrCat("Đơn vị cấp trên ", parent_id, " không hoạt động vào ngày ", d.ToString()));
+  }
+  if (parent->unit.ended) {
+    return FailedPrecondition(
+        "PARENT_ENDING", field,
+        absl::StrCat("parent ", parent_id, " ends on ", parent->unit.ended->ToString()),
+        absl::StrCat("Đơn vị cấp trên ", parent_id, " sẽ chấm dứt từ ",
+                     parent->unit.ended->ToString()));
+  }
+  const OrgKind pk = parent->at->fields.kind;
+  if (!KindAllowedUnder(pk, kind)) {
+    return FailedPrecondition(
+        "KIND_NOT_ALLOWED_UNDER_PARENT", field,
+        absl::StrCat(KindName(kind), " may not stand under ", KindName(pk)),
+        absl::StrCat("Loại ", KindNameVi(kind), " không thể trực thuộc ", KindNameVi(pk)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string& field) {
+  if (etag.empty() || etag == EtagOf(u)) return absl::OkStatus();
+  return MakeError({absl::StatusCode::kAborted, "ETAG_MISMATCH", field,
+                    absl::StrCat("unit ", u.id, " changed since etag ", etag, " (now ", EtagOf(u),
+                                 "); read it again"),
+                    "Đơn vị đã bị thay đổi; hãy đọc lại"});
+}
+
+}  // namespace tinhgon::orgs

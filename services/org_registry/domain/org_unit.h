@@ -1,0 +1,137 @@
+// The org registry's domain: units, their effective-dated versions, and the rules every change
+// must keep. Plain structs and functions: no gRPC, no SQL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/date.h"
+
+namespace tinhgon::orgs {
+
+// Numbered as in tinhgon.orgregistry.v1 so the adapter can cast.
+enum class OrgKind {
+  kUnspecified = 0,
+  kProvinceCommittee = 1,
+  kDepartment = 2,
+  kAgency = 3,
+  kDivision = 4,
+  kSubDepartment = 5,
+  kPublicServiceUnit = 6,
+  kDistrictCommittee = 7,
+  kCommuneCommittee = 8,
+  kVillage = 9,
+};
+inline constexpr int kMaxKind = 9;
+
+enum class AdminLevel { kUnspecified = 0, kProvince = 1, kDistrict = 2, kCommune = 3, kVillage = 4 };
+enum class UnitState { kUnspecified = 0, kActive = 1, kMerged = 2, kSplit = 3, kDissolved = 4 };
+enum class ChangeKind {
+  kUnspecified = 0,
+  kCreate = 1,
+  kRename = 2,
+  kMove = 3,
+  kReclassify = 4,
+  kAmend = 5,
+  kMerge = 6,
+  kConsolidate = 7,
+  kSplit = 8,
+  kDissolve = 9,
+  kEndLevel = 10,
+};
+
+const char* KindName(OrgKind k);          // "DEPARTMENT"
+const char* KindNameVi(OrgKind k);        // "sở"
+bool IsValidKind(int k);
+
+// May a unit of kind `child` stand directly under one of kind `parent`? Roots (no parent) may
+// only be province committees.
+bool KindAllowedUnder(std::optional<OrgKind> parent, OrgKind child);
+// A committee's own level; anything else inherits its parent's.
+AdminLevel LevelOf(OrgKind kind, AdminLevel parent_level);
+
+struct Attributes {
+  int province_class = 0;  // tinhgon.orgregistry.v1.ProvinceClass
+  std::optional<double> area_km2;
+  std::optional<int64_t> population;
+  std::optional<int64_t> households;
+  bool mountainous = false;
+};
+
+struct LegalBasis {
+  std::string act_number;
+  std::optional<Date> act_date;
+  std::string issuer;
+  std::string title;
+};
+
+// The fields a change may set on a unit.
+struct UnitFields {
+  std::string code;
+  std::string name;
+  std::string short_name;
+  OrgKind kind = OrgKind::kUnspecified;
+  int64_t parent_id = 0;
+  Attributes attributes;
+};
+
+// One version of a unit: valid from `valid_from` up to, not including, `valid_to`.
+struct UnitVersion {
+  int64_t unit_id = 0;
+  UnitFields fields;
+  AdminLevel level = AdminLevel::kUnspecified;
+  Date valid_from;
+  std::optional<Date> valid_to;
+  int64_t change_id = 0;
+  bool Covers(Date d) const { return valid_from <= d && (!valid_to || d < *valid_to); }
+};
+
+// A unit's identity and lifetime.
+struct Unit {
+  int64_t id = 0;
+  Date established;
+  std::optional<Date> ended;  // set once the unit is merged, split away or dissolved
+  UnitState end_state = UnitState::kActive;
+  int64_t revision = 0;  // bumped by every change; the etag is derived from it
+};
+
+std::string EtagOf(const Unit& u);
+
+// A unit with the version in force on the date asked (if any) and its latest version.
+struct UnitRecord {
+  Unit unit;
+  std::optional<UnitVersion> at;
+  UnitVersion latest;
+};
+
+struct ChangeEvent {
+  int64_t id = 0;
+  ChangeKind kind = ChangeKind::kUnspecified;
+  Date effective_date;
+  LegalBasis legal_basis;
+  std::vector<int64_t> predecessors;
+  std::vector<int64_t> successors;
+  std::string actor;
+  std::string request_id;
+  std::string note;
+};
+
+// --- Rules. Each returns OK or the specific error naming the request field at fault. ---
+
+// Names, codes and attributes of a new or changed unit. `prefix` is the field path of the
+// message they came in (e.g. "unit" or "parts[1].unit").
+absl::Status ValidateFields(const UnitFields& f, const std::string& prefix);
+absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field);
+// The unit may change on `d`: it exists by then, has not ended, and `d` is not before its
+// latest version (history is appended to, not rewritten).
+absl::Status CheckChangeable(const Unit& u, const UnitVersion& latest, Date d,
+                             const std::string& field);
+// `parent` may receive a child of `kind` on `d`.
+absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent_id,
+                         OrgKind kind, Date d, const std::string& field);
+absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string& field);
+
+}  // namespace tinhgon::orgs

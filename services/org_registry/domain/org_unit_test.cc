@@ -1,0 +1,132 @@
+#include "services/org_registry/domain/org_unit.h"
+
+#include <gtest/gtest.h>
+
+#include "common/status.h"
+
+namespace tinhgon::orgs {
+namespace {
+
+UnitFields Dept(const std::string& name) {
+  UnitFields f;
+  f.name = name;
+  f.kind = OrgKind::kDepartment;
+  f.parent_id = 1;
+  return f;
+}
+
+UnitRecord Active(int64_t id, OrgKind kind, Date from) {
+  UnitRecord r;
+  r.unit.id = id;
+  r.unit.established = from;
+  r.unit.revision = 3;
+  UnitVersion v;
+  v.unit_id = id;
+  v.fields.kind = kind;
+  v.fields.name = "x";
+  v.valid_from = from;
+  r.at = v;
+  r.latest = v;
+  return r;
+}
+
+const Date k2018 = Date::Unchecked(2018, 1, 1);
+
+TEST(KindRulesTest, WhatMayStandUnderWhat) {
+  using K = OrgKind;
+  EXPECT_TRUE(KindAllowedUnder(std::nullopt, K::kProvinceCommittee));
+  EXPECT_FALSE(KindAllowedUnder(std::nullopt, K::kDepartment));
+  EXPECT_TRUE(KindAllowedUnder(K::kProvinceCommittee, K::kDepartment));
+  EXPECT_TRUE(KindAllowedUnder(K::kProvinceCommittee, K::kDistrictCommittee));
+  EXPECT_TRUE(KindAllowedUnder(K::kDistrictCommittee, K::kCommuneCommittee));
+  EXPECT_TRUE(KindAllowedUnder(K::kProvinceCommittee, K::kCommuneCommittee));  // after 2025
+  EXPECT_TRUE(KindAllowedUnder(K::kDepartment, K::kSubDepartment));
+  EXPECT_FALSE(KindAllowedUnder(K::kDistrictCommittee, K::kSubDepartment));
+  EXPECT_FALSE(KindAllowedUnder(K::kProvinceCommittee, K::kDivision));
+  EXPECT_TRUE(KindAllowedUnder(K::kCommuneCommittee, K::kVillage));
+  EXPECT_FALSE(KindAllowedUnder(K::kDistrictCommittee, K::kVillage));
+  EXPECT_FALSE(KindAllowedUnder(K::kDepartment, K::kProvinceCommittee));
+}
+
+TEST(KindRulesTest, LevelsFollowCommittees) {
+  EXPECT_EQ(LevelOf(OrgKind::kDistrictCommittee, AdminLevel::kProvince), AdminLevel::kDistrict);
+  EXPECT_EQ(LevelOf(OrgKind::kDivision, AdminLevel::kDistrict), AdminLevel::kDistrict);
+  EXPECT_EQ(LevelOf(OrgKind::kDivision, AdminLevel::kProvince), AdminLevel::kProvince);
+  EXPECT_EQ(LevelOf(OrgKind::kVillage, AdminLevel::kCommune), AdminLevel::kVillage);
+}
+
+TEST(ValidateFieldsTest, NamesTheFieldAtFault) {
+  EXPECT_TRUE(ValidateFields(Dept("Sở Nội vụ"), "unit").ok());
+  absl::Status s = ValidateFields(Dept("   "), "unit");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(s), "unit.name");
+  EXPECT_EQ(ErrorField(ValidateFields(Dept("a\xff"), "unit")), "unit.name");
+  EXPECT_EQ(ErrorField(ValidateFields(Dept(std::string(301, 'a')), "unit")), "unit.name");
+  UnitFields f = Dept("Sở Y tế");
+  f.code = "68 SYT";
+  EXPECT_EQ(ErrorField(ValidateFields(f, "unit")), "unit.code");
+  f = Dept("Sở Y tế");
+  f.kind = static_cast<OrgKind>(42);
+  EXPECT_EQ(ErrorField(ValidateFields(f, "parts[2].unit")), "parts[2].unit.kind");
+  f = Dept("Sở Y tế");
+  f.attributes.population = -5;
+  EXPECT_EQ(ErrorField(ValidateFields(f, "unit")), "unit.attributes.population");
+  f = Dept("Sở Y tế");
+  f.attributes.province_class = 3;
+  EXPECT_EQ(ErrorField(ValidateFields(f, "unit")), "unit.attributes.province_class");
+  f = Dept("Sở Y tế");
+  f.attributes.area_km2 = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(ErrorField(ValidateFields(f, "unit")), "unit.attributes.area_km2");
+}
+
+TEST(CheckParentTest, ParentMustBeActiveAndOfTheRightKind) {
+  const auto province = Active(1, OrgKind::kProvinceCommittee, k2018);
+  EXPECT_TRUE(CheckParent(province, 1, OrgKind::kDepartment, k2018, "p").ok());
+  EXPECT_EQ(CheckParent(std::nullopt, 9, OrgKind::kDepartment, k2018, "p").code(),
+            absl::StatusCode::kNotFound);
+  auto s = CheckParent(province, 1, OrgKind::kVillage, k2018, "unit.parent_id");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(s), "KIND_NOT_ALLOWED_UNDER_PARENT");
+  EXPECT_EQ(ErrorField(s), "unit.parent_id");
+  auto not_yet = province;
+  not_yet.at.reset();
+  EXPECT_EQ(ErrorReason(CheckParent(not_yet, 1, OrgKind::kDepartment, k2018, "p")),
+            "PARENT_NOT_ACTIVE");
+  auto ending = province;
+  ending.unit.ended = Date::Unchecked(2030, 1, 1);
+  EXPECT_EQ(ErrorReason(CheckParent(ending, 1, OrgKind::kDepartment, k2018, "p")),
+            "PARENT_ENDING");
+  EXPECT_EQ(CheckParent(std::nullopt, 0, OrgKind::kDepartment, k2018, "p").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckParent(std::nullopt, 0, OrgKind::kProvinceCommittee, k2018, "p").ok());
+}
+
+TEST(CheckChangeableTest, HistoryIsAppendOnly) {
+  auto u = Active(5, OrgKind::kDepartment, k2018);
+  EXPECT_TRUE(CheckChangeable(u.unit, u.latest, Date::Unchecked(2019, 1, 1), "unit").ok());
+  EXPECT_EQ(ErrorReason(CheckChangeable(u.unit, u.latest, Date::Unchecked(2017, 1, 1), "unit")),
+            "BEFORE_UNIT_EXISTS");
+  u.latest.valid_from = Date::Unchecked(2020, 1, 1);
+  EXPECT_EQ(ErrorReason(CheckChangeable(u.unit, u.latest, Date::Unchecked(2019, 1, 1), "unit")),
+            "BEFORE_LATEST_CHANGE");
+  u.unit.ended = Date::Unchecked(2021, 1, 1);
+  EXPECT_EQ(ErrorReason(CheckChangeable(u.unit, u.latest, Date::Unchecked(2022, 1, 1), "unit")),
+            "UNIT_ENDED");
+}
+
+TEST(EtagTest, StaleEtagAborts) {
+  auto u = Active(5, OrgKind::kDepartment, k2018);
+  EXPECT_TRUE(CheckEtag(u.unit, "", "unit.etag").ok());
+  EXPECT_TRUE(CheckEtag(u.unit, EtagOf(u.unit), "unit.etag").ok());
+  EXPECT_EQ(CheckEtag(u.unit, "5-1", "unit.etag").code(), absl::StatusCode::kAborted);
+}
+
+TEST(LegalBasisTest, ActNumberIsRequired) {
+  LegalBasis lb;
+  EXPECT_EQ(ErrorField(ValidateLegalBasis(lb, "legal_basis")), "legal_basis.act_number");
+  lb.act_number = "1234/QĐ-UBND";
+  EXPECT_TRUE(ValidateLegalBasis(lb, "legal_basis").ok());
+}
+
+}  // namespace
+}  // namespace tinhgon::orgs

@@ -1,0 +1,74 @@
+// org-registry: the tree of the province's units over time. Flags, wiring, serve.
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/migrate.h"
+#include "common/server.h"
+#include "services/org_registry/api/org_registry_api.h"
+#include "services/org_registry/store/pg_org_store.h"
+
+ABSL_FLAG(std::string, listen, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_LISTEN", "127.0.0.1:50061"),
+          "host:port to serve gRPC on (env TINHGON_ORG_REGISTRY_LISTEN)");
+ABSL_FLAG(std::string, db,
+          tinhgon::EnvOr("TINHGON_ORG_REGISTRY_DB", "host=127.0.0.1 port=55432 dbname=tinhgon"),
+          "libpq connection string (env TINHGON_ORG_REGISTRY_DB)");
+ABSL_FLAG(std::string, schema, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_SCHEMA", "orgs"),
+          "PostgreSQL schema the service owns");
+ABSL_FLAG(int, workers, tinhgon::EnvOrInt("TINHGON_ORG_REGISTRY_WORKERS", 8),
+          "database worker threads (one connection each)");
+ABSL_FLAG(std::string, trust_secret, tinhgon::EnvOr("TINHGON_TRUST_SECRET", ""),
+          "secret shared with the gateway; empty = local mode, every call is local-admin");
+ABSL_FLAG(std::string, today, tinhgon::EnvOr("TINHGON_TODAY", ""),
+          "fixed 'today' (YYYY-MM-DD) for tests and dry runs; empty = the real date");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Tinh Gọn org-registry service");
+  absl::ParseCommandLine(argc, argv);
+  using namespace tinhgon;
+
+  std::unique_ptr<Clock> clock = std::make_unique<SystemClock>();
+  if (!absl::GetFlag(FLAGS_today).empty()) {
+    auto d = Date::Parse(absl::GetFlag(FLAGS_today), "--today");
+    if (!d.ok()) {
+      LogError(d.status().message());
+      return 2;
+    }
+    clock = std::make_unique<FixedClock>(AtNoonVietnam(*d));
+  }
+
+  PgOptions pg;
+  pg.conninfo = absl::GetFlag(FLAGS_db);
+  pg.schema = absl::GetFlag(FLAGS_schema);
+  {
+    PgSession migrator(pg);
+    auto applied = Migrate(migrator, pg.schema, orgs::OrgMigrations());
+    if (!applied.ok()) {
+      LogError("migration failed: ", applied.status().ToString());
+      return 1;
+    }
+  }
+  pg.prepare = orgs::PrepareOrgStatements;
+  PgWorkerPool pool(pg, absl::GetFlag(FLAGS_workers));
+  CallAuthenticator auth(absl::GetFlag(FLAGS_trust_secret));
+  if (!auth.enforcing()) {
+    LogInfo("no trust secret: local mode, every call runs as local-admin");
+  }
+  orgs::OrgRegistryApi api(pool, auth, *clock);
+
+  ServerOptions opts;
+  opts.name = "org-registry";
+  opts.listen = absl::GetFlag(FLAGS_listen);
+  opts.services = {&api};
+  opts.health_names = {"tinhgon.orgregistry.v1.OrgRegistry"};
+  absl::Status s = ServeUntilSignal(opts);
+  if (!s.ok()) {
+    LogError(s.ToString());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,527 @@
+#include "services/org_registry/registry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace tinhgon::orgs {
+namespace {
+
+std::string Idx(const std::string& field, size_t i) { return absl::StrCat(field, "[", i, "]"); }
+
+absl::Status NoUnit(int64_t id, const std::string& field) {
+  return NotFound("UNIT_NOT_FOUND", field, absl::StrCat("no unit ", id),
+                  absl::StrCat("Không có đơn vị ", id));
+}
+
+// Loads a unit that the change will modify: it must exist, match the etag and be changeable.
+absl::StatusOr<UnitRecord> LoadChangeable(OrgTx& tx, const UnitRef& ref, Date d,
+                                          const std::string& field) {
+  if (ref.id <= 0) return InvalidField(field + ".id", "must be set", "Phải chọn đơn vị");
+  TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> rec, tx.Load(ref.id, d, /*lock=*/true));
+  if (!rec) return NoUnit(ref.id, field + ".id");
+  TG_RETURN_IF_ERROR(CheckEtag(rec->unit, ref.etag, field + ".etag"));
+  TG_RETURN_IF_ERROR(CheckChangeable(rec->unit, rec->latest, d, field + ".id"));
+  return *std::move(rec);
+}
+
+absl::StatusOr<std::optional<UnitRecord>> LoadParent(OrgTx& tx, int64_t parent_id, Date d) {
+  if (parent_id == 0) return std::optional<UnitRecord>();
+  return tx.Load(parent_id, d, /*lock=*/true);
+}
+
+// Recomputes the level of the units below `root` after `root` moved (non-committees inherit
+// their parent's level), opening new versions on `d` where it changed.
+absl::Status Relevel(OrgTx& tx, const UnitVersion& root, Date d, int64_t change_id) {
+  TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> below, tx.Descendants(root.unit_id, d));
+  absl::flat_hash_map<int64_t, AdminLevel> level{{root.unit_id, root.level}};
+  for (UnitVersion v : below) {
+    const AdminLevel want = LevelOf(v.fields.kind, level[v.fields.parent_id]);
+    level[v.unit_id] = want;
+    if (want == v.level) continue;
+    v.level = want;
+    v.valid_from = d;
+    v.valid_to.reset();
+    v.change_id = change_id;
+    TG_RETURN_IF_ERROR(tx.OpenVersion(v));
+  }
+  return absl::OkStatus();
+}
+
+// Opens a version of `v` under `parent` on `d`.
+absl::Status MoveTo(OrgTx& tx, UnitVersion v, const UnitVersion& parent, Date d,
+                    int64_t change_id) {
+  const AdminLevel old_level = v.level;
+  v.fields.parent_id = parent.unit_id;
+  v.level = LevelOf(v.fields.kind, parent.level);
+  v.valid_from = d;
+  v.valid_to.reset();
+  v.change_id = change_id;
+  TG_RETURN_IF_ERROR(tx.OpenVersion(v));
+  if (v.level != old_level) TG_RETURN_IF_ERROR(Relevel(tx, v, d, change_id));
+  return absl::OkStatus();
+}
+
+// The children a unit has from `d` on; refused when one of them already has a change after
+// `d` (it could not be moved on `d` without rewriting its history).
+absl::StatusOr<std::vector<UnitVersion>> ChildrenToMove(OrgTx& tx, int64_t parent, Date d,
+                                                        const std::string& field) {
+  TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> versions, tx.ChildVersionsFrom(parent, d));
+  for (const UnitVersion& v : versions) {
+    if (v.valid_to || d < v.valid_from) {
+      return FailedPrecondition(
+          "CHILD_HAS_LATER_CHANGES", field,
+          absl::StrCat("child unit ", v.unit_id, " of unit ", parent, " has a change effective ",
+                       v.valid_from.ToString(), " after ", d.ToString()),
+          absl::StrCat("Đơn vị trực thuộc ", v.unit_id, " có thay đổi hiệu lực sau ngày ",
+                       d.ToString()));
+    }
+  }
+  return versions;
+}
+
+absl::Status CheckChildFits(const UnitVersion& child, const UnitVersion& target,
+                            const std::string& field) {
+  if (KindAllowedUnder(target.fields.kind, child.fields.kind)) return absl::OkStatus();
+  return FailedPrecondition(
+      "CHILD_KIND_NOT_ALLOWED", field,
+      absl::StrCat("child unit ", child.unit_id, " (", KindName(child.fields.kind),
+                   ") may not stand under unit ", target.unit_id, " (",
+                   KindName(target.fields.kind), ")"),
+      absl::StrCat("Đơn vị ", child.unit_id, " (", KindNameVi(child.fields.kind),
+                   ") không thể trực thuộc đơn vị ", target.unit_id, " (",
+                   KindNameVi(target.fields.kind), ")"));
+}
+
+// No other unit may hold the code on or after `d`.
+absl::Status CheckCodeFree(OrgTx& tx, const std::string& code, Date d, int64_t unit,
+                           const std::string& field) {
+  if (code.empty()) return absl::OkStatus();
+  TG_ASSIGN_OR_RETURN(std::optional<int64_t> holder, tx.CodeHolderFrom(code, d, unit));
+  if (!holder) return absl::OkStatus();
+  return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", field,
+                    absl::StrCat("code ", code, " is held by unit ", *holder, " on or after ",
+                                 d.ToString()),
+                    absl::StrCat("Mã ", code, " đang thuộc đơn vị ", *holder)});
+}
+
+// Creates a unit on `d` from `f` (validated), returns its first version.
+absl::StatusOr<UnitVersion> NewUnit(OrgTx& tx, const UnitFields& f, Date d, int64_t change_id,
+                                    const std::string& prefix) {
+  TG_RETURN_IF_ERROR(ValidateFields(f, prefix));
+  TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, LoadParent(tx, f.parent_id, d));
+  TG_RETURN_IF_ERROR(CheckParent(parent, f.parent_id, f.kind, d, prefix + ".parent_id"));
+  TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, 0, prefix + ".code"));
+  TG_ASSIGN_OR_RETURN(int64_t id, tx.InsertUnit(d));
+  UnitVersion v;
+  v.unit_id = id;
+  v.fields = f;
+  v.level = LevelOf(f.kind, parent ? parent->at->level : AdminLevel::kUnspecified);
+  v.valid_from = d;
+  v.change_id = change_id;
+  TG_RETURN_IF_ERROR(tx.OpenVersion(v));
+  return v;
+}
+
+absl::Status CheckNotInside(OrgTx& tx, int64_t unit, int64_t container, Date d,
+                            const std::string& field, const char* reason) {
+  TG_ASSIGN_OR_RETURN(bool inside, tx.IsAncestorFrom(unit, container, d));
+  if (!inside) return absl::OkStatus();
+  return FailedPrecondition(
+      reason, field,
+      absl::StrCat("unit ", unit, " is unit ", container, " or stands below it"),
+      absl::StrCat("Đơn vị ", unit, " là hoặc trực thuộc đơn vị ", container));
+}
+
+}  // namespace
+
+absl::StatusOr<ChangeOutcome> Registry::Run(
+    const WriteContext& ctx, ChangeKind kind, const ChangeHeader& header,
+    const std::function<absl::Status(OrgTx&, ChangeOutcome&)>& fn) {
+  TG_RETURN_IF_ERROR(ValidateLegalBasis(header.legal_basis, "legal_basis"));
+  if (header.note.size() > 4000) {
+    return InvalidField("note", "longer than 4000 bytes", "Ghi chú quá dài");
+  }
+  ChangeOutcome outcome;
+  absl::Status s = store_.Write(ctx, [&](OrgTx& tx) -> absl::Status {
+    outcome = ChangeOutcome();
+    TG_ASSIGN_OR_RETURN(std::optional<ChangeOutcome> retry, tx.FindRetry());
+    if (retry) {
+      outcome = *std::move(retry);
+      return absl::OkStatus();
+    }
+    ChangeEvent ev;
+    ev.kind = kind;
+    ev.effective_date = header.effective_date;
+    ev.legal_basis = header.legal_basis;
+    ev.note = header.note;
+    ev.actor = ctx.actor;
+    ev.request_id = ctx.request_id;
+    TG_ASSIGN_OR_RETURN(outcome.change_id, tx.InsertChange(ev));
+    outcome.kind = kind;
+    outcome.effective_date = header.effective_date;
+    TG_RETURN_IF_ERROR(fn(tx, outcome));
+    return tx.FinishChange(outcome);
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+absl::StatusOr<ChangeOutcome> Registry::Create(const WriteContext& ctx, const CreateCmd& cmd) {
+  TG_RETURN_IF_ERROR(ValidateFields(cmd.fields, "unit"));
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kCreate, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    TG_ASSIGN_OR_RETURN(UnitVersion v, NewUnit(tx, cmd.fields, d, out.change_id, "unit"));
+    out.successors = {v.unit_id};
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ChangeOutcome> Registry::Update(const WriteContext& ctx, const UpdateCmd& cmd) {
+  if (cmd.mask.empty()) {
+    return InvalidField("update_mask", "names no field", "Chưa chọn trường cần sửa");
+  }
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kAmend, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    TG_ASSIGN_OR_RETURN(UnitRecord rec, LoadChangeable(tx, cmd.unit, d, "unit"));
+    UnitFields f = rec.latest.fields;
+    bool renamed = false, moved = false, reclassified = false;
+    for (const std::string& path : cmd.mask) {
+      const Attributes& a = cmd.fields.attributes;
+      if (path == "name") {
+        f.name = cmd.fields.name;
+        renamed = true;
+      } else if (path == "short_name") {
+        f.short_name = cmd.fields.short_name;
+        renamed = true;
+      } else if (path == "code") {
+        f.code = cmd.fields.code;
+        renamed = true;
+      } else if (path == "kind") {
+        f.kind = cmd.fields.kind;
+        reclassified = true;
+      } else if (path == "parent_id") {
+        f.parent_id = cmd.fields.parent_id;
+        moved = true;
+      } else if (path == "attributes") {
+        f.attributes = a;
+      } else if (path == "attributes.province_class") {
+        f.attributes.province_class = a.province_class;
+      } else if (path == "attributes.area_km2") {
+        f.attributes.area_km2 = a.area_km2;
+      } else if (path == "attributes.population") {
+        f.attributes.population = a.population;
+      } else if (path == "attributes.households") {
+        f.attributes.households = a.households;
+      } else if (path == "attributes.mountainous") {
+        f.attributes.mountainous = a.mountainous;
+      } else {
+        return InvalidField("update_mask", absl::StrCat("unknown or read-only path '", path, "'"),
+                            absl::StrCat("Không sửa được trường '", path, "'"));
+      }
+    }
+    TG_RETURN_IF_ERROR(ValidateFields(f, "unit"));
+    const UnitFields& old = rec.latest.fields;
+    moved = moved && f.parent_id != old.parent_id;
+    reclassified = reclassified && f.kind != old.kind;
+    if (old.name == f.name && old.short_name == f.short_name && old.code == f.code &&
+        old.kind == f.kind && old.parent_id == f.parent_id &&
+        old.attributes.province_class == f.attributes.province_class &&
+        old.attributes.area_km2 == f.attributes.area_km2 &&
+        old.attributes.population == f.attributes.population &&
+        old.attributes.households == f.attributes.households &&
+        old.attributes.mountainous == f.attributes.mountainous) {
+      return InvalidField("update_mask", "the masked fields already have these values",
+                          "Không có thay đổi nào");
+    }
+    out.kind = moved          ? ChangeKind::kMove
+               : reclassified ? ChangeKind::kReclassify
+               : renamed      ? ChangeKind::kRename
+                              : ChangeKind::kAmend;
+    TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, LoadParent(tx, f.parent_id, d));
+    if (moved || reclassified) {
+      TG_RETURN_IF_ERROR(CheckParent(parent, f.parent_id, f.kind, d, "unit.parent_id"));
+    }
+    if (f.code != old.code) {
+      TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, rec.unit.id, "unit.code"));
+    }
+    if (moved && f.parent_id != 0) {
+      TG_RETURN_IF_ERROR(
+          CheckNotInside(tx, f.parent_id, rec.unit.id, d, "unit.parent_id", "CYCLE"));
+    }
+    UnitVersion v = rec.latest;
+    v.fields = f;
+    v.level = LevelOf(f.kind, parent ? parent->at->level : AdminLevel::kUnspecified);
+    v.valid_from = d;
+    v.valid_to.reset();
+    v.change_id = out.change_id;
+    if (reclassified) {
+      TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
+                          ChildrenToMove(tx, rec.unit.id, d, "unit.kind"));
+      for (const UnitVersion& k : kids) TG_RETURN_IF_ERROR(CheckChildFits(k, v, "unit.kind"));
+    }
+    TG_RETURN_IF_ERROR(tx.OpenVersion(v));
+    if (v.level != rec.latest.level) TG_RETURN_IF_ERROR(Relevel(tx, v, d, out.change_id));
+    out.predecessors = {rec.unit.id};
+    out.successors = {rec.unit.id};
+    if (moved) out.units_moved = 1;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ChangeOutcome> Registry::Merge(const WriteContext& ctx, const MergeCmd& cmd) {
+  if (cmd.sources.empty()) {
+    return InvalidField("sources", "name at least one unit to merge", "Phải có đơn vị bị sáp nhập");
+  }
+  if (cmd.into.has_value() == cmd.new_unit.has_value()) {
+    return InvalidField("target", "set exactly one of into and new_unit",
+                        "Chọn một trong: sáp nhập vào đơn vị có sẵn hoặc hợp nhất thành đơn vị mới");
+  }
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < cmd.sources.size(); ++i) {
+    if (!seen.insert(cmd.sources[i].id).second) {
+      return InvalidField(Idx("sources", i) + ".id", "named twice", "Đơn vị bị nêu hai lần");
+    }
+  }
+  if (cmd.into && seen.count(cmd.into->id)) {
+    return InvalidField("into.id", "is also a source", "Đơn vị nhận cũng là đơn vị bị sáp nhập");
+  }
+  if (cmd.new_unit) TG_RETURN_IF_ERROR(ValidateFields(*cmd.new_unit, "new_unit"));
+  const Date d = cmd.header.effective_date;
+  const ChangeKind kind = cmd.into ? ChangeKind::kMerge : ChangeKind::kConsolidate;
+  return Run(ctx, kind, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) -> absl::Status {
+    std::vector<UnitRecord> sources;
+    for (size_t i = 0; i < cmd.sources.size(); ++i) {
+      TG_ASSIGN_OR_RETURN(UnitRecord r, LoadChangeable(tx, cmd.sources[i], d, Idx("sources", i)));
+      sources.push_back(std::move(r));
+    }
+    UnitVersion target;
+    if (cmd.into) {
+      TG_ASSIGN_OR_RETURN(UnitRecord t, LoadChangeable(tx, *cmd.into, d, "into"));
+      for (const UnitRecord& s : sources) {
+        TG_RETURN_IF_ERROR(
+            CheckNotInside(tx, t.unit.id, s.unit.id, d, "into.id", "TARGET_INSIDE_SOURCE"));
+      }
+      target = t.latest;
+    } else {
+      for (const UnitRecord& s : sources) {
+        if (cmd.new_unit->parent_id != 0) {
+          TG_RETURN_IF_ERROR(CheckNotInside(tx, cmd.new_unit->parent_id, s.unit.id, d,
+                                            "new_unit.parent_id", "PARENT_INSIDE_SOURCE"));
+        }
+      }
+      TG_ASSIGN_OR_RETURN(target, NewUnit(tx, *cmd.new_unit, d, out.change_id, "new_unit"));
+    }
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const int64_t id = sources[i].unit.id;
+      TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
+                          ChildrenToMove(tx, id, d, Idx("sources", i) + ".id"));
+      for (const UnitVersion& k : kids) {
+        TG_RETURN_IF_ERROR(CheckChildFits(k, target, Idx("sources", i) + ".id"));
+        TG_RETURN_IF_ERROR(MoveTo(tx, k, target, d, out.change_id));
+        ++out.units_moved;
+      }
+      TG_RETURN_IF_ERROR(tx.EndUnit(id, d, UnitState::kMerged, out.change_id));
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, target.unit_id, 1.0));
+      out.predecessors.push_back(id);
+      ++out.units_ended;
+    }
+    out.successors = {target.unit_id};
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const SplitCmd& cmd) {
+  if (cmd.parts.empty() || (cmd.parts.size() < 2 && !cmd.keep_source)) {
+    return InvalidField("parts", "a split makes at least two units (or one with keep_source)",
+                        "Chia tách phải tạo ít nhất hai đơn vị");
+  }
+  if (cmd.parts.size() > 100) {
+    return InvalidField("parts", "at most 100 parts", "Tối đa 100 đơn vị mới");
+  }
+  std::vector<double> shares = cmd.shares;
+  const size_t n = cmd.parts.size();
+  if (std::all_of(shares.begin(), shares.end(), [](double s) { return s == 0; })) {
+    shares.assign(n, 1.0 / static_cast<double>(cmd.keep_source ? n + 1 : n));
+  }
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(shares[i]) || shares[i] <= 0 || shares[i] > 1) {
+      return InvalidField(Idx("parts", i) + ".share",
+                          "must be in (0, 1] (or leave every share 0 for equal parts)",
+                          "Tỷ lệ phải trong khoảng (0, 1]");
+    }
+    sum += shares[i];
+    TG_RETURN_IF_ERROR(ValidateFields(cmd.parts[i], Idx("parts", i) + ".unit"));
+  }
+  if (sum > 1 + 1e-6 || (!cmd.keep_source && sum < 1 - 1e-6)) {
+    return InvalidField("parts", absl::StrCat("shares add up to ", sum, "; they must make 1"),
+                        "Tổng tỷ lệ phải bằng 1");
+  }
+  for (const auto& [child, part] : cmd.child_part) {
+    if (part < 0 || static_cast<size_t>(part) >= n) {
+      return InvalidField(absl::StrCat("child_part[", child, "]"), "no such part",
+                          "Không có đơn vị mới này");
+    }
+  }
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kSplit, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    TG_ASSIGN_OR_RETURN(UnitRecord src, LoadChangeable(tx, cmd.source, d, "source"));
+    TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
+                        ChildrenToMove(tx, src.unit.id, d, "source.id"));
+    std::set<int64_t> kid_ids;
+    for (const UnitVersion& k : kids) kid_ids.insert(k.unit_id);
+    for (const auto& [child, part] : cmd.child_part) {
+      if (!kid_ids.count(child)) {
+        return InvalidField(absl::StrCat("child_part[", child, "]"),
+                            absl::StrCat("unit ", child, " is not a child of the source"),
+                            absl::StrCat("Đơn vị ", child, " không trực thuộc đơn vị bị chia"));
+      }
+    }
+    std::vector<UnitVersion> parts;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string prefix = Idx("parts", i) + ".unit";
+      const int64_t parent = cmd.parts[i].parent_id;
+      if (!cmd.keep_source && parent != 0) {
+        TG_RETURN_IF_ERROR(CheckNotInside(tx, parent, src.unit.id, d, prefix + ".parent_id",
+                                          "PARENT_INSIDE_SOURCE"));
+      }
+      TG_ASSIGN_OR_RETURN(UnitVersion v, NewUnit(tx, cmd.parts[i], d, out.change_id, prefix));
+      parts.push_back(v);
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, src.unit.id, v.unit_id, shares[i]));
+      out.successors.push_back(v.unit_id);
+    }
+    for (const UnitVersion& k : kids) {
+      auto it = cmd.child_part.find(k.unit_id);
+      if (it == cmd.child_part.end() && cmd.keep_source) continue;
+      const UnitVersion& to = parts[it == cmd.child_part.end() ? 0 : it->second];
+      TG_RETURN_IF_ERROR(CheckChildFits(k, to, absl::StrCat("child_part[", k.unit_id, "]")));
+      TG_RETURN_IF_ERROR(MoveTo(tx, k, to, d, out.change_id));
+      ++out.units_moved;
+    }
+    out.predecessors = {src.unit.id};
+    if (!cmd.keep_source) {
+      TG_RETURN_IF_ERROR(tx.EndUnit(src.unit.id, d, UnitState::kSplit, out.change_id));
+      out.units_ended = 1;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ChangeOutcome> Registry::Dissolve(const WriteContext& ctx, const DissolveCmd& cmd) {
+  if (cmd.successor_id < 0 || (cmd.successor_id != 0 && cmd.successor_id == cmd.unit.id)) {
+    return InvalidField("successor_id", "must be another unit", "Đơn vị tiếp nhận phải khác");
+  }
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kDissolve, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    TG_ASSIGN_OR_RETURN(UnitRecord rec, LoadChangeable(tx, cmd.unit, d, "unit"));
+    TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
+                        ChildrenToMove(tx, rec.unit.id, d, "unit.id"));
+    out.predecessors = {rec.unit.id};
+    if (cmd.successor_id != 0) {
+      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> succ, tx.Load(cmd.successor_id, d, true));
+      if (!succ) return NoUnit(cmd.successor_id, "successor_id");
+      if (!succ->at || succ->unit.ended) {
+        return FailedPrecondition(
+            "SUCCESSOR_NOT_ACTIVE", "successor_id",
+            absl::StrCat("unit ", cmd.successor_id, " is not active on ", d.ToString()),
+            absl::StrCat("Đơn vị ", cmd.successor_id, " không hoạt động vào ngày ", d.ToString()));
+      }
+      TG_RETURN_IF_ERROR(CheckNotInside(tx, cmd.successor_id, rec.unit.id, d, "successor_id",
+                                        "SUCCESSOR_INSIDE_UNIT"));
+      for (const UnitVersion& k : kids) {
+        TG_RETURN_IF_ERROR(CheckChildFits(k, *succ->at, "successor_id"));
+        TG_RETURN_IF_ERROR(MoveTo(tx, k, *succ->at, d, out.change_id));
+        ++out.units_moved;
+      }
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, rec.unit.id, cmd.successor_id, 1.0));
+      out.successors = {cmd.successor_id};
+    } else if (!kids.empty()) {
+      return FailedPrecondition(
+          "UNIT_HAS_CHILDREN", "successor_id",
+          absl::StrCat("unit ", rec.unit.id, " has ", kids.size(),
+                       " active children: name a successor or move them first"),
+          absl::StrCat("Đơn vị còn ", kids.size(),
+                       " đơn vị trực thuộc: hãy chỉ định đơn vị tiếp nhận"));
+    }
+    TG_RETURN_IF_ERROR(tx.EndUnit(rec.unit.id, d, UnitState::kDissolved, out.change_id));
+    out.units_ended = 1;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const EndLevelCmd& cmd) {
+  if (!IsValidKind(static_cast<int>(cmd.kind)) || cmd.kind == OrgKind::kProvinceCommittee) {
+    return InvalidField("kind", "must be a kind below the province", "Loại đơn vị không hợp lệ");
+  }
+  if (cmd.root_id <= 0) return InvalidField("root_id", "must be set", "Phải chọn đơn vị gốc");
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kEndLevel, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> root, tx.Load(cmd.root_id, d, true));
+    if (!root) return NoUnit(cmd.root_id, "root_id");
+    if (!root->at || root->unit.ended) {
+      return FailedPrecondition("ROOT_NOT_ACTIVE", "root_id",
+                                absl::StrCat("unit ", cmd.root_id, " is not active on ", d.ToString()),
+                                "Đơn vị gốc không hoạt động vào ngày này");
+    }
+    TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> targets,
+                        tx.DescendantsOfKind(cmd.root_id, cmd.kind, d));
+    if (targets.empty()) {
+      return FailedPrecondition(
+          "NOTHING_TO_END", "kind",
+          absl::StrCat("no ", KindName(cmd.kind), " below unit ", cmd.root_id, " on ", d.ToString()),
+          absl::StrCat("Không có ", KindNameVi(cmd.kind), " nào để chấm dứt"));
+    }
+    for (const UnitVersion& t : targets) {
+      TG_ASSIGN_OR_RETURN(UnitRecord e, LoadChangeable(tx, UnitRef{t.unit_id, ""}, d, "kind"));
+      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, tx.Load(t.fields.parent_id, d, true));
+      if (!parent || !parent->at) return NoUnit(t.fields.parent_id, "root_id");
+      TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
+                          ChildrenToMove(tx, t.unit_id, d, "kind"));
+      for (const UnitVersion& k : kids) {
+        if (KindAllowedUnder(parent->at->fields.kind, k.fields.kind)) {
+          TG_RETURN_IF_ERROR(MoveTo(tx, k, *parent->at, d, out.change_id));
+          ++out.units_moved;
+          continue;
+        }
+        // Cannot stand under the grandparent: it ends with its own subtree.
+        TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> below, tx.Descendants(k.unit_id, d));
+        for (auto it = below.rbegin(); it != below.rend(); ++it) {
+          TG_RETURN_IF_ERROR(tx.EndUnit(it->unit_id, d, UnitState::kDissolved, out.change_id));
+          ++out.units_ended;
+        }
+        TG_RETURN_IF_ERROR(tx.EndUnit(k.unit_id, d, UnitState::kDissolved, out.change_id));
+        ++out.units_ended;
+      }
+      TG_RETURN_IF_ERROR(tx.EndUnit(t.unit_id, d, UnitState::kDissolved, out.change_id));
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, t.unit_id, parent->unit.id, 1.0));
+      out.predecessors.push_back(t.unit_id);
+      ++out.units_ended;
+    }
+    out.successors = {cmd.root_id};
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<UnitView> Registry::Get(int64_t id, std::optional<Date> as_of) {
+  if (id <= 0) return InvalidField("id", "must be a positive unit id", "Mã đơn vị không hợp lệ");
+  const Date d = as_of.value_or(Today());
+  TG_ASSIGN_OR_RETURN(std::optional<UnitView> v, store_.Get(id, d));
+  if (v) return *std::move(v);
+  TG_ASSIGN_OR_RETURN(v, store_.GetLatest(id));
+  if (!v) return NoUnit(id, "id");
+  if (d < v->unit.established) {
+    return NotFound("NOT_YET_ESTABLISHED", "as_of",
+                    absl::StrCat("unit ", id, " exists only from ", v->unit.established.ToString()),
+                    absl::StrCat("Đơn vị ", id, " chỉ tồn tại từ ngày ",
+                                 v->unit.established.ToString()));
+  }
+  return *std::move(v);
+}
+
+}  // namespace tinhgon::orgs

@@ -1,0 +1,320 @@
+// The registry's use cases against a real PostgreSQL: every rule, and that a refused change
+// writes nothing.
+#include "services/org_registry/registry.h"
+
+#include <gtest/gtest.h>
+
+#include "common/migrate.h"
+#include "common/status.h"
+#include "common/testing/pg_fixture.h"
+#include "services/org_registry/store/pg_org_store.h"
+
+namespace tinhgon::orgs {
+namespace {
+
+Date D(int y, int m, int d) { return Date::Unchecked(y, m, d); }
+
+class RegistryTest : public testing::PgSchemaTest {
+ protected:
+  void SetUp() override {
+    PgSchemaTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    PgOptions o = Options();
+    {
+      PgSession m(o);
+      ASSERT_TRUE(Migrate(m, schema_, OrgMigrations()).ok());
+    }
+    o.prepare = PrepareOrgStatements;
+    session_ = std::make_unique<PgSession>(o);
+    store_ = std::make_unique<PgOrgStore>(*session_);
+    reg_ = std::make_unique<Registry>(*store_, clock_);
+    province_ = MustCreate(Fields("UBND tỉnh Lâm Đồng", OrgKind::kProvinceCommittee, 0, "68"));
+  }
+
+  static UnitFields Fields(const std::string& name, OrgKind kind, int64_t parent,
+                           const std::string& code = "") {
+    UnitFields f;
+    f.name = name;
+    f.kind = kind;
+    f.parent_id = parent;
+    f.code = code;
+    return f;
+  }
+  static ChangeHeader Header(Date d) {
+    ChangeHeader h;
+    h.effective_date = d;
+    h.legal_basis.act_number = "01/QĐ-TEST";
+    return h;
+  }
+  WriteContext Ctx(const std::string& key = "") {
+    WriteContext w;
+    w.actor = "tester";
+    w.request_id = "r-" + std::to_string(++calls_);
+    w.method = "Test";
+    w.idempotency_key = key;
+    w.fingerprint = "fp";
+    return w;
+  }
+  absl::StatusOr<ChangeOutcome> Create(const UnitFields& f, Date d = D(2018, 1, 1),
+                                       const std::string& key = "") {
+    return reg_->Create(Ctx(key), CreateCmd{Header(d), f});
+  }
+  int64_t MustCreate(const UnitFields& f, Date d = D(2018, 1, 1)) {
+    auto o = Create(f, d);
+    EXPECT_TRUE(o.ok()) << o.status();
+    return o.ok() ? o->successors.at(0) : 0;
+  }
+  int Rows(const std::string& table) {
+    int n = 0;
+    EXPECT_TRUE(session_->Transact(TxMode::kRead, [&](pqxx::work& tx) {
+      n = tx.exec("SELECT count(*) FROM " + table)[0][0].as<int>();
+      return absl::OkStatus();
+    }).ok());
+    return n;
+  }
+  // Every table's row count: a refused change must leave all of them as they were.
+  std::vector<int> Snapshot() {
+    return {Rows("unit"), Rows("unit_version"), Rows("change_event"), Rows("lineage"),
+            Rows("audit_log"), Rows("idempotency")};
+  }
+  UnitView Get(int64_t id, Date d) {
+    auto v = reg_->Get(id, d);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : UnitView();
+  }
+
+  FixedClock clock_{AtNoonVietnam(D(2026, 11, 25))};
+  std::unique_ptr<PgSession> session_;
+  std::unique_ptr<PgOrgStore> store_;
+  std::unique_ptr<Registry> reg_;
+  int64_t province_ = 0;
+  int calls_ = 0;
+};
+
+TEST_F(RegistryTest, CreateThenReadAsOfDates) {
+  const int64_t snv = MustCreate(Fields("Sở Nội vụ", OrgKind::kDepartment, province_, "68.SNV"));
+  UnitView v = Get(snv, D(2019, 5, 1));
+  EXPECT_EQ(v.version.fields.name, "Sở Nội vụ");
+  EXPECT_EQ(v.parent_name, "UBND tỉnh Lâm Đồng");
+  EXPECT_EQ(v.version.level, AdminLevel::kProvince);
+  EXPECT_EQ(v.legal_basis.act_number, "01/QĐ-TEST");
+  auto before = reg_->Get(snv, D(2017, 12, 31));
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(reg_->Get(999999, D(2019, 1, 1)).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Get(snv, clock_.Today()).unit.id, snv);
+}
+
+TEST_F(RegistryTest, RenameIsEffectiveDatedAndAudited) {
+  const int64_t id = MustCreate(Fields("Sở Kế hoạch và Đầu tư", OrgKind::kDepartment, province_));
+  const int audits = Rows("audit_log");
+  UpdateCmd cmd{Header(D(2025, 3, 1)), UnitRef{id, ""}, {}, {"name"}};
+  cmd.fields.name = "Sở Tài chính (hợp nhất)";
+  auto o = reg_->Update(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, ChangeKind::kRename);
+  EXPECT_EQ(Get(id, D(2025, 2, 28)).version.fields.name, "Sở Kế hoạch và Đầu tư");
+  EXPECT_EQ(Get(id, D(2025, 3, 1)).version.fields.name, "Sở Tài chính (hợp nhất)");
+  EXPECT_EQ(Rows("audit_log"), audits + 1);
+  // Not before the latest change.
+  cmd.header.effective_date = D(2024, 1, 1);
+  cmd.fields.name = "X";
+  EXPECT_EQ(ErrorReason(reg_->Update(Ctx(), cmd).status()), "BEFORE_LATEST_CHANGE");
+}
+
+TEST_F(RegistryTest, StaleEtagIsAbortedAndWritesNothing) {
+  const int64_t id = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const std::string etag = EtagOf(Get(id, D(2018, 1, 1)).unit);
+  UpdateCmd cmd{Header(D(2019, 1, 1)), UnitRef{id, etag}, {}, {"short_name"}};
+  cmd.fields.short_name = "SYT";
+  ASSERT_TRUE(reg_->Update(Ctx(), cmd).ok());
+  const auto before = Snapshot();
+  cmd.header.effective_date = D(2020, 1, 1);
+  cmd.fields.short_name = "SYT2";
+  EXPECT_EQ(reg_->Update(Ctx(), cmd).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, MoveRefusesCyclesAndWrongKinds) {
+  const int64_t dept = MustCreate(Fields("Sở Xây dựng", OrgKind::kDepartment, province_));
+  const int64_t sub = MustCreate(Fields("Chi cục Giám định", OrgKind::kSubDepartment, dept));
+  const int64_t div = MustCreate(Fields("Phòng Quản lý", OrgKind::kDivision, sub));
+  const auto before = Snapshot();
+  UpdateCmd cmd{Header(D(2019, 1, 1)), UnitRef{sub, ""}, {}, {"parent_id"}};
+  cmd.fields.parent_id = div;  // a sub-department under its own division
+  auto s = reg_->Update(Ctx(), cmd).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorField(s), "unit.parent_id");
+  cmd.fields.parent_id = sub;  // itself
+  EXPECT_EQ(reg_->Update(Ctx(), cmd).status().code(), absl::StatusCode::kFailedPrecondition);
+  cmd.fields.parent_id = province_;  // a chi cục cannot stand under the province committee
+  EXPECT_EQ(ErrorReason(reg_->Update(Ctx(), cmd).status()), "KIND_NOT_ALLOWED_UNDER_PARENT");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, DuplicateActiveCodeIsRefused) {
+  MustCreate(Fields("Sở Tư pháp", OrgKind::kDepartment, province_, "68.STP"));
+  const auto before = Snapshot();
+  auto s = Create(Fields("Sở Tư pháp 2", OrgKind::kDepartment, province_, "68.STP")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(s), "unit.code");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, RetriedCreateReturnsTheFirstResult) {
+  auto a = Create(Fields("Sở Ngoại vụ", OrgKind::kDepartment, province_), D(2018, 1, 1), "k1");
+  ASSERT_TRUE(a.ok());
+  const auto before = Snapshot();
+  auto b = Create(Fields("Sở Ngoại vụ", OrgKind::kDepartment, province_), D(2018, 1, 1), "k1");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->successors, b->successors);
+  EXPECT_EQ(a->change_id, b->change_id);
+  EXPECT_EQ(Snapshot(), before);
+  // Same key, different request.
+  WriteContext w = Ctx("k1");
+  w.fingerprint = "other";
+  auto c = reg_->Create(w, CreateCmd{Header(D(2018, 1, 1)),
+                                     Fields("Sở khác", OrgKind::kDepartment, province_)});
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(c.status()), "request_id");
+}
+
+TEST_F(RegistryTest, ConsolidationMovesChildrenAndRecordsLineage) {
+  const int64_t khdt = MustCreate(Fields("Sở Kế hoạch và Đầu tư", OrgKind::kDepartment, province_, "68.SKHDT"));
+  const int64_t tc = MustCreate(Fields("Sở Tài chính", OrgKind::kDepartment, province_, "68.STC"));
+  const int64_t div = MustCreate(Fields("Phòng Đăng ký kinh doanh", OrgKind::kDivision, khdt));
+  MergeCmd cmd;
+  cmd.header = Header(D(2025, 3, 1));
+  cmd.sources = {UnitRef{khdt, ""}, UnitRef{tc, ""}};
+  cmd.new_unit = Fields("Sở Tài chính", OrgKind::kDepartment, province_, "68.STC2");
+  auto o = reg_->Merge(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, ChangeKind::kConsolidate);
+  EXPECT_EQ(o->units_ended, 2);
+  EXPECT_EQ(o->units_moved, 1);
+  const int64_t merged = o->successors.at(0);
+  EXPECT_EQ(Get(div, D(2025, 3, 1)).version.fields.parent_id, merged);
+  EXPECT_EQ(Get(div, D(2025, 2, 28)).version.fields.parent_id, khdt);
+  UnitView gone = Get(khdt, D(2026, 1, 1));
+  EXPECT_EQ(gone.unit.end_state, UnitState::kMerged);
+  EXPECT_EQ(*gone.unit.ended, D(2025, 3, 1));
+  auto preds = store_->Lineage(merged, true);
+  ASSERT_TRUE(preds.ok());
+  ASSERT_EQ(preds->size(), 2u);
+  auto succ = store_->Lineage(khdt, false);
+  ASSERT_TRUE(succ.ok());
+  ASSERT_EQ(succ->size(), 1u);
+  EXPECT_EQ(succ->at(0).successor, merged);
+  // A merged unit cannot change again.
+  UpdateCmd rename{Header(D(2026, 1, 1)), UnitRef{khdt, ""}, {}, {"name"}};
+  rename.fields.name = "Sở ma";
+  EXPECT_EQ(ErrorReason(reg_->Update(Ctx(), rename).status()), "UNIT_ENDED");
+  // Counts: one department fewer.
+  auto before = store_->Counts(province_, D(2025, 2, 28));
+  auto after = store_->Counts(province_, D(2025, 3, 1));
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_EQ((*before)[OrgKind::kDepartment] - 1, (*after)[OrgKind::kDepartment]);
+}
+
+TEST_F(RegistryTest, MergeIntoExistingRefusesTargetInsideSource) {
+  const int64_t dept = MustCreate(Fields("Sở A", OrgKind::kDepartment, province_));
+  const int64_t sub = MustCreate(Fields("Chi cục B", OrgKind::kSubDepartment, dept));
+  const auto before = Snapshot();
+  MergeCmd cmd;
+  cmd.header = Header(D(2020, 1, 1));
+  cmd.sources = {UnitRef{dept, ""}};
+  cmd.into = UnitRef{sub, ""};
+  auto s = reg_->Merge(Ctx(), cmd).status();
+  EXPECT_EQ(ErrorReason(s), "TARGET_INSIDE_SOURCE");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, SplitAssignsChildrenAndShares) {
+  const int64_t district = MustCreate(Fields("UBND huyện Đạ Huoai", OrgKind::kDistrictCommittee, province_));
+  const int64_t c1 = MustCreate(Fields("UBND xã 1", OrgKind::kCommuneCommittee, district));
+  const int64_t c2 = MustCreate(Fields("UBND xã 2", OrgKind::kCommuneCommittee, district));
+  SplitCmd cmd;
+  cmd.header = Header(D(2020, 1, 1));
+  cmd.source = UnitRef{district, ""};
+  cmd.parts = {Fields("UBND huyện A", OrgKind::kDistrictCommittee, province_),
+               Fields("UBND huyện B", OrgKind::kDistrictCommittee, province_)};
+  cmd.shares = {0.6, 0.4};
+  cmd.child_part = {{c2, 1}};
+  auto o = reg_->Split(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(Get(c1, D(2020, 1, 1)).version.fields.parent_id, o->successors[0]);
+  EXPECT_EQ(Get(c2, D(2020, 1, 1)).version.fields.parent_id, o->successors[1]);
+  EXPECT_EQ(Get(district, D(2020, 6, 1)).unit.end_state, UnitState::kSplit);
+  auto succ = store_->Lineage(district, false);
+  ASSERT_TRUE(succ.ok());
+  ASSERT_EQ(succ->size(), 2u);
+  EXPECT_DOUBLE_EQ(succ->at(0).share + succ->at(1).share, 1.0);
+  // Shares that do not make 1 are refused, naming the field.
+  cmd.source = UnitRef{o->successors[0], ""};
+  cmd.header.effective_date = D(2021, 1, 1);
+  cmd.child_part.clear();
+  cmd.shares = {0.5, 0.2};
+  EXPECT_EQ(ErrorField(reg_->Split(Ctx(), cmd).status()), "parts");
+}
+
+TEST_F(RegistryTest, DissolveNeedsASuccessorForChildren) {
+  const int64_t dept = MustCreate(Fields("Sở C", OrgKind::kDepartment, province_));
+  const int64_t other = MustCreate(Fields("Sở D", OrgKind::kDepartment, province_));
+  MustCreate(Fields("Phòng E", OrgKind::kDivision, dept));
+  const auto before = Snapshot();
+  DissolveCmd cmd{Header(D(2020, 1, 1)), UnitRef{dept, ""}, 0};
+  auto s = reg_->Dissolve(Ctx(), cmd).status();
+  EXPECT_EQ(ErrorReason(s), "UNIT_HAS_CHILDREN");
+  EXPECT_EQ(ErrorField(s), "successor_id");
+  EXPECT_EQ(Snapshot(), before);
+  cmd.successor_id = other;
+  auto o = reg_->Dissolve(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->units_moved, 1);
+  EXPECT_EQ(Get(dept, D(2021, 1, 1)).unit.end_state, UnitState::kDissolved);
+}
+
+TEST_F(RegistryTest, EndingTheDistrictLevelMovesCommunesToTheProvince) {
+  const int64_t d1 = MustCreate(Fields("UBND huyện Lâm Hà", OrgKind::kDistrictCommittee, province_));
+  const int64_t d2 = MustCreate(Fields("UBND huyện Đam Rông", OrgKind::kDistrictCommittee, province_));
+  const int64_t c1 = MustCreate(Fields("UBND xã Đạ Đờn", OrgKind::kCommuneCommittee, d1));
+  const int64_t c2 = MustCreate(Fields("UBND xã Rô Men", OrgKind::kCommuneCommittee, d2));
+  const int64_t v1 = MustCreate(Fields("Thôn 1", OrgKind::kVillage, c1));
+  const int64_t div = MustCreate(Fields("Phòng Nội vụ huyện", OrgKind::kDivision, d1));
+  EndLevelCmd cmd{Header(D(2025, 7, 1)), province_, OrgKind::kDistrictCommittee};
+  auto o = reg_->EndLevel(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->units_moved, 2);
+  EXPECT_EQ(o->units_ended, 3);  // two districts and the division
+  UnitView commune = Get(c1, D(2025, 7, 1));
+  EXPECT_EQ(commune.version.fields.parent_id, province_);
+  EXPECT_EQ(commune.version.level, AdminLevel::kCommune);
+  EXPECT_EQ(Get(c2, D(2025, 7, 1)).version.fields.parent_id, province_);
+  EXPECT_EQ(Get(v1, D(2025, 7, 1)).version.fields.parent_id, c1);
+  EXPECT_EQ(Get(div, D(2025, 7, 1)).unit.end_state, UnitState::kDissolved);
+  auto counts = store_->Counts(province_, D(2025, 7, 1));
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)[OrgKind::kDistrictCommittee], 0);
+  EXPECT_EQ((*counts)[OrgKind::kCommuneCommittee], 2);
+  auto old = store_->Counts(province_, D(2025, 6, 30));
+  EXPECT_EQ((*old)[OrgKind::kDistrictCommittee], 2);
+  // Nothing left to end.
+  cmd.header.effective_date = D(2025, 8, 1);
+  EXPECT_EQ(ErrorReason(reg_->EndLevel(Ctx(), cmd).status()), "NOTHING_TO_END");
+}
+
+TEST_F(RegistryTest, SubtreeAsOfADate) {
+  const int64_t dept = MustCreate(Fields("Sở Giáo dục và Đào tạo", OrgKind::kDepartment, province_));
+  MustCreate(Fields("Phòng Giáo dục", OrgKind::kDivision, dept), D(2019, 1, 1));
+  auto t2018 = store_->Subtree(province_, D(2018, 6, 1), 0);
+  auto t2019 = store_->Subtree(province_, D(2019, 6, 1), 0);
+  ASSERT_TRUE(t2018.ok() && t2019.ok());
+  EXPECT_EQ(t2018->size(), 2u);
+  EXPECT_EQ(t2019->size(), 3u);
+  EXPECT_EQ(t2019->at(0).depth, 0);
+  EXPECT_EQ(t2019->at(2).depth, 2);
+  auto shallow = store_->Subtree(province_, D(2019, 6, 1), 1);
+  EXPECT_EQ(shallow->size(), 2u);
+}
+
+}  // namespace
+}  // namespace tinhgon::orgs

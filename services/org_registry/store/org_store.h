@@ -1,0 +1,136 @@
+// The org registry's repository: what the registry logic needs of storage, as an interface
+// (the PostgreSQL implementation is pg_org_store.h). One OrgTx is one open transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/org_registry/domain/org_unit.h"
+
+namespace tinhgon::orgs {
+
+// Who writes: set once per transaction, stamped on every audit row.
+struct WriteContext {
+  std::string actor;
+  std::string request_id;
+  std::string method;
+  // The request's own request_id: a retry with it returns the first outcome. Empty: none.
+  std::string idempotency_key;
+  std::string fingerprint;  // of the request, to tell a retry from a reused key
+};
+
+// A unit as a read returns it: the version in force on the date asked, with context.
+struct UnitView {
+  Unit unit;
+  UnitVersion version;
+  std::string parent_name;
+  LegalBasis legal_basis;  // of the change that opened the version
+  absl::Time created_at;
+  absl::Time updated_at;
+  std::string created_by;
+  std::string updated_by;
+  std::string request_id;
+  int depth = 0;  // in subtree reads
+};
+
+struct ListQuery {
+  Date as_of;
+  int64_t parent_id = 0;
+  std::vector<OrgKind> kinds;
+  AdminLevel level = AdminLevel::kUnspecified;
+  std::string name_folded;  // already folded
+  std::string code;
+  int limit = 100;
+  int offset = 0;
+  std::string order_by;  // a validated SQL ORDER BY body
+};
+
+struct LineageEdge {
+  ChangeEvent change;
+  int64_t predecessor = 0;
+  std::string predecessor_name;
+  int64_t successor = 0;
+  std::string successor_name;
+  double share = 1;
+  int distance = 1;
+};
+
+struct ChangeOutcome {
+  int64_t change_id = 0;
+  ChangeKind kind = ChangeKind::kUnspecified;
+  Date effective_date;
+  std::vector<int64_t> predecessors;
+  std::vector<int64_t> successors;
+  int units_ended = 0;
+  int units_moved = 0;
+};
+
+class OrgTx {
+ public:
+  virtual ~OrgTx() = default;
+
+  // --- reads inside a write ---
+  // nullopt when no unit has that id. `lock` takes a row lock on the unit.
+  virtual absl::StatusOr<std::optional<UnitRecord>> Load(int64_t id, Date d, bool lock) = 0;
+  // Every version under `parent` in force on or after `d`.
+  virtual absl::StatusOr<std::vector<UnitVersion>> ChildVersionsFrom(int64_t parent, Date d) = 0;
+  // True when `unit` is `candidate` or any of its ancestors on or after `d` (conservative: every
+  // parent the ancestors have from `d` on counts, so no future date can close a cycle).
+  virtual absl::StatusOr<bool> IsAncestorFrom(int64_t unit, int64_t candidate, Date d) = 0;
+  // A unit other than `except` holding `code` on or after `d`, if any.
+  virtual absl::StatusOr<std::optional<int64_t>> CodeHolderFrom(const std::string& code, Date d,
+                                                                int64_t except) = 0;
+  // Units of `kind` below `root` on `d`.
+  virtual absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
+                                                                     Date d) = 0;
+  // Every unit below `root` on `d` (not the root), parents first.
+  virtual absl::StatusOr<std::vector<UnitVersion>> Descendants(int64_t root, Date d) = 0;
+
+  // --- idempotency ---
+  // The change a request id already made, if any; ALREADY_EXISTS when the id was used for a
+  // different request.
+  virtual absl::StatusOr<std::optional<ChangeOutcome>> FindRetry() = 0;
+
+  // --- writes (each audited with the WriteContext) ---
+  virtual absl::StatusOr<int64_t> InsertChange(const ChangeEvent& change) = 0;
+  virtual absl::StatusOr<int64_t> InsertUnit(Date established) = 0;
+  // Opens `v` at v.valid_from, closing the unit's open version there (a version opened the
+  // same day is replaced). Bumps the unit's revision.
+  virtual absl::Status OpenVersion(const UnitVersion& v) = 0;
+  // Closes the open version at `d` and ends the unit.
+  virtual absl::Status EndUnit(int64_t id, Date d, UnitState state, int64_t change_id) = 0;
+  virtual absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share) = 0;
+  // Records the outcome on the change event and the request id for retries.
+  virtual absl::Status FinishChange(const ChangeOutcome& outcome) = 0;
+};
+
+class OrgStore {
+ public:
+  virtual ~OrgStore() = default;
+  // Runs `fn` in one serializable transaction; commits only when it returns OK.
+  virtual absl::Status Write(const WriteContext& ctx,
+                             const std::function<absl::Status(OrgTx&)>& fn) = 0;
+
+  virtual absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) = 0;
+  // The last version, for units that ended before `as_of`.
+  virtual absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) = 0;
+  virtual absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) = 0;
+  // root 0 = every root. max_depth 0 = unlimited.
+  virtual absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of,
+                                                        int max_depth) = 0;
+  virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) = 0;
+  virtual absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) = 0;
+  virtual absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) = 0;
+  virtual absl::StatusOr<std::vector<ChangeEvent>> ListChanges(int64_t unit_id,
+                                                               std::optional<Date> from,
+                                                               std::optional<Date> to, int limit,
+                                                               int offset) = 0;
+};
+
+}  // namespace tinhgon::orgs

@@ -1,0 +1,589 @@
+#include "services/org_registry/store/pg_org_store.h"
+
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/status.h"
+#include "common/text.h"
+
+namespace tinhgon::orgs {
+namespace {
+
+// Columns of a version row, in the order ParseVersion reads them by name.
+constexpr char kVersionCols[] =
+    "v.unit_id, v.valid_from::text AS valid_from, v.valid_to::text AS valid_to, v.code, v.name,"
+    " v.short_name, v.kind, v.level, v.parent_id, v.province_class, v.area_km2, v.population,"
+    " v.households, v.mountainous, v.change_id";
+// Columns of a full view: a version with its unit, legal basis and parent's name.
+constexpr char kViewCols[] =
+    ", u.established::text AS established, u.ended::text AS ended, u.end_state, u.revision,"
+    " (extract(epoch FROM u.created_at) * 1000000)::bigint AS created_us,"
+    " (extract(epoch FROM u.updated_at) * 1000000)::bigint AS updated_us,"
+    " u.created_by, u.updated_by, u.request_id,"
+    " c.act_number, c.act_date::text AS act_date, c.act_issuer, c.act_title";
+constexpr char kViewJoins[] =
+    " JOIN unit u ON u.id = v.unit_id JOIN change_event c ON c.id = v.change_id";
+
+Date ParseDate(const pqxx::field& f) {
+  auto d = Date::Parse(f.c_str());
+  return d.ok() ? *d : Date();
+}
+std::optional<Date> ParseOptDate(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return ParseDate(f);
+}
+std::optional<std::string> DateParam(const std::optional<Date>& d) {
+  if (!d) return std::nullopt;
+  return d->ToString();
+}
+
+UnitVersion ParseVersion(const pqxx::row& r) {
+  UnitVersion v;
+  v.unit_id = r["unit_id"].as<int64_t>();
+  v.valid_from = ParseDate(r["valid_from"]);
+  v.valid_to = ParseOptDate(r["valid_to"]);
+  v.fields.code = r["code"].is_null() ? "" : r["code"].as<std::string>();
+  v.fields.name = r["name"].as<std::string>();
+  v.fields.short_name = r["short_name"].as<std::string>();
+  v.fields.kind = static_cast<OrgKind>(r["kind"].as<int>());
+  v.level = static_cast<AdminLevel>(r["level"].as<int>());
+  v.fields.parent_id = r["parent_id"].is_null() ? 0 : r["parent_id"].as<int64_t>();
+  Attributes& a = v.fields.attributes;
+  a.province_class = r["province_class"].as<int>();
+  if (!r["area_km2"].is_null()) a.area_km2 = r["area_km2"].as<double>();
+  if (!r["population"].is_null()) a.population = r["population"].as<int64_t>();
+  if (!r["households"].is_null()) a.households = r["households"].as<int64_t>();
+  a.mountainous = r["mountainous"].as<bool>();
+  v.change_id = r["change_id"].as<int64_t>();
+  return v;
+}
+
+Unit ParseUnit(const pqxx::row& r) {
+  Unit u;
+  u.id = r["unit_id"].as<int64_t>();
+  u.established = ParseDate(r["established"]);
+  u.ended = ParseOptDate(r["ended"]);
+  u.end_state = static_cast<UnitState>(r["end_state"].as<int>());
+  u.revision = r["revision"].as<int64_t>();
+  return u;
+}
+
+UnitView ParseView(const pqxx::row& r) {
+  UnitView view;
+  view.version = ParseVersion(r);
+  view.unit = ParseUnit(r);
+  view.parent_name = r["parent_name"].is_null() ? "" : r["parent_name"].as<std::string>();
+  view.legal_basis.act_number = r["act_number"].as<std::string>();
+  view.legal_basis.act_date = ParseOptDate(r["act_date"]);
+  view.legal_basis.issuer = r["act_issuer"].as<std::string>();
+  view.legal_basis.title = r["act_title"].as<std::string>();
+  view.created_at = absl::FromUnixMicros(r["created_us"].as<int64_t>());
+  view.updated_at = absl::FromUnixMicros(r["updated_us"].as<int64_t>());
+  view.created_by = r["created_by"].as<std::string>();
+  view.updated_by = r["updated_by"].as<std::string>();
+  view.request_id = r["request_id"].as<std::string>();
+  return view;
+}
+
+std::vector<int64_t> ParseIdArray(const pqxx::field& f) {
+  std::vector<int64_t> out;
+  std::string s = f.as<std::string>();
+  if (s.size() < 2) return out;
+  for (absl::string_view p : absl::StrSplit(s.substr(1, s.size() - 2), ',', absl::SkipEmpty())) {
+    int64_t v = 0;
+    if (absl::SimpleAtoi(p, &v)) out.push_back(v);
+  }
+  return out;
+}
+
+std::string IdArray(const std::vector<int64_t>& ids) {
+  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+}
+
+ChangeEvent ParseChange(const pqxx::row& r) {
+  ChangeEvent c;
+  c.id = r["id"].as<int64_t>();
+  c.kind = static_cast<ChangeKind>(r["kind"].as<int>());
+  c.effective_date = ParseDate(r["effective_date"]);
+  c.legal_basis.act_number = r["act_number"].as<std::string>();
+  c.legal_basis.act_date = ParseOptDate(r["act_date"]);
+  c.legal_basis.issuer = r["act_issuer"].as<std::string>();
+  c.legal_basis.title = r["act_title"].as<std::string>();
+  c.note = r["note"].as<std::string>();
+  c.predecessors = ParseIdArray(r["predecessor_ids"]);
+  c.successors = ParseIdArray(r["successor_ids"]);
+  c.actor = r["actor"].as<std::string>();
+  c.request_id = r["request_id"].as<std::string>();
+  return c;
+}
+constexpr char kChangeCols[] =
+    "c.id, c.kind, c.effective_date::text AS effective_date, c.act_number,"
+    " c.act_date::text AS act_date, c.act_issuer, c.act_title, c.note, c.predecessor_ids,"
+    " c.successor_ids, c.actor, c.request_id";
+
+// The recursive walk down from a root on a date (root 0: every root), carrying version columns.
+std::string SubtreeCte(const char* root_cond) {
+  return absl::StrCat(
+      "WITH RECURSIVE t AS ("
+      " SELECT v.*, 0 AS depth FROM unit_version v WHERE ", root_cond,
+      " AND v.validity @> $2::date"
+      " UNION ALL"
+      " SELECT v.*, t.depth + 1 FROM t JOIN unit_version v ON v.parent_id = t.unit_id"
+      "  AND v.validity @> $2::date WHERE ($3 = 0 OR t.depth < $3))");
+}
+
+class PgOrgTx : public OrgTx {
+ public:
+  PgOrgTx(pqxx::work& tx, const WriteContext& ctx) : tx_(tx), ctx_(ctx) {}
+
+  absl::StatusOr<std::optional<UnitRecord>> Load(int64_t id, Date d, bool lock) override {
+    pqxx::result u = tx_.exec_prepared(lock ? "unit_lock" : "unit_get", id);
+    if (u.empty()) return std::optional<UnitRecord>();
+    UnitRecord rec;
+    rec.unit = ParseUnit(u[0]);
+    pqxx::result vs = tx_.exec_prepared("versions_at_and_latest", id, d.ToString());
+    for (const auto& row : vs) {
+      UnitVersion v = ParseVersion(row);
+      if (v.Covers(d)) rec.at = v;
+      if (rec.latest.unit_id == 0 || rec.latest.valid_from < v.valid_from) rec.latest = v;
+    }
+    return std::optional<UnitRecord>(std::move(rec));
+  }
+
+  absl::StatusOr<std::vector<UnitVersion>> ChildVersionsFrom(int64_t parent, Date d) override {
+    std::vector<UnitVersion> out;
+    for (const auto& row : tx_.exec_prepared("children_from", parent, d.ToString())) {
+      out.push_back(ParseVersion(row));
+    }
+    return out;
+  }
+
+  absl::StatusOr<bool> IsAncestorFrom(int64_t unit, int64_t candidate, Date d) override {
+    return tx_.exec_prepared("is_ancestor_from", unit, candidate, d.ToString())[0][0].as<bool>();
+  }
+
+  absl::StatusOr<std::optional<int64_t>> CodeHolderFrom(const std::string& code, Date d,
+                                                        int64_t except) override {
+    pqxx::result r = tx_.exec_prepared("code_holder_from", code, d.ToString(), except);
+    if (r.empty()) return std::optional<int64_t>();
+    return std::optional<int64_t>(r[0][0].as<int64_t>());
+  }
+
+  absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
+                                                             Date d) override {
+    std::vector<UnitVersion> out;
+    for (const auto& row : tx_.exec_prepared("descendants", root, d.ToString(), 0)) {
+      if (row["kind"].as<int>() == static_cast<int>(kind)) out.push_back(ParseVersion(row));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<UnitVersion>> Descendants(int64_t root, Date d) override {
+    std::vector<UnitVersion> out;
+    for (const auto& row : tx_.exec_prepared("descendants", root, d.ToString(), 0)) {
+      out.push_back(ParseVersion(row));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::optional<ChangeOutcome>> FindRetry() override {
+    if (ctx_.idempotency_key.empty()) return std::optional<ChangeOutcome>();
+    pqxx::result r = tx_.exec_prepared("idempotency_find", ctx_.idempotency_key);
+    if (r.empty()) return std::optional<ChangeOutcome>();
+    if (r[0]["method"].as<std::string>() != ctx_.method ||
+        r[0]["fingerprint"].as<std::string>() != ctx_.fingerprint) {
+      return MakeError({absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
+                        "request_id was already used for a different request",
+                        "Mã yêu cầu đã được dùng cho một yêu cầu khác"});
+    }
+    ChangeOutcome o;
+    o.change_id = r[0]["id"].as<int64_t>();
+    o.kind = static_cast<ChangeKind>(r[0]["kind"].as<int>());
+    o.effective_date = ParseDate(r[0]["effective_date"]);
+    o.predecessors = ParseIdArray(r[0]["predecessor_ids"]);
+    o.successors = ParseIdArray(r[0]["successor_ids"]);
+    o.units_ended = r[0]["units_ended"].as<int>();
+    o.units_moved = r[0]["units_moved"].as<int>();
+    return std::optional<ChangeOutcome>(o);
+  }
+
+  absl::StatusOr<int64_t> InsertChange(const ChangeEvent& c) override {
+    const LegalBasis& lb = c.legal_basis;
+    return tx_
+        .exec_prepared("change_insert", static_cast<int>(c.kind), c.effective_date.ToString(),
+                       lb.act_number, DateParam(lb.act_date), lb.issuer, lb.title, c.note,
+                       ctx_.actor, ctx_.request_id)[0][0]
+        .as<int64_t>();
+  }
+
+  absl::StatusOr<int64_t> InsertUnit(Date established) override {
+    const int64_t id = tx_.exec_prepared("unit_insert", established.ToString(), ctx_.actor,
+                                         ctx_.request_id)[0][0]
+                           .as<int64_t>();
+    touched_.insert(id);
+    return id;
+  }
+
+  absl::Status OpenVersion(const UnitVersion& v) override {
+    std::optional<std::string> before;
+    pqxx::result open = tx_.exec_prepared("version_open_get", v.unit_id);
+    if (!open.empty()) {
+      const Date from = ParseDate(open[0]["valid_from"]);
+      before = open[0]["doc"].as<std::string>();
+      if (v.valid_from < from) {
+        return absl::InternalError("version would start before the open version");
+      }
+      if (from == v.valid_from) {
+        tx_.exec_prepared("version_delete", v.unit_id, from.ToString());
+      } else {
+        tx_.exec_prepared("version_close", v.unit_id, v.valid_from.ToString());
+      }
+    }
+    const Attributes& a = v.fields.attributes;
+    std::optional<std::string> code;
+    if (!v.fields.code.empty()) code = v.fields.code;
+    std::optional<int64_t> parent;
+    if (v.fields.parent_id != 0) parent = v.fields.parent_id;
+    pqxx::result after = tx_.exec_prepared(
+        "version_insert", v.unit_id, v.valid_from.ToString(), code, v.fields.name,
+        FoldVietnamese(v.fields.name + " " + v.fields.short_name), v.fields.short_name,
+        static_cast<int>(v.fields.kind), static_cast<int>(v.level), parent, a.province_class,
+        a.area_km2, a.population, a.households, a.mountainous, v.change_id);
+    tx_.exec_prepared("unit_touch", v.unit_id, ctx_.actor);
+    tx_.exec_prepared("audit_insert", ctx_.actor, ctx_.request_id, ctx_.method, v.unit_id,
+                      v.change_id, before, after[0][0].as<std::string>());
+    touched_.insert(v.unit_id);
+    return absl::OkStatus();
+  }
+
+  absl::Status EndUnit(int64_t id, Date d, UnitState state, int64_t change_id) override {
+    pqxx::result open = tx_.exec_prepared("version_open_get", id);
+    std::optional<std::string> before;
+    if (!open.empty()) {
+      const Date from = ParseDate(open[0]["valid_from"]);
+      before = open[0]["doc"].as<std::string>();
+      if (from == d) {
+        pqxx::result older = tx_.exec_prepared("version_count", id);
+        if (older[0][0].as<int>() <= 1) {
+          return FailedPrecondition("ENDS_ON_FIRST_DAY", "effective_date",
+                                    absl::StrCat("unit ", id, " cannot end on the day it starts"),
+                                    absl::StrCat("Đơn vị ", id, " không thể chấm dứt ngay ngày thành lập"));
+        }
+        tx_.exec_prepared("version_delete", id, d.ToString());
+      } else {
+        tx_.exec_prepared("version_close", id, d.ToString());
+      }
+    }
+    tx_.exec_prepared("unit_end", id, d.ToString(), static_cast<int>(state), ctx_.actor);
+    tx_.exec_prepared("audit_insert", ctx_.actor, ctx_.request_id, ctx_.method, id, change_id,
+                      before,
+                      absl::StrCat("{\"ended\":\"", d.ToString(), "\",\"state\":",
+                                   static_cast<int>(state), "}"));
+    touched_.insert(id);
+    return absl::OkStatus();
+  }
+
+  absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share) override {
+    tx_.exec_prepared("lineage_insert", change_id, pred, succ, share);
+    return absl::OkStatus();
+  }
+
+  absl::Status FinishChange(const ChangeOutcome& o) override {
+    tx_.exec_prepared("change_finish", o.change_id, static_cast<int>(o.kind),
+                      IdArray(o.predecessors), IdArray(o.successors), o.units_ended,
+                      o.units_moved);
+    std::set<int64_t> all = touched_;
+    all.insert(o.predecessors.begin(), o.predecessors.end());
+    all.insert(o.successors.begin(), o.successors.end());
+    tx_.exec_prepared("change_units_insert", o.change_id,
+                      IdArray(std::vector<int64_t>(all.begin(), all.end())));
+    if (!ctx_.idempotency_key.empty()) {
+      tx_.exec_prepared("idempotency_insert", ctx_.idempotency_key, ctx_.method,
+                        ctx_.fingerprint, o.change_id);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  pqxx::work& tx_;
+  const WriteContext& ctx_;
+  std::set<int64_t> touched_;
+};
+
+}  // namespace
+
+void PrepareOrgStatements(pqxx::connection& c) {
+  const std::string versions = absl::StrCat("SELECT ", kVersionCols, " FROM unit_version v ");
+  const std::string view_head = absl::StrCat("SELECT ", kVersionCols, kViewCols);
+  c.prepare("unit_get",
+            "SELECT id AS unit_id, established::text AS established, ended::text AS ended,"
+            " end_state, revision FROM unit WHERE id = $1");
+  c.prepare("unit_lock",
+            "SELECT id AS unit_id, established::text AS established, ended::text AS ended,"
+            " end_state, revision FROM unit WHERE id = $1 FOR UPDATE");
+  c.prepare("versions_at_and_latest",
+            versions + "WHERE v.unit_id = $1 AND (v.validity @> $2::date OR v.valid_from ="
+                       " (SELECT max(valid_from) FROM unit_version WHERE unit_id = $1))");
+  c.prepare("children_from",
+            versions + "WHERE v.parent_id = $1 AND (v.valid_to IS NULL OR v.valid_to > $2::date)"
+                       " ORDER BY v.unit_id, v.valid_from");
+  c.prepare("is_ancestor_from",
+            "WITH RECURSIVE up(id) AS (SELECT $1::bigint UNION"
+            " SELECT v.parent_id FROM unit_version v JOIN up ON v.unit_id = up.id"
+            " WHERE v.parent_id IS NOT NULL AND (v.valid_to IS NULL OR v.valid_to > $3::date))"
+            " SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)");
+  c.prepare("descendants", SubtreeCte("v.unit_id = $1") + " SELECT " + kVersionCols +
+                               " FROM t v WHERE v.depth > 0 ORDER BY v.depth, v.unit_id");
+  c.prepare("code_holder_from",
+            "SELECT unit_id FROM unit_version WHERE code = $1 AND (valid_to IS NULL OR"
+            " valid_to > $2::date) AND unit_id <> $3 LIMIT 1");
+  c.prepare("idempotency_find",
+            "SELECT i.method, i.fingerprint, c.id, c.kind, c.effective_date::text AS"
+            " effective_date, c.predecessor_ids, c.successor_ids, c.units_ended, c.units_moved"
+            " FROM idempotency i JOIN change_event c ON c.id = i.change_id WHERE i.request_id = $1");
+  c.prepare("idempotency_insert",
+            "INSERT INTO idempotency(request_id, method, fingerprint, change_id)"
+            " VALUES ($1, $2, $3, $4)");
+  c.prepare("change_insert",
+            "INSERT INTO change_event(kind, effective_date, act_number, act_date, act_issuer,"
+            " act_title, note, actor, request_id) VALUES ($1, $2::date, $3, $4::date, $5, $6, $7,"
+            " $8, $9) RETURNING id");
+  c.prepare("change_finish",
+            "UPDATE change_event SET kind = $2, predecessor_ids = $3::bigint[],"
+            " successor_ids = $4::bigint[], units_ended = $5, units_moved = $6 WHERE id = $1");
+  c.prepare("change_units_insert",
+            "INSERT INTO change_unit(change_id, unit_id) SELECT $1, unnest($2::bigint[])");
+  c.prepare("unit_insert",
+            "INSERT INTO unit(established, created_by, updated_by, request_id)"
+            " VALUES ($1::date, $2, $2, $3) RETURNING id");
+  c.prepare("unit_touch",
+            "UPDATE unit SET revision = revision + 1, updated_at = now(), updated_by = $2"
+            " WHERE id = $1");
+  c.prepare("unit_end",
+            "UPDATE unit SET ended = $2::date, end_state = $3, revision = revision + 1,"
+            " updated_at = now(), updated_by = $4 WHERE id = $1");
+  c.prepare("version_open_get",
+            "SELECT valid_from::text AS valid_from, to_jsonb(v)::text AS doc FROM unit_version v"
+            " WHERE unit_id = $1 AND valid_to IS NULL FOR UPDATE");
+  c.prepare("version_count", "SELECT count(*) FROM unit_version WHERE unit_id = $1");
+  c.prepare("version_close",
+            "UPDATE unit_version SET valid_to = $2::date WHERE unit_id = $1 AND valid_to IS NULL");
+  c.prepare("version_delete",
+            "DELETE FROM unit_version WHERE unit_id = $1 AND valid_from = $2::date");
+  c.prepare("version_insert",
+            "INSERT INTO unit_version(unit_id, valid_from, code, name, name_folded, short_name,"
+            " kind, level, parent_id, province_class, area_km2, population, households,"
+            " mountainous, change_id) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+            " $12, $13, $14, $15) RETURNING (to_jsonb(unit_version.*) - 'validity')::text");
+  c.prepare("lineage_insert",
+            "INSERT INTO lineage(change_id, predecessor_id, successor_id, share)"
+            " VALUES ($1, $2, $3, $4)");
+  c.prepare("audit_insert",
+            "INSERT INTO audit_log(actor, request_id, method, unit_id, change_id, before, after)"
+            " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)");
+
+  // Reads.
+  c.prepare("view_at",
+            view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
+                        " AND p.validity @> $2::date) AS parent_name FROM unit_version v" +
+                kViewJoins + " WHERE v.unit_id = $1 AND v.validity @> $2::date");
+  c.prepare("view_latest",
+            view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
+                        " AND p.validity @> v.valid_from) AS parent_name FROM unit_version v" +
+                kViewJoins +
+                " WHERE v.unit_id = $1 ORDER BY v.valid_from DESC LIMIT 1");
+  c.prepare("subtree", SubtreeCte("v.unit_id = $1") + " " + view_head +
+                           ", v.depth, p.name AS parent_name FROM t v" + kViewJoins +
+                           " LEFT JOIN unit_version p ON p.unit_id = v.parent_id"
+                           " AND p.validity @> $2::date ORDER BY v.depth, v.name_folded, v.unit_id");
+  c.prepare("subtree_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") + " " + view_head +
+                               ", v.depth, p.name AS parent_name FROM t v" + kViewJoins +
+                               " LEFT JOIN unit_version p ON p.unit_id = v.parent_id"
+                               " AND p.validity @> $2::date"
+                               " ORDER BY v.depth, v.name_folded, v.unit_id");
+  c.prepare("counts", SubtreeCte("v.unit_id = $1") +
+                          " SELECT kind, count(*) FROM t WHERE depth > 0 GROUP BY kind");
+  c.prepare("counts_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") +
+                              " SELECT kind, count(*) FROM t GROUP BY kind");
+  for (const bool pred : {true, false}) {
+    const char* near = pred ? "successor_id" : "predecessor_id";
+    const char* far = pred ? "predecessor_id" : "successor_id";
+    c.prepare(pred ? "lineage_pred" : "lineage_succ",
+              absl::StrCat(
+                  "WITH RECURSIVE w AS (SELECT l.*, 1 AS distance FROM lineage l WHERE l.", near,
+                  " = $1 UNION ALL SELECT l.*, w.distance + 1 FROM lineage l JOIN w ON l.", near,
+                  " = w.", far, " WHERE w.distance < 64)"
+                  " SELECT w.predecessor_id, w.successor_id, w.share, w.distance, ",
+                  kChangeCols,
+                  ", (SELECT name FROM unit_version x WHERE x.unit_id = w.predecessor_id"
+                  "   ORDER BY valid_from DESC LIMIT 1) AS pred_name,"
+                  " (SELECT name FROM unit_version x WHERE x.unit_id = w.successor_id"
+                  "   ORDER BY valid_from DESC LIMIT 1) AS succ_name"
+                  " FROM w JOIN change_event c ON c.id = w.change_id"
+                  " ORDER BY w.distance, c.effective_date, w.predecessor_id, w.successor_id"));
+  }
+  c.prepare("change_get", absl::StrCat("SELECT ", kChangeCols, " FROM change_event c WHERE c.id = $1"));
+  c.prepare("changes_list",
+            absl::StrCat("SELECT ", kChangeCols,
+                         " FROM change_event c WHERE ($1::bigint = 0 OR c.id IN (SELECT change_id FROM"
+                         " change_unit WHERE unit_id = $1::bigint)) AND ($2::date IS NULL OR"
+                         " c.effective_date >= $2::date) AND ($3::date IS NULL OR c.effective_date"
+                         " <= $3::date) ORDER BY c.effective_date, c.id LIMIT $4 OFFSET $5"));
+}
+
+absl::Status PgOrgStore::Write(const WriteContext& ctx,
+                               const std::function<absl::Status(OrgTx&)>& fn) {
+  return session_.Transact(
+      TxMode::kWrite,
+      [&](pqxx::work& tx) {
+        PgOrgTx otx(tx, ctx);
+        return fn(otx);
+      },
+      deadline_);
+}
+
+absl::Status PgOrgStore::Read(const std::function<absl::Status(pqxx::work&)>& fn) {
+  return session_.Transact(TxMode::kRead, fn, deadline_);
+}
+
+absl::StatusOr<std::optional<UnitView>> PgOrgStore::Get(int64_t id, Date as_of) {
+  std::optional<UnitView> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("view_at", id, as_of.ToString());
+    if (!r.empty()) out = ParseView(r[0]);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<UnitView>> PgOrgStore::GetLatest(int64_t id) {
+  std::optional<UnitView> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("view_latest", id);
+    if (!r.empty()) out = ParseView(r[0]);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* total) {
+  std::vector<UnitView> out;
+  *total = 0;
+  std::vector<int> kinds;
+  for (OrgKind k : q.kinds) kinds.push_back(static_cast<int>(k));
+  std::string like;
+  for (char ch : q.name_folded) {  // the folded query is matched literally
+    if (ch == '%' || ch == '_' || ch == '\\') like.push_back('\\');
+    like.push_back(ch);
+  }
+  const std::string sql = absl::StrCat(
+      "SELECT ", kVersionCols, kViewCols,
+      ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
+      " AND p.validity @> $1::date) AS parent_name, count(*) OVER () AS total"
+      " FROM unit_version v",
+      kViewJoins,
+      " WHERE v.validity @> $1::date AND ($2 = 0 OR v.parent_id = $2)"
+      " AND (cardinality($3::smallint[]) = 0 OR v.kind = ANY($3::smallint[]))"
+      " AND ($4 = 0 OR v.level = $4) AND ($5 = '' OR v.name_folded LIKE '%' || $5 || '%')"
+      " AND ($6 = '' OR v.code = $6) ORDER BY ",
+      q.order_by, " LIMIT $7 OFFSET $8");
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_params(
+        sql, q.as_of.ToString(), q.parent_id,
+        absl::StrCat("{", absl::StrJoin(kinds, ","), "}"), static_cast<int>(q.level), like,
+        q.code, q.limit, q.offset);
+    for (const auto& row : r) {
+      out.push_back(ParseView(row));
+      *total = row["total"].as<int>();
+    }
+    if (r.empty() && q.offset > 0) {
+      *total = tx.exec_params("SELECT count(*) FROM unit_version WHERE validity @> $1::date",
+                              q.as_of.ToString())[0][0].as<int>();
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<UnitView>> PgOrgStore::Subtree(int64_t root, Date as_of,
+                                                          int max_depth) {
+  std::vector<UnitView> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    pqxx::result r =
+        tx.exec_prepared(root == 0 ? "subtree_all" : "subtree", root, as_of.ToString(), max_depth);
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      out.push_back(ParseView(row));
+      out.back().depth = row["depth"].as<int>();
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::Lineage(int64_t id, bool predecessors) {
+  std::vector<LineageEdge> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    for (const auto& row : tx.exec_prepared(predecessors ? "lineage_pred" : "lineage_succ", id)) {
+      LineageEdge e;
+      e.change = ParseChange(row);
+      e.predecessor = row["predecessor_id"].as<int64_t>();
+      e.successor = row["successor_id"].as<int64_t>();
+      e.predecessor_name = row["pred_name"].is_null() ? "" : row["pred_name"].as<std::string>();
+      e.successor_name = row["succ_name"].is_null() ? "" : row["succ_name"].as<std::string>();
+      e.share = row["share"].as<double>();
+      e.distance = row["distance"].as<int>();
+      out.push_back(std::move(e));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::map<OrgKind, int>> PgOrgStore::Counts(int64_t root, Date as_of) {
+  std::map<OrgKind, int> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    for (const auto& row :
+         tx.exec_prepared(root == 0 ? "counts_all" : "counts", root, as_of.ToString(), 0)) {
+      out[static_cast<OrgKind>(row[0].as<int>())] = row[1].as<int>();
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<ChangeEvent>> PgOrgStore::GetChange(int64_t id) {
+  std::optional<ChangeEvent> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    pqxx::result r = tx.exec_prepared("change_get", id);
+    if (!r.empty()) out = ParseChange(r[0]);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> PgOrgStore::ListChanges(int64_t unit_id,
+                                                                 std::optional<Date> from,
+                                                                 std::optional<Date> to, int limit,
+                                                                 int offset) {
+  std::vector<ChangeEvent> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+    for (const auto& row : tx.exec_prepared("changes_list", unit_id, DateParam(from),
+                                            DateParam(to), limit, offset)) {
+      out.push_back(ParseChange(row));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace tinhgon::orgs
+
+const std::vector<tinhgon::Migration>& OrgMigrationsImpl();  // generated from migrations/
+
+namespace tinhgon::orgs {
+const std::vector<Migration>& OrgMigrations() { return OrgMigrationsImpl(); }
+}  // namespace tinhgon::orgs

@@ -1,0 +1,206 @@
+// Shared helpers of the end-to-end tests: start a built server on a free port against the test
+// database in a schema of its own, reach it through server reflection (no .proto files of ours
+// are read: the client is built from what the server describes), decode error details.
+'use strict';
+
+const { spawn, execFile, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const net = require('node:net');
+const path = require('node:path');
+const fs = require('node:fs');
+const grpc = require('@grpc/grpc-js');
+const protobuf = require('protobufjs');
+const { GrpcReflection } = require('grpc-js-reflection-client');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const BUILD = process.env.TINHGON_TEST_BUILD || '';
+const TEST_PG = process.env.TINHGON_TEST_PG || '';
+
+// Why the tests cannot run here, or '' when they can. The tests skip (ctest reports it) rather
+// than fail when no database is given; a missing binary with a database given is a failure.
+function skipReason() {
+  if (!TEST_PG) return 'TINHGON_TEST_PG is not set (run tests/run)';
+  if (!BUILD) return 'TINHGON_TEST_BUILD is not set (run tests/run)';
+  return '';
+}
+
+function binary(rel) {
+  const p = path.join(BUILD, rel);
+  if (!fs.existsSync(p)) throw new Error(`${p} does not exist: build first`);
+  return p;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function psql(sql) {
+  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', TEST_PG, '-c', sql], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+  });
+}
+
+// A fresh schema name, unique per run: e2e_<prefix>_<random>.
+function freshSchema(prefix) {
+  return `e2e_${prefix}_${crypto.randomBytes(5).toString('hex')}`;
+}
+
+// Starts org_registry_server in dev mode (no trust secret) on a free port, in `schema` (created
+// here by the superuser), with a fixed today. Resolves once it logs "listening on" and answers
+// health checks; rejects with its stderr if it exits or takes more than 60 s.
+async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2 }) {
+  psql(`CREATE SCHEMA ${schema}`);
+  const port = await freePort();
+  const target = `127.0.0.1:${port}`;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('TINHGON_ORG_REGISTRY_')) delete env[k];
+  delete env.TINHGON_TRUST_SECRET;
+  const args = [
+    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, `--workers=${workers}`,
+    `--today=${today}`, '--trust_secret=',
+  ];
+  const proc = spawn(binary('services/org_registry/org_registry_server'), args, {
+    env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+
+  const server = {
+    target, schema, proc, log: () => log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+      }
+      try { psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } catch (e) { /* best effort */ }
+    },
+  };
+
+  const deadline = Date.now() + 60000;
+  let ready = false;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`org_registry_server exited (${proc.exitCode ?? proc.signalCode}) during start:\n${log}`);
+    }
+    if (log.includes('listening on') && await healthServing(target)) { ready = true; break; }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!ready) {
+    await server.stop();
+    throw new Error(`org_registry_server not ready after 60 s:\n${log}`);
+  }
+  return server;
+}
+
+// grpc.health.v1.Health/Check with a hand-written codec (no descriptor needed): the request is
+// empty (service ""), the reply's field 1 is the status, 1 = SERVING.
+function healthServing(target) {
+  return new Promise((resolve) => {
+    const client = new grpc.Client(target, grpc.credentials.createInsecure());
+    client.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (b) => b,
+      Buffer.alloc(0), { deadline: Date.now() + 1000 }, (err, reply) => {
+        client.close();
+        resolve(!err && reply.length >= 2 && reply[0] === 0x08 && reply[1] === 1);
+      });
+  });
+}
+
+const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+
+// The package object of `symbol`'s file, built from the server's reflection answers.
+async function reflect(target, symbol) {
+  const reflection = new GrpcReflection(target, grpc.credentials.createInsecure());
+  const descriptor = await reflection.getDescriptorBySymbol(symbol);
+  return descriptor.getPackageObject(LOADER_OPTIONS);
+}
+
+async function listServices(target) {
+  const reflection = new GrpcReflection(target, grpc.credentials.createInsecure());
+  return reflection.listServices();
+}
+
+function lookup(obj, dotted) {
+  return dotted.split('.').reduce((o, k) => (o ? o[k] : undefined), obj);
+}
+
+// A client of `service` (full name) built through reflection, whose methods return promises.
+// A rejected call's error keeps code, details and metadata.
+async function reflectedClient(target, service) {
+  const pkg = await reflect(target, service);
+  const Ctor = lookup(pkg, service);
+  if (typeof Ctor !== 'function') throw new Error(`reflection did not describe ${service}`);
+  const client = new Ctor(target, grpc.credentials.createInsecure());
+  const wrapped = { close: () => client.close(), raw: client };
+  for (const name of Object.keys(Ctor.service)) {
+    const def = Ctor.service[name];
+    if (def.requestStream || def.responseStream) continue;
+    wrapped[name] = (req, deadlineMs = 15000) => new Promise((resolve, reject) => {
+      client[name](req, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+  return wrapped;
+}
+
+// google.rpc.Status and its detail messages, for grpc-status-details-bin. The .proto files are
+// the copies in proto/google/rpc (the same upstream files every gRPC ecosystem uses).
+let rpcRoot;
+function rpcTypes() {
+  if (!rpcRoot) {
+    rpcRoot = new protobuf.Root();
+    rpcRoot.resolvePath = (origin, target) => {
+      if (target.startsWith('google/protobuf/')) return target;  // protobufjs ships these
+      return path.join(REPO, 'proto', target);
+    };
+    rpcRoot.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+    rpcRoot.resolveAll();
+  }
+  return rpcRoot;
+}
+
+// Decodes grpc-status-details-bin of a failed call: { code, message, details: [{ '@type', ...}] }.
+function statusDetails(err) {
+  const bins = err.metadata ? err.metadata.get('grpc-status-details-bin') : [];
+  if (!bins || bins.length === 0) return null;
+  const root = rpcTypes();
+  const Status = root.lookupType('google.rpc.Status');
+  const st = Status.decode(bins[0]);
+  const details = st.details.map((any) => {
+    const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
+    let T = null;
+    try { T = root.lookupType(typeName); } catch (e) { /* unknown detail type */ }
+    const body = T ? T.toObject(T.decode(any.value), { defaults: true }) : { value: any.value };
+    return { '@type': typeName, ...body };
+  });
+  return { code: st.code, message: st.message, details };
+}
+
+// Runs a built tool; resolves { code, stdout, stderr } (never rejects on a non-zero exit).
+function runTool(rel, args, timeoutMs = 120000) {
+  return new Promise((resolve) => {
+    execFile(binary(rel), args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, TINHGON_TRUST_SECRET: '' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      });
+  });
+}
+
+const date = (year, month, day) => ({ year, month, day });
+
+module.exports = {
+  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, healthServing,
+  listServices, reflect, reflectedClient, statusDetails, runTool, date,
+};
