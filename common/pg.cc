@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <pqxx/tablewriter>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -111,6 +113,52 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
   }
   return last;
 }
+
+// pqxx 6.4 marks tablewriter deprecated in favour of stream_to, whose tuples cannot carry
+// NULLs of our optional values; tablewriter's raw lines can.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+CopyWriter::CopyWriter(pqxx::work& tx, const std::string& table,
+                       const std::vector<std::string>& columns)
+    : writer_(std::make_unique<pqxx::tablewriter>(tx, table, columns.begin(), columns.end())) {}
+
+CopyWriter::~CopyWriter() {
+  if (writer_) {
+    try {
+      writer_->complete();
+    } catch (...) {  // the transaction is failing anyway
+    }
+  }
+}
+
+void CopyWriter::Row(std::initializer_list<std::optional<std::string>> values) {
+  line_.clear();
+  bool first = true;
+  for (const auto& v : values) {
+    if (!first) line_.push_back('\t');
+    first = false;
+    if (!v) {
+      line_ += "\\N";
+      continue;
+    }
+    for (char c : *v) {
+      switch (c) {
+        case '\\': line_ += "\\\\"; break;
+        case '\t': line_ += "\\t"; break;
+        case '\n': line_ += "\\n"; break;
+        case '\r': line_ += "\\r"; break;
+        default: line_.push_back(c);
+      }
+    }
+  }
+  writer_->write_raw_line(line_);
+}
+
+void CopyWriter::Finish() {
+  writer_->complete();
+  writer_.reset();
+}
+#pragma GCC diagnostic pop
 
 PgWorkerPool::PgWorkerPool(const PgOptions& options, int workers) {
   workers = std::max(1, workers);

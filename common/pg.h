@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
+namespace pqxx {
+class tablewriter;
+}
 
 namespace tinhgon {
 
@@ -56,6 +61,20 @@ class PgSession {
  private:
   PgOptions options_;
   std::unique_ptr<pqxx::connection> conn_;
+};
+
+// Bulk writes with COPY ... FROM STDIN (text format) inside a transaction. Values are given
+// as text (nullopt = NULL); escaping is done here.
+class CopyWriter {
+ public:
+  CopyWriter(pqxx::work& tx, const std::string& table, const std::vector<std::string>& columns);
+  ~CopyWriter();
+  void Row(std::initializer_list<std::optional<std::string>> values);
+  void Finish();
+
+ private:
+  std::unique_ptr<pqxx::tablewriter> writer_;
+  std::string line_;
 };
 
 // Worker threads, each owning a PgSession; jobs run in FIFO order on the first free worker.

@@ -1,5 +1,5 @@
 // grpc_load: load one unary method of any Tinh Gọn API and print what came back, by gRPC code.
-//   grpc_load --target=127.0.0.1:50061 --method=/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit \
+//   grpc_load --target=127.0.0.1:50061 --method=/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit
 //     --request='id: 1' --vary_field=id --vary_min=1 --vary_max=5000 --concurrency=32 --seconds=10
 #include <cstdio>
 

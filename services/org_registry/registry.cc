@@ -508,6 +508,63 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
   });
 }
 
+absl::StatusOr<ChangeOutcome> Registry::Import(const WriteContext& ctx,
+                                               const ChangeHeader& header,
+                                               const std::vector<ImportRow>& rows) {
+  std::vector<int> parent_row;
+  TG_RETURN_IF_ERROR(ValidateImportBatch(rows, &parent_row));
+  const Date d = header.effective_date;
+  return Run(ctx, ChangeKind::kCreate, header, [&](OrgTx& tx, ChangeOutcome& out) {
+    // Existing parents: each must be active and take the kinds placed under it.
+    absl::flat_hash_map<int64_t, UnitRecord> parents;
+    std::vector<std::string> codes;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const UnitFields& f = rows[i].fields;
+      if (!f.code.empty()) codes.push_back(f.code);
+      if (parent_row[i] >= 0 || f.parent_id == 0) continue;
+      auto it = parents.find(f.parent_id);
+      if (it == parents.end()) {
+        TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> p, tx.Load(f.parent_id, d, true));
+        if (!p) return NoUnit(f.parent_id, absl::StrCat("rows[", i, "].parent_id"));
+        it = parents.emplace(f.parent_id, *std::move(p)).first;
+      }
+      TG_RETURN_IF_ERROR(CheckParent(it->second, f.parent_id, f.kind, d,
+                                     absl::StrCat("rows[", i, "].parent_id")));
+    }
+    TG_ASSIGN_OR_RETURN(auto held, tx.CodesHeldFrom(codes, d));
+    if (!held.empty()) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        auto h = held.find(rows[i].fields.code);
+        if (h == held.end()) continue;
+        return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE",
+                          absl::StrCat("rows[", i, "].code"),
+                          absl::StrCat("code ", h->first, " is held by unit ", h->second),
+                          absl::StrCat("Mã ", h->first, " đang thuộc đơn vị ", h->second)});
+      }
+    }
+    TG_ASSIGN_OR_RETURN(std::vector<int64_t> ids, tx.ReserveUnitIds(static_cast<int>(rows.size())));
+    std::vector<UnitVersion> versions(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      UnitVersion& v = versions[i];
+      v.unit_id = ids[i];
+      v.fields = rows[i].fields;
+      AdminLevel parent_level = AdminLevel::kUnspecified;
+      if (parent_row[i] >= 0) {
+        v.fields.parent_id = ids[parent_row[i]];
+        parent_level = versions[parent_row[i]].level;
+      } else if (v.fields.parent_id != 0) {
+        parent_level = parents.at(v.fields.parent_id).at->level;
+      }
+      v.level = LevelOf(v.fields.kind, parent_level);
+      v.valid_from = d;
+      v.change_id = out.change_id;
+    }
+    TG_RETURN_IF_ERROR(tx.BulkInsert(versions));
+    out.successors = std::move(ids);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<UnitView> Registry::Get(int64_t id, std::optional<Date> as_of) {
   if (id <= 0) return InvalidField("id", "must be a positive unit id", "Mã đơn vị không hợp lệ");
   const Date d = as_of.value_or(Today());

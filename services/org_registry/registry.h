@@ -76,6 +76,9 @@ class Registry {
   absl::StatusOr<ChangeOutcome> Split(const WriteContext& ctx, const SplitCmd& cmd);
   absl::StatusOr<ChangeOutcome> Dissolve(const WriteContext& ctx, const DissolveCmd& cmd);
   absl::StatusOr<ChangeOutcome> EndLevel(const WriteContext& ctx, const EndLevelCmd& cmd);
+  // Creates many units in one change and one transaction, checked by the same rules as Create.
+  absl::StatusOr<ChangeOutcome> Import(const WriteContext& ctx, const ChangeHeader& header,
+                                       const std::vector<ImportRow>& rows);
 
   // A unit as of a date: the version then, or, after its end, its last version (state says how
   // it ended). NOT_FOUND before it existed or when there is no such unit.

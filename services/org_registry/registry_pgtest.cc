@@ -316,5 +316,48 @@ TEST_F(RegistryTest, SubtreeAsOfADate) {
   EXPECT_EQ(shallow->size(), 2u);
 }
 
+TEST_F(RegistryTest, ImportCreatesATreeInOneChangeOrNothing) {
+  std::vector<ImportRow> rows;
+  auto row = [&](const std::string& key, const std::string& parent, OrgKind kind,
+                 const std::string& code) {
+    ImportRow r;
+    r.key = key;
+    r.parent_key = parent;
+    r.fields = Fields("Đơn vị " + key, kind, 0, code);
+    rows.push_back(r);
+  };
+  row("d1", "", OrgKind::kDistrictCommittee, "672");
+  rows.back().fields.parent_id = province_;
+  for (int i = 0; i < 50; ++i) {
+    row("c" + std::to_string(i), "d1", OrgKind::kCommuneCommittee, "");
+    row("v" + std::to_string(i), "c" + std::to_string(i), OrgKind::kVillage, "");
+  }
+  auto o = reg_->Import(Ctx(), Header(D(2018, 1, 1)), rows);
+  ASSERT_TRUE(o.ok()) << o.status();
+  ASSERT_EQ(o->successors.size(), rows.size());
+  UnitView village = Get(o->successors.back(), D(2018, 1, 1));
+  EXPECT_EQ(village.version.level, AdminLevel::kVillage);
+  EXPECT_EQ(village.version.fields.parent_id, o->successors[rows.size() - 2]);
+  EXPECT_EQ(Get(o->successors[0], D(2018, 1, 1)).version.level, AdminLevel::kDistrict);
+  auto counts = store_->Counts(province_, D(2018, 1, 1));
+  EXPECT_EQ((*counts)[OrgKind::kVillage], 50);
+  // Units made by an import change like any other.
+  UpdateCmd rename{Header(D(2019, 1, 1)), UnitRef{o->successors[1], ""}, {}, {"name"}};
+  rename.fields.name = "UBND xã mới";
+  EXPECT_TRUE(reg_->Update(Ctx(), rename).ok());
+
+  // A second batch reusing a held code writes nothing.
+  const auto before = Snapshot();
+  rows.clear();
+  row("d2", "", OrgKind::kDistrictCommittee, "673");
+  rows.back().fields.parent_id = province_;
+  row("d3", "", OrgKind::kDistrictCommittee, "672");
+  rows.back().fields.parent_id = province_;
+  auto clash = reg_->Import(Ctx(), Header(D(2018, 1, 1)), rows);
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(clash.status()), "rows[1].code");
+  EXPECT_EQ(Snapshot(), before);
+}
+
 }  // namespace
 }  // namespace tinhgon::orgs

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -222,6 +223,56 @@ absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string
                     absl::StrCat("unit ", u.id, " changed since etag ", etag, " (now ", EtagOf(u),
                                  "); read it again"),
                     "Đơn vị đã bị thay đổi; hãy đọc lại"});
+}
+
+absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows,
+                                 std::vector<int>* parent_row) {
+  if (rows.empty()) return InvalidField("rows", "import at least one unit", "Không có đơn vị nào");
+  absl::flat_hash_map<std::string, int> by_key;
+  absl::flat_hash_map<std::string, int> by_code;
+  parent_row->assign(rows.size(), -1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const ImportRow& r = rows[i];
+    const std::string at = absl::StrCat("rows[", i, "]");
+    TG_RETURN_IF_ERROR(ValidateFields(r.fields, at));
+    if (r.key.empty() || r.key.size() > 128) {
+      return InvalidField(at + ".key", "1 to 128 bytes", "Khóa dòng không hợp lệ");
+    }
+    if (!by_key.emplace(r.key, static_cast<int>(i)).second) {
+      return InvalidField(at + ".key", absl::StrCat("key '", r.key, "' repeats row ", by_key[r.key]),
+                          "Khóa dòng bị trùng");
+    }
+    if (!r.fields.code.empty() && !by_code.emplace(r.fields.code, static_cast<int>(i)).second) {
+      return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", at + ".code",
+                        absl::StrCat("code ", r.fields.code, " repeats row ",
+                                     by_code[r.fields.code]),
+                        "Mã đơn vị bị trùng"});
+    }
+    if (!r.parent_key.empty()) {
+      if (r.fields.parent_id != 0) {
+        return InvalidField(at + ".parent_key", "set parent_key or parent_id, not both",
+                            "Chỉ chọn một đơn vị cấp trên");
+      }
+      auto it = by_key.find(r.parent_key);
+      if (it == by_key.end() || it->second == static_cast<int>(i)) {
+        return InvalidField(at + ".parent_key", "must name an earlier row",
+                            "Đơn vị cấp trên phải đứng trước");
+      }
+      (*parent_row)[i] = it->second;
+      const OrgKind pk = rows[it->second].fields.kind;
+      if (!KindAllowedUnder(pk, r.fields.kind)) {
+        return FailedPrecondition(
+            "KIND_NOT_ALLOWED_UNDER_PARENT", at + ".parent_key",
+            absl::StrCat(KindName(r.fields.kind), " may not stand under ", KindName(pk)),
+            absl::StrCat("Loại ", KindNameVi(r.fields.kind), " không thể trực thuộc ",
+                         KindNameVi(pk)));
+      }
+    } else if (r.fields.parent_id == 0 && !KindAllowedUnder(std::nullopt, r.fields.kind)) {
+      return InvalidField(at + ".parent_key", absl::StrCat(KindName(r.fields.kind), " needs a parent"),
+                          "Phải có đơn vị cấp trên");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tinhgon::orgs

@@ -134,4 +134,16 @@ absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent
                          OrgKind kind, Date d, const std::string& field);
 absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string& field);
 
+// One unit of a bulk import (a whole province or country at once). Parents are either an
+// earlier row of the same batch (parent_key) or a unit that already exists (fields.parent_id).
+struct ImportRow {
+  std::string key;  // the caller's name for the row, unique in the batch (e.g. its code)
+  std::string parent_key;
+  UnitFields fields;
+};
+
+// Checks a batch on its own: fields, unique keys and codes, parents named before their children
+// and of a kind that may hold them. Fills `parent_row` (-1 for an existing or no parent).
+absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows, std::vector<int>* parent_row);
+
 }  // namespace tinhgon::orgs

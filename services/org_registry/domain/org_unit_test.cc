@@ -128,5 +128,47 @@ TEST(LegalBasisTest, ActNumberIsRequired) {
   EXPECT_TRUE(ValidateLegalBasis(lb, "legal_basis").ok());
 }
 
+ImportRow Row(const std::string& key, const std::string& parent, OrgKind kind,
+              const std::string& code = "") {
+  ImportRow r;
+  r.key = key;
+  r.parent_key = parent;
+  r.fields.name = "Đơn vị " + key;
+  r.fields.kind = kind;
+  r.fields.code = code;
+  return r;
+}
+
+TEST(ImportBatchTest, ParentsComeFirstAndKindsFit) {
+  std::vector<int> parents;
+  std::vector<ImportRow> rows = {Row("p", "", OrgKind::kProvinceCommittee, "68"),
+                                 Row("d", "p", OrgKind::kDistrictCommittee, "672"),
+                                 Row("c", "d", OrgKind::kCommuneCommittee)};
+  ASSERT_TRUE(ValidateImportBatch(rows, &parents).ok());
+  EXPECT_EQ(parents, (std::vector<int>{-1, 0, 1}));
+
+  auto late = rows;
+  late[1].parent_key = "c";  // names a later row
+  auto s = ValidateImportBatch(late, &parents);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(s), "rows[1].parent_key");
+
+  auto wrong = rows;
+  wrong[2].fields.kind = OrgKind::kSubDepartment;  // a chi cục under a district committee
+  EXPECT_EQ(ErrorReason(ValidateImportBatch(wrong, &parents)), "KIND_NOT_ALLOWED_UNDER_PARENT");
+
+  auto dup = rows;
+  dup[2].key = "d";
+  EXPECT_EQ(ErrorField(ValidateImportBatch(dup, &parents)), "rows[2].key");
+  dup = rows;
+  dup[2].fields.code = "672";
+  EXPECT_EQ(ValidateImportBatch(dup, &parents).code(), absl::StatusCode::kAlreadyExists);
+
+  auto orphan = rows;
+  orphan[1].parent_key.clear();  // a district with no parent at all
+  EXPECT_EQ(ErrorField(ValidateImportBatch(orphan, &parents)), "rows[1].parent_key");
+  EXPECT_EQ(ErrorField(ValidateImportBatch({}, &parents)), "rows");
+}
+
 }  // namespace
 }  // namespace tinhgon::orgs

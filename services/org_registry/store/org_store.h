@@ -86,6 +86,9 @@ class OrgTx {
   // A unit other than `except` holding `code` on or after `d`, if any.
   virtual absl::StatusOr<std::optional<int64_t>> CodeHolderFrom(const std::string& code, Date d,
                                                                 int64_t except) = 0;
+  // Of `codes`, those held by some unit on or after `d`: code → unit.
+  virtual absl::StatusOr<std::map<std::string, int64_t>> CodesHeldFrom(
+      const std::vector<std::string>& codes, Date d) = 0;
   // Units of `kind` below `root` on `d`.
   virtual absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
                                                                      Date d) = 0;
@@ -100,6 +103,10 @@ class OrgTx {
   // --- writes (each audited with the WriteContext) ---
   virtual absl::StatusOr<int64_t> InsertChange(const ChangeEvent& change) = 0;
   virtual absl::StatusOr<int64_t> InsertUnit(Date established) = 0;
+  // Bulk import: ids for `n` new units, then their first versions written with COPY (units
+  // established on each version's valid_from) and one audit row for the batch.
+  virtual absl::StatusOr<std::vector<int64_t>> ReserveUnitIds(int n) = 0;
+  virtual absl::Status BulkInsert(const std::vector<UnitVersion>& versions) = 0;
   // Opens `v` at v.valid_from, closing the unit's open version there (a version opened the
   // same day is replaced). Bumps the unit's revision.
   virtual absl::Status OpenVersion(const UnitVersion& v) = 0;

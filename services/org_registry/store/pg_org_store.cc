@@ -172,6 +172,70 @@ class PgOrgTx : public OrgTx {
     return std::optional<int64_t>(r[0][0].as<int64_t>());
   }
 
+  absl::StatusOr<std::map<std::string, int64_t>> CodesHeldFrom(
+      const std::vector<std::string>& codes, Date d) override {
+    std::map<std::string, int64_t> out;
+    if (codes.empty()) return out;
+    std::string arr = "{";
+    for (size_t i = 0; i < codes.size(); ++i) {  // codes are [A-Za-z0-9._-]: no quoting needed
+      absl::StrAppend(&arr, i ? "," : "", "\"", codes[i], "\"");
+    }
+    arr += "}";
+    for (const auto& row : tx_.exec_prepared("codes_held_from", arr, d.ToString())) {
+      out[row[0].as<std::string>()] = row[1].as<int64_t>();
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<int64_t>> ReserveUnitIds(int n) override {
+    std::vector<int64_t> ids;
+    ids.reserve(n);
+    for (const auto& row : tx_.exec_prepared("unit_ids_reserve", n)) {
+      ids.push_back(row[0].as<int64_t>());
+    }
+    return ids;
+  }
+
+  absl::Status BulkInsert(const std::vector<UnitVersion>& versions) override {
+    auto opt = [](auto v) -> std::optional<std::string> {
+      if (!v) return std::nullopt;
+      return absl::StrCat(*v);
+    };
+    {
+      CopyWriter units(tx_, "unit",
+                       {"id", "established", "created_by", "updated_by", "request_id"});
+      for (const UnitVersion& v : versions) {
+        units.Row({absl::StrCat(v.unit_id), v.valid_from.ToString(), ctx_.actor, ctx_.actor,
+                   ctx_.request_id});
+      }
+      units.Finish();
+    }
+    CopyWriter rows(tx_, "unit_version",
+                    {"unit_id", "valid_from", "code", "name", "name_folded", "short_name", "kind",
+                     "level", "parent_id", "province_class", "area_km2", "population",
+                     "households", "mountainous", "change_id"});
+    for (const UnitVersion& v : versions) {
+      const Attributes& a = v.fields.attributes;
+      rows.Row({absl::StrCat(v.unit_id), v.valid_from.ToString(),
+                v.fields.code.empty() ? std::nullopt : std::optional<std::string>(v.fields.code),
+                v.fields.name, FoldVietnamese(v.fields.name + " " + v.fields.short_name),
+                v.fields.short_name, absl::StrCat(static_cast<int>(v.fields.kind)),
+                absl::StrCat(static_cast<int>(v.level)),
+                v.fields.parent_id ? std::optional<std::string>(absl::StrCat(v.fields.parent_id))
+                                   : std::nullopt,
+                absl::StrCat(a.province_class), opt(a.area_km2), opt(a.population),
+                opt(a.households), a.mountainous ? "t" : "f", absl::StrCat(v.change_id)});
+    }
+    rows.Finish();
+    if (!versions.empty()) {
+      tx_.exec_prepared("audit_insert", ctx_.actor, ctx_.request_id, ctx_.method,
+                        std::optional<int64_t>(), versions.front().change_id,
+                        std::optional<std::string>(),
+                        absl::StrCat("{\"imported_units\":", versions.size(), "}"));
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
                                                              Date d) override {
     std::vector<UnitVersion> out;
@@ -340,6 +404,11 @@ void PrepareOrgStatements(pqxx::connection& c) {
   c.prepare("code_holder_from",
             "SELECT unit_id FROM unit_version WHERE code = $1 AND (valid_to IS NULL OR"
             " valid_to > $2::date) AND unit_id <> $3 LIMIT 1");
+  c.prepare("codes_held_from",
+            "SELECT code, min(unit_id) FROM unit_version WHERE code = ANY($1::text[]) AND"
+            " (valid_to IS NULL OR valid_to > $2::date) GROUP BY code");
+  c.prepare("unit_ids_reserve",
+            "SELECT nextval(pg_get_serial_sequence('unit', 'id')) FROM generate_series(1, $1)");
   c.prepare("idempotency_find",
             "SELECT i.method, i.fingerprint, c.id, c.kind, c.effective_date::text AS"
             " effective_date, c.predecessor_ids, c.successor_ids, c.units_ended, c.units_moved"
