@@ -1,5 +1,6 @@
 #include "services/org_registry/store/pg_org_store.h"
 
+#include <cstring>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -27,9 +28,16 @@ constexpr char kViewCols[] =
 constexpr char kViewJoins[] =
     " JOIN unit u ON u.id = v.unit_id JOIN change_event c ON c.id = v.change_id";
 
+// PostgreSQL prints dates as YYYY-MM-DD (DateStyle ISO, the default).
 Date ParseDate(const pqxx::field& f) {
-  auto d = Date::Parse(f.c_str());
-  return d.ok() ? *d : Date();
+  const char* s = f.c_str();
+  if (f.size() != 10) return Date();
+  auto num = [&](int from, int len) {
+    int v = 0;
+    for (int i = from; i < from + len; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  return Date::Unchecked(num(0, 4), num(5, 2), num(8, 2));
 }
 std::optional<Date> ParseOptDate(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -40,51 +48,83 @@ std::optional<std::string> DateParam(const std::optional<Date>& d) {
   return d->ToString();
 }
 
-UnitVersion ParseVersion(const pqxx::row& r) {
+// Column positions of a result, looked up once per result rather than by name per row
+// (a name lookup scans the columns; subtree reads return hundreds of thousands of rows).
+struct Cols {
+  explicit Cols(const pqxx::result& r) {
+    auto at = [&](const char* name) -> int {
+      for (pqxx::row::size_type i = 0; i < r.columns(); ++i) {
+        if (std::strcmp(r.column_name(i), name) == 0) return static_cast<int>(i);
+      }
+      return -1;
+    };
+    unit_id = at("unit_id"), valid_from = at("valid_from"), valid_to = at("valid_to");
+    code = at("code"), name = at("name"), short_name = at("short_name"), kind = at("kind");
+    level = at("level"), parent_id = at("parent_id"), province_class = at("province_class");
+    area_km2 = at("area_km2"), population = at("population"), households = at("households");
+    mountainous = at("mountainous"), change_id = at("change_id");
+    established = at("established"), ended = at("ended"), end_state = at("end_state");
+    revision = at("revision"), created_us = at("created_us"), updated_us = at("updated_us");
+    created_by = at("created_by"), updated_by = at("updated_by"), request_id = at("request_id");
+    act_number = at("act_number"), act_date = at("act_date"), act_issuer = at("act_issuer");
+    act_title = at("act_title"), parent_name = at("parent_name"), depth = at("depth");
+  }
+  int unit_id, valid_from, valid_to, code, name, short_name, kind, level, parent_id,
+      province_class, area_km2, population, households, mountainous, change_id, established,
+      ended, end_state, revision, created_us, updated_us, created_by, updated_by, request_id,
+      act_number, act_date, act_issuer, act_title, parent_name, depth;
+};
+
+std::string Text(const pqxx::field& f) {
+  return f.is_null() ? std::string() : std::string(f.c_str(), f.size());
+}
+
+UnitVersion ParseVersion(const pqxx::row& r, const Cols& c) {
   UnitVersion v;
-  v.unit_id = r["unit_id"].as<int64_t>();
-  v.valid_from = ParseDate(r["valid_from"]);
-  v.valid_to = ParseOptDate(r["valid_to"]);
-  v.fields.code = r["code"].is_null() ? "" : r["code"].as<std::string>();
-  v.fields.name = r["name"].as<std::string>();
-  v.fields.short_name = r["short_name"].as<std::string>();
-  v.fields.kind = static_cast<OrgKind>(r["kind"].as<int>());
-  v.level = static_cast<AdminLevel>(r["level"].as<int>());
-  v.fields.parent_id = r["parent_id"].is_null() ? 0 : r["parent_id"].as<int64_t>();
+  v.unit_id = r[c.unit_id].as<int64_t>();
+  v.valid_from = ParseDate(r[c.valid_from]);
+  v.valid_to = ParseOptDate(r[c.valid_to]);
+  v.fields.code = Text(r[c.code]);
+  v.fields.name = Text(r[c.name]);
+  v.fields.short_name = Text(r[c.short_name]);
+  v.fields.kind = static_cast<OrgKind>(r[c.kind].as<int>());
+  v.level = static_cast<AdminLevel>(r[c.level].as<int>());
+  v.fields.parent_id = r[c.parent_id].is_null() ? 0 : r[c.parent_id].as<int64_t>();
   Attributes& a = v.fields.attributes;
-  a.province_class = r["province_class"].as<int>();
-  if (!r["area_km2"].is_null()) a.area_km2 = r["area_km2"].as<double>();
-  if (!r["population"].is_null()) a.population = r["population"].as<int64_t>();
-  if (!r["households"].is_null()) a.households = r["households"].as<int64_t>();
-  a.mountainous = r["mountainous"].as<bool>();
-  v.change_id = r["change_id"].as<int64_t>();
+  a.province_class = r[c.province_class].as<int>();
+  if (!r[c.area_km2].is_null()) a.area_km2 = r[c.area_km2].as<double>();
+  if (!r[c.population].is_null()) a.population = r[c.population].as<int64_t>();
+  if (!r[c.households].is_null()) a.households = r[c.households].as<int64_t>();
+  a.mountainous = r[c.mountainous].as<bool>();
+  v.change_id = r[c.change_id].as<int64_t>();
   return v;
 }
 
-Unit ParseUnit(const pqxx::row& r) {
+Unit ParseUnit(const pqxx::row& r, const Cols& c) {
   Unit u;
-  u.id = r["unit_id"].as<int64_t>();
-  u.established = ParseDate(r["established"]);
-  u.ended = ParseOptDate(r["ended"]);
-  u.end_state = static_cast<UnitState>(r["end_state"].as<int>());
-  u.revision = r["revision"].as<int64_t>();
+  u.id = r[c.unit_id].as<int64_t>();
+  u.established = ParseDate(r[c.established]);
+  u.ended = ParseOptDate(r[c.ended]);
+  u.end_state = static_cast<UnitState>(r[c.end_state].as<int>());
+  u.revision = r[c.revision].as<int64_t>();
   return u;
 }
 
-UnitView ParseView(const pqxx::row& r) {
+UnitView ParseView(const pqxx::row& r, const Cols& c) {
   UnitView view;
-  view.version = ParseVersion(r);
-  view.unit = ParseUnit(r);
-  view.parent_name = r["parent_name"].is_null() ? "" : r["parent_name"].as<std::string>();
-  view.legal_basis.act_number = r["act_number"].as<std::string>();
-  view.legal_basis.act_date = ParseOptDate(r["act_date"]);
-  view.legal_basis.issuer = r["act_issuer"].as<std::string>();
-  view.legal_basis.title = r["act_title"].as<std::string>();
-  view.created_at = absl::FromUnixMicros(r["created_us"].as<int64_t>());
-  view.updated_at = absl::FromUnixMicros(r["updated_us"].as<int64_t>());
-  view.created_by = r["created_by"].as<std::string>();
-  view.updated_by = r["updated_by"].as<std::string>();
-  view.request_id = r["request_id"].as<std::string>();
+  view.version = ParseVersion(r, c);
+  view.unit = ParseUnit(r, c);
+  view.parent_name = Text(r[c.parent_name]);
+  view.legal_basis.act_number = Text(r[c.act_number]);
+  view.legal_basis.act_date = ParseOptDate(r[c.act_date]);
+  view.legal_basis.issuer = Text(r[c.act_issuer]);
+  view.legal_basis.title = Text(r[c.act_title]);
+  view.created_at = absl::FromUnixMicros(r[c.created_us].as<int64_t>());
+  view.updated_at = absl::FromUnixMicros(r[c.updated_us].as<int64_t>());
+  view.created_by = Text(r[c.created_by]);
+  view.updated_by = Text(r[c.updated_by]);
+  view.request_id = Text(r[c.request_id]);
+  if (c.depth >= 0) view.depth = r[c.depth].as<int>();
   return view;
 }
 
@@ -129,10 +169,10 @@ std::string SubtreeCte(const char* root_cond) {
   return absl::StrCat(
       "WITH RECURSIVE t AS ("
       " SELECT v.*, 0 AS depth FROM unit_version v WHERE ", root_cond,
-      " AND v.validity @> $2::date"
+      " AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))"
       " UNION ALL"
       " SELECT v.*, t.depth + 1 FROM t JOIN unit_version v ON v.parent_id = t.unit_id"
-      "  AND v.validity @> $2::date WHERE ($3 = 0 OR t.depth < $3))");
+      "  AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date)) WHERE ($3 = 0 OR t.depth < $3))");
 }
 
 class PgOrgTx : public OrgTx {
@@ -143,10 +183,11 @@ class PgOrgTx : public OrgTx {
     pqxx::result u = tx_.exec_prepared(lock ? "unit_lock" : "unit_get", id);
     if (u.empty()) return std::optional<UnitRecord>();
     UnitRecord rec;
-    rec.unit = ParseUnit(u[0]);
+    rec.unit = ParseUnit(u[0], Cols(u));
     pqxx::result vs = tx_.exec_prepared("versions_at_and_latest", id, d.ToString());
+    const Cols c(vs);
     for (const auto& row : vs) {
-      UnitVersion v = ParseVersion(row);
+      UnitVersion v = ParseVersion(row, c);
       if (v.Covers(d)) rec.at = v;
       if (rec.latest.unit_id == 0 || rec.latest.valid_from < v.valid_from) rec.latest = v;
     }
@@ -155,9 +196,9 @@ class PgOrgTx : public OrgTx {
 
   absl::StatusOr<std::vector<UnitVersion>> ChildVersionsFrom(int64_t parent, Date d) override {
     std::vector<UnitVersion> out;
-    for (const auto& row : tx_.exec_prepared("children_from", parent, d.ToString())) {
-      out.push_back(ParseVersion(row));
-    }
+    pqxx::result r = tx_.exec_prepared("children_from", parent, d.ToString());
+    const Cols c(r);
+    for (const auto& row : r) out.push_back(ParseVersion(row, c));
     return out;
   }
 
@@ -239,17 +280,19 @@ class PgOrgTx : public OrgTx {
   absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
                                                              Date d) override {
     std::vector<UnitVersion> out;
-    for (const auto& row : tx_.exec_prepared("descendants", root, d.ToString(), 0)) {
-      if (row["kind"].as<int>() == static_cast<int>(kind)) out.push_back(ParseVersion(row));
+    pqxx::result r = tx_.exec_prepared("descendants", root, d.ToString(), 0);
+    const Cols c(r);
+    for (const auto& row : r) {
+      if (row[c.kind].as<int>() == static_cast<int>(kind)) out.push_back(ParseVersion(row, c));
     }
     return out;
   }
 
   absl::StatusOr<std::vector<UnitVersion>> Descendants(int64_t root, Date d) override {
     std::vector<UnitVersion> out;
-    for (const auto& row : tx_.exec_prepared("descendants", root, d.ToString(), 0)) {
-      out.push_back(ParseVersion(row));
-    }
+    pqxx::result r = tx_.exec_prepared("descendants", root, d.ToString(), 0);
+    const Cols c(r);
+    for (const auto& row : r) out.push_back(ParseVersion(row, c));
     return out;
   }
 
@@ -389,7 +432,7 @@ void PrepareOrgStatements(pqxx::connection& c) {
             "SELECT id AS unit_id, established::text AS established, ended::text AS ended,"
             " end_state, revision FROM unit WHERE id = $1 FOR UPDATE");
   c.prepare("versions_at_and_latest",
-            versions + "WHERE v.unit_id = $1 AND (v.validity @> $2::date OR v.valid_from ="
+            versions + "WHERE v.unit_id = $1 AND ((v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date)) OR v.valid_from ="
                        " (SELECT max(valid_from) FROM unit_version WHERE unit_id = $1))");
   c.prepare("children_from",
             versions + "WHERE v.parent_id = $1 AND (v.valid_to IS NULL OR v.valid_to > $2::date)"
@@ -457,22 +500,22 @@ void PrepareOrgStatements(pqxx::connection& c) {
   // Reads.
   c.prepare("view_at",
             view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
-                        " AND p.validity @> $2::date) AS parent_name FROM unit_version v" +
-                kViewJoins + " WHERE v.unit_id = $1 AND v.validity @> $2::date");
+                        " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date))) AS parent_name FROM unit_version v" +
+                kViewJoins + " WHERE v.unit_id = $1 AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
   c.prepare("view_latest",
             view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
-                        " AND p.validity @> v.valid_from) AS parent_name FROM unit_version v" +
+                        " AND (p.valid_from <= v.valid_from AND (p.valid_to IS NULL OR p.valid_to > v.valid_from))) AS parent_name FROM unit_version v" +
                 kViewJoins +
                 " WHERE v.unit_id = $1 ORDER BY v.valid_from DESC LIMIT 1");
-  c.prepare("subtree", SubtreeCte("v.unit_id = $1") + " " + view_head +
-                           ", v.depth, p.name AS parent_name FROM t v" + kViewJoins +
-                           " LEFT JOIN unit_version p ON p.unit_id = v.parent_id"
-                           " AND p.validity @> $2::date ORDER BY v.depth, v.name_folded, v.unit_id");
-  c.prepare("subtree_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") + " " + view_head +
-                               ", v.depth, p.name AS parent_name FROM t v" + kViewJoins +
-                               " LEFT JOIN unit_version p ON p.unit_id = v.parent_id"
-                               " AND p.validity @> $2::date"
-                               " ORDER BY v.depth, v.name_folded, v.unit_id");
+  // The parent's name comes from the walk itself (the root's from its version on the date).
+  const std::string subtree_tail =
+      ", v.depth, COALESCE(p.name, (SELECT x.name FROM unit_version x WHERE"
+      " x.unit_id = v.parent_id AND (x.valid_from <= $2::date AND (x.valid_to IS NULL OR x.valid_to > $2::date)))) AS parent_name FROM t v" +
+      std::string(kViewJoins) +
+      " LEFT JOIN t p ON p.unit_id = v.parent_id ORDER BY v.depth, v.name_folded, v.unit_id";
+  c.prepare("subtree", SubtreeCte("v.unit_id = $1") + " " + view_head + subtree_tail);
+  c.prepare("subtree_all",
+            SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") + " " + view_head + subtree_tail);
   c.prepare("counts", SubtreeCte("v.unit_id = $1") +
                           " SELECT kind, count(*) FROM t WHERE depth > 0 GROUP BY kind");
   c.prepare("counts_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") +
@@ -522,7 +565,7 @@ absl::StatusOr<std::optional<UnitView>> PgOrgStore::Get(int64_t id, Date as_of) 
   std::optional<UnitView> out;
   TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
     pqxx::result r = tx.exec_prepared("view_at", id, as_of.ToString());
-    if (!r.empty()) out = ParseView(r[0]);
+    if (!r.empty()) out = ParseView(r[0], Cols(r));
     return absl::OkStatus();
   }));
   return out;
@@ -532,7 +575,7 @@ absl::StatusOr<std::optional<UnitView>> PgOrgStore::GetLatest(int64_t id) {
   std::optional<UnitView> out;
   TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
     pqxx::result r = tx.exec_prepared("view_latest", id);
-    if (!r.empty()) out = ParseView(r[0]);
+    if (!r.empty()) out = ParseView(r[0], Cols(r));
     return absl::OkStatus();
   }));
   return out;
@@ -551,10 +594,10 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* 
   const std::string sql = absl::StrCat(
       "SELECT ", kVersionCols, kViewCols,
       ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
-      " AND p.validity @> $1::date) AS parent_name, count(*) OVER () AS total"
+      " AND (p.valid_from <= $1::date AND (p.valid_to IS NULL OR p.valid_to > $1::date))) AS parent_name, count(*) OVER () AS total"
       " FROM unit_version v",
       kViewJoins,
-      " WHERE v.validity @> $1::date AND ($2 = 0 OR v.parent_id = $2)"
+      " WHERE (v.valid_from <= $1::date AND (v.valid_to IS NULL OR v.valid_to > $1::date)) AND ($2::bigint = 0 OR v.parent_id = $2::bigint)"
       " AND (cardinality($3::smallint[]) = 0 OR v.kind = ANY($3::smallint[]))"
       " AND ($4 = 0 OR v.level = $4) AND ($5 = '' OR v.name_folded LIKE '%' || $5 || '%')"
       " AND ($6 = '' OR v.code = $6) ORDER BY ",
@@ -564,12 +607,13 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* 
         sql, q.as_of.ToString(), q.parent_id,
         absl::StrCat("{", absl::StrJoin(kinds, ","), "}"), static_cast<int>(q.level), like,
         q.code, q.limit, q.offset);
+    const Cols c(r);
     for (const auto& row : r) {
-      out.push_back(ParseView(row));
+      out.push_back(ParseView(row, c));
       *total = row["total"].as<int>();
     }
     if (r.empty() && q.offset > 0) {
-      *total = tx.exec_params("SELECT count(*) FROM unit_version WHERE validity @> $1::date",
+      *total = tx.exec_params("SELECT count(*) FROM unit_version WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)",
                               q.as_of.ToString())[0][0].as<int>();
     }
     return absl::OkStatus();
@@ -584,10 +628,8 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::Subtree(int64_t root, Date as_
     pqxx::result r =
         tx.exec_prepared(root == 0 ? "subtree_all" : "subtree", root, as_of.ToString(), max_depth);
     out.reserve(r.size());
-    for (const auto& row : r) {
-      out.push_back(ParseView(row));
-      out.back().depth = row["depth"].as<int>();
-    }
+    const Cols c(r);
+    for (const auto& row : r) out.push_back(ParseView(row, c));
     return absl::OkStatus();
   }));
   return out;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# tools/bench_org.sh — the org registry's figures, each against a baseline measured in the same
+# run on the same throwaway PostgreSQL (nothing here is a pass/fail test):
+#   1. bulk load of a synthetic country: registry import vs bare COPY of the same rows;
+#   2. history through the change path (mergers, consolidations, end of the district level);
+#   3. as-of subtree of a province and of the country vs the bare recursive SQL;
+#   4. point reads: GetOrgUnit over gRPC (org_registry_server, grpc_load counting statuses)
+#      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs.
+# Usage: tools/bench_org.sh [PROVINCES (34)] [RUNS (3)] [SECONDS (10)]. Needs a build in
+# $TINHGON_BUILD_DIR (default build) with the targets org_bench, grpc_load, seed_loader and
+# org_registry_server. Loopback only; every load is bounded in time.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TG_LOG_TAG=bench_org
+# shellcheck source=deploy/local/pg.sh
+source "$ROOT/deploy/local/pg.sh"
+BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
+PROVINCES=${1:-34}
+RUNS=${2:-3}
+SECONDS_EACH=${3:-10}
+for t in tools/org_bench tools/grpc_load tools/seed_loader services/org_registry/org_registry_server; do
+  [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2"
+done
+
+TMP=$(mktemp -d /tmp/tinhgon-bench.XXXXXX)
+chmod 755 "$TMP"
+SERVER_PID=
+cleanup() {
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  tg_pg_stop "$TMP/data" || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+PORT=$(tg_free_port)
+TINHGON_PG_EXTRA_CONF=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 1GB\nmax_connections = 200' \
+  tg_pg_init "$TMP/data" "$PORT"
+tg_pg_start "$TMP/data"
+tg_pg_bootstrap "$PORT" "$TMP/pgpass"
+DB=$(tg_pg_superuser_conninfo "$PORT")
+
+echo "== org registry benchmark: $PROVINCES provinces, $(nproc) cores, $(date -u +%FT%TZ)"
+"$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=5 --ids_file="$TMP/ids" 2>/dev/null
+read -r FIRST LAST <"$TMP/ids"
+
+GPORT=$(tg_free_port)
+"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$GPORT" --db="$DB" \
+  --schema=bench_orgs --workers=8 2>"$TMP/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  "$BUILD/tools/seed_loader" --target="127.0.0.1:$GPORT" --health >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+grpc_runs=()
+for r in $(seq 1 "$RUNS"); do
+  line=$("$BUILD/tools/grpc_load" --target="127.0.0.1:$GPORT" \
+    --method=/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit --request='id: 1' \
+    --vary_field=id --vary_min="$FIRST" --vary_max="$LAST" --concurrency=64 \
+    --seconds="$SECONDS_EACH" || true)
+  echo "grpc GetOrgUnit run $r: $line"
+  grpc_runs+=("$line")
+done
+PGB=$TINHGON_PG_BIN/pgbench
+"$PGB" -i -q -s 10 -h 127.0.0.1 -p "$PORT" -U postgres tinhgon >/dev/null 2>&1
+pg_runs=()
+for r in $(seq 1 "$RUNS"); do
+  tps=$("$PGB" -S -M prepared -c 16 -j 2 -T "$SECONDS_EACH" -h 127.0.0.1 -p "$PORT" -U postgres tinhgon 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
+  echo "pgbench -S -M prepared run $r: tps=$tps"
+  pg_runs+=("$tps")
+done
+ok_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*ok_per_s=\([0-9]*\).*/\1/p' | median)
+p50_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' | median)
+p99_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' | median)
+pg_med=$(printf '%s\n' "${pg_runs[@]}" | median)
+awk -v g="$ok_med" -v p="$pg_med" -v a="$p50_med" -v b="$p99_med" -v n="$RUNS" 'BEGIN {
+  printf "point reads (median of %d): GetOrgUnit over gRPC %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio gRPC/pgbench %.2f\n", n, g, a, b, p, g / p }'
