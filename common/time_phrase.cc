@@ -92,14 +92,19 @@ int RomanOrArabicQuarter(const std::string& s) {
   return 0;
 }
 
-Period Next(const Period& p) {
+// The period right after `p` ("sau năm 2020" starts in 2021); errors past the calendar's end.
+absl::StatusOr<Period> Next(const Period& p) {
   switch (p.kind) {
-    case Period::Kind::kYear: return *Period::Year(p.year + 1);
+    case Period::Kind::kYear: return Period::Year(p.year + 1);
     case Period::Kind::kQuarter:
-      return p.index == 4 ? *Period::Quarter(p.year + 1, 1) : *Period::Quarter(p.year, p.index + 1);
+      return p.index == 4 ? Period::Quarter(p.year + 1, 1) : Period::Quarter(p.year, p.index + 1);
     case Period::Kind::kMonth:
-      return p.index == 12 ? *Period::Month(p.year + 1, 1) : *Period::Month(p.year, p.index + 1);
-    case Period::Kind::kDay: return Period::Day(p.day.AddDays(1));
+      return p.index == 12 ? Period::Month(p.year + 1, 1) : Period::Month(p.year, p.index + 1);
+    case Period::Kind::kDay: {
+      const Date d = p.day.AddDays(1);
+      TG_ASSIGN_OR_RETURN(const Date checked, Date::FromYmd(d.year(), d.month(), d.day()));
+      return Period::Day(checked);
+    }
   }
   return p;
 }
@@ -143,7 +148,9 @@ class Parser {
       if (Accept({"sau"})) {  // "sau năm 2020": from the period after
         TG_ASSIGN_OR_RETURN(Span s, ParseSpan());
         TG_RETURN_IF_ERROR(NeedPeriod(s));
-        TG_RETURN_IF_ERROR(Set(&r.start, Next(*s.last), "start"));
+        auto next = Next(*s.last);
+        if (!next.ok()) return Error("starts after the last year handled", "năm không hợp lệ");
+        TG_RETURN_IF_ERROR(Set(&r.start, *next, "start"));
         continue;
       }
       if (Accept({"tu"})) {

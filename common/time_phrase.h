@@ -14,7 +14,8 @@
 
 namespace tinhgon {
 
-// What a phrase says about when something happens. Mirrors tinhgon.common.v1.TimeWindow.
+// What a phrase says about when something happens. Mirrors tinhgon.common.v1.TimeWindow;
+// yearly_day_month goes to tinhgon.tasks.v1.Task.yearly_deadline (TimeWindow has no field yet).
 struct TimePhrase {
   // "từ Quý IV/2018" → Q4/2018. "trong Quý III/2018" starts and ends in Q3/2018.
   std::optional<Period> start;

@@ -183,6 +183,39 @@ TEST(TimePhraseTest, RejectsWhatItCannotRead) {
   ExpectInvalid("thực hiện từ năm 3000", "year");
 }
 
+TEST(TimePhraseTest, EdgesOfTheCalendarAreErrorsNotCrashes) {
+  ExpectInvalid("thực hiện sau năm 2200", "last year");
+  ExpectWindow("thực hiện sau Quý IV/2018", D(2019, 1, 1), kNone);
+  ExpectWindow("sau ngày 31/12/2019", D(2020, 1, 1), kNone);
+}
+
+// Untrusted text (an uploaded plan): every byte prefix of every form, broken UTF-8 included,
+// gives a value or INVALID_ARGUMENT, never a crash.
+TEST(TimePhraseTest, EveryPrefixIsAValueOrInvalidArgument) {
+  const char* kForms[] = {
+      "(thực hiện từ năm 2018 và nhân rộng năm 2019, 2020).",
+      "thực hiện từ năm 2018 và hoàn thành Quý III năm 2019",
+      "định kỳ trước ngày 25 tháng 11 hàng năm",
+      "hoàn thành trước ngày 30/6/2019",
+      "thực hiện sau khi Chính phủ ban hành quy định",
+      "giai đoạn 2018 - 2020",
+      "trong tháng 6/2018",
+  };
+  for (const char* form : kForms) {
+    const std::string f(form);
+    for (size_t n = 0; n <= f.size(); ++n) {
+      auto r = ParseTimePhrase(f.substr(0, n));
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << f.substr(0, n);
+      }
+    }
+  }
+  for (const char* junk : {"\xff\xfe", "((((", "2019 abc", "quý", "ngày 0/0/0", "- - -", "/"}) {
+    auto r = ParseTimePhrase(junk);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << junk;
+  }
+}
+
 std::string ReadSeedPlan() {
   std::ifstream in(TINHGON_SEED_PLAN);
   if (!in) return "";
