@@ -28,6 +28,7 @@ ABSL_FLAG(std::string, schema, "bench_orgs", "schema the registry loads into (re
 ABSL_FLAG(std::string, copy_schema, "bench_copy", "schema of the COPY baseline (recreated)");
 ABSL_FLAG(int, provinces, 34, "provinces in the synthetic country");
 ABSL_FLAG(int, reps, 5, "repetitions of each read measurement (the median is printed)");
+ABSL_FLAG(bool, reads_only, false, "skip loading: measure reads of an earlier load");
 ABSL_FLAG(std::string, ids_file, "", "write the first and last unit id here (for point reads)");
 
 namespace tinhgon {
@@ -70,11 +71,59 @@ void Check(const absl::Status& s, const char* what) {
   }
 }
 
+// 3. As-of subtree: the store's read vs the bare recursive SQL returning the same rows.
+int Reads(const std::string& db, const std::string& schema) {
+  PgSession session(PgOptions{db, schema, orgs::PrepareOrgStatements});
+  orgs::PgOrgStore store(session);
+  int64_t p1 = 0;
+  Check(session.Transact(TxMode::kRead, [&](pqxx::work& tx) {
+    p1 = tx.exec("SELECT unit_id FROM unit_version WHERE code = 'P1'")[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }), "find P1");
+  const int reps = absl::GetFlag(FLAGS_reps);
+  const std::string raw_cte =
+      "WITH RECURSIVE t AS (SELECT v.*, 0 AS depth FROM unit_version v WHERE %ROOT%"
+      " AND v.validity @> $2::date UNION ALL SELECT v.*, t.depth + 1 FROM t JOIN unit_version v"
+      " ON v.parent_id = t.unit_id AND v.validity @> $2::date) SELECT * FROM t";
+  for (const Date day : {Date::Unchecked(2018, 6, 1), Date::Unchecked(2026, 1, 1)}) {
+    for (const int64_t root : {p1, int64_t{0}}) {
+      std::string sql = raw_cte;
+      sql.replace(sql.find("%ROOT%"), 6,
+                  root == 0 ? "v.parent_id IS NULL AND $1::bigint = 0" : "v.unit_id = $1");
+      std::vector<double> ours, raw;
+      size_t n_ours = 0, n_raw = 0;
+      for (int r = 0; r < reps; ++r) {
+        ours.push_back(TimeMs([&] {
+          auto t = store.Subtree(root, day, 0);
+          Check(t.status(), "subtree");
+          n_ours = t->size();
+        }));
+        raw.push_back(TimeMs([&] {
+          Check(session.Transact(TxMode::kRead, [&](pqxx::work& tx) {
+            pqxx::result res = tx.exec_params(sql, root, day.ToString());
+            size_t n = 0;
+            for (const auto& row : res) n += row.size() > 0;
+            n_raw = n;
+            return absl::OkStatus();
+          }), "raw subtree");
+        }));
+      }
+      const double mo = Median(ours), mr = Median(raw);
+      std::printf("subtree %-8s as of %s: %zu units; registry %.1f ms, bare recursive SQL %.1f ms "
+                  "(%zu rows), ratio %.2f (median of %d)\n",
+                  root == 0 ? "country" : "province", day.ToString().c_str(), n_ours, mo, mr, n_raw,
+                  mo / mr, reps);
+    }
+  }
+  return 0;
+}
+
 int Run() {
   setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows line by line when redirected
   const std::string db = absl::GetFlag(FLAGS_db);
   const std::string schema = absl::GetFlag(FLAGS_schema);
   const std::string copy_schema = absl::GetFlag(FLAGS_copy_schema);
+  if (absl::GetFlag(FLAGS_reads_only)) return Reads(db, schema);
   for (const std::string& s : {schema, copy_schema}) {
     Exec(db, "DROP SCHEMA IF EXISTS " + s + " CASCADE; CREATE SCHEMA " + s);
     PgSession m(PgOptions{db, s, nullptr});
@@ -217,42 +266,7 @@ int Run() {
   }), "count");
   std::printf("stored: %zu units, %lld versions\n", rows.size(), static_cast<long long>(versions));
 
-  // 3. As-of subtree: the store's read vs the bare recursive SQL returning the same rows.
-  const int reps = absl::GetFlag(FLAGS_reps);
-  const std::string raw_cte =
-      "WITH RECURSIVE t AS (SELECT v.*, 0 AS depth FROM unit_version v WHERE %ROOT%"
-      " AND v.validity @> $2::date UNION ALL SELECT v.*, t.depth + 1 FROM t JOIN unit_version v"
-      " ON v.parent_id = t.unit_id AND v.validity @> $2::date) SELECT * FROM t";
-  for (const Date day : {Date::Unchecked(2018, 6, 1), Date::Unchecked(2026, 1, 1)}) {
-    for (const int64_t root : {id["P1"], int64_t{0}}) {
-      std::string sql = raw_cte;
-      sql.replace(sql.find("%ROOT%"), 6,
-                  root == 0 ? "v.parent_id IS NULL AND $1::bigint = 0" : "v.unit_id = $1");
-      std::vector<double> ours, raw;
-      size_t n_ours = 0, n_raw = 0;
-      for (int r = 0; r < reps; ++r) {
-        ours.push_back(TimeMs([&] {
-          auto t = store.Subtree(root, day, 0);
-          Check(t.status(), "subtree");
-          n_ours = t->size();
-        }));
-        raw.push_back(TimeMs([&] {
-          Check(session.Transact(TxMode::kRead, [&](pqxx::work& tx) {
-            pqxx::result res = tx.exec_params(sql, root, day.ToString());
-            size_t n = 0;
-            for (const auto& row : res) n += row.size() > 0;
-            n_raw = n;
-            return absl::OkStatus();
-          }), "raw subtree");
-        }));
-      }
-      const double mo = Median(ours), mr = Median(raw);
-      std::printf("subtree %-8s as of %s: %zu units; registry %.1f ms, bare recursive SQL %.1f ms "
-                  "(%zu rows), ratio %.2f (median of %d)\n",
-                  root == 0 ? "country" : "province", day.ToString().c_str(), n_ours, mo, mr, n_raw,
-                  mo / mr, reps);
-    }
-  }
+  Reads(db, schema);
   if (!absl::GetFlag(FLAGS_ids_file).empty()) {
     FILE* f = std::fopen(absl::GetFlag(FLAGS_ids_file).c_str(), "w");
     if (f != nullptr) {

@@ -175,6 +175,36 @@ std::string SubtreeCte(const char* root_cond) {
       "  AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date)) WHERE ($3 = 0 OR t.depth < $3))");
 }
 
+// The same walk for full views: each level joins its units and changes by index inside the
+// recursion (outside it the planner, misjudging the walk's size, hashes the whole unit table).
+std::string SubtreeViewQuery(const char* root_cond) {
+  const char* cover = "(v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))";
+  const char* extra =
+      "u.established AS u_established, u.ended AS u_ended, u.end_state AS u_end_state,"
+      " u.revision AS u_revision, u.created_at AS u_created_at, u.updated_at AS u_updated_at,"
+      " u.created_by AS u_created_by, u.updated_by AS u_updated_by, u.request_id AS u_request_id,"
+      " c.act_number AS c_act_number, c.act_date AS c_act_date, c.act_issuer AS c_act_issuer,"
+      " c.act_title AS c_act_title";
+  const char* joins = " JOIN unit u ON u.id = v.unit_id JOIN change_event c ON c.id = v.change_id";
+  return absl::StrCat(
+      "WITH RECURSIVE t AS (SELECT v.*, ", extra, ", 0 AS depth FROM unit_version v", joins,
+      " WHERE ", root_cond, " AND ", cover, " UNION ALL SELECT v.*, ", extra,
+      ", t.depth + 1 FROM t JOIN unit_version v ON v.parent_id = t.unit_id AND ", cover, joins,
+      " WHERE ($3 = 0 OR t.depth < $3))"
+      " SELECT ", kVersionCols,
+      ", v.u_established::text AS established, v.u_ended::text AS ended,"
+      " v.u_end_state AS end_state, v.u_revision AS revision,"
+      " (extract(epoch FROM v.u_created_at) * 1000000)::bigint AS created_us,"
+      " (extract(epoch FROM v.u_updated_at) * 1000000)::bigint AS updated_us,"
+      " v.u_created_by AS created_by, v.u_updated_by AS updated_by, v.u_request_id AS request_id,"
+      " v.c_act_number AS act_number, v.c_act_date::text AS act_date,"
+      " v.c_act_issuer AS act_issuer, v.c_act_title AS act_title, v.depth,"
+      " COALESCE(p.name, (SELECT x.name FROM unit_version x WHERE x.unit_id = v.parent_id AND"
+      " x.valid_from <= $2::date AND (x.valid_to IS NULL OR x.valid_to > $2::date))) AS parent_name"
+      " FROM t v LEFT JOIN t p ON p.unit_id = v.parent_id"
+      " ORDER BY v.depth, v.name_folded, v.unit_id");
+}
+
 class PgOrgTx : public OrgTx {
  public:
   PgOrgTx(pqxx::work& tx, const WriteContext& ctx) : tx_(tx), ctx_(ctx) {}
@@ -507,15 +537,8 @@ void PrepareOrgStatements(pqxx::connection& c) {
                         " AND (p.valid_from <= v.valid_from AND (p.valid_to IS NULL OR p.valid_to > v.valid_from))) AS parent_name FROM unit_version v" +
                 kViewJoins +
                 " WHERE v.unit_id = $1 ORDER BY v.valid_from DESC LIMIT 1");
-  // The parent's name comes from the walk itself (the root's from its version on the date).
-  const std::string subtree_tail =
-      ", v.depth, COALESCE(p.name, (SELECT x.name FROM unit_version x WHERE"
-      " x.unit_id = v.parent_id AND (x.valid_from <= $2::date AND (x.valid_to IS NULL OR x.valid_to > $2::date)))) AS parent_name FROM t v" +
-      std::string(kViewJoins) +
-      " LEFT JOIN t p ON p.unit_id = v.parent_id ORDER BY v.depth, v.name_folded, v.unit_id";
-  c.prepare("subtree", SubtreeCte("v.unit_id = $1") + " " + view_head + subtree_tail);
-  c.prepare("subtree_all",
-            SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") + " " + view_head + subtree_tail);
+  c.prepare("subtree", SubtreeViewQuery("v.unit_id = $1"));
+  c.prepare("subtree_all", SubtreeViewQuery("v.parent_id IS NULL AND $1::bigint = 0"));
   c.prepare("counts", SubtreeCte("v.unit_id = $1") +
                           " SELECT kind, count(*) FROM t WHERE depth > 0 GROUP BY kind");
   c.prepare("counts_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") +
