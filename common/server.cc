@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace tinhgon {
 namespace {
@@ -84,6 +85,9 @@ absl::Status ServeUntilSignal(const ServerOptions& options) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started from here inherit the mask
 
+  // gRPC serves health from its own copy of the messages; linking ours puts health.proto in the
+  // descriptor pool, so reflection can describe grpc.health.v1.Health (grpcurl needs it).
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
