@@ -16,8 +16,10 @@
 //
 // File format (see data/lam_dong/units.tsv): '#' lines and blank lines are ignored; the first
 // other line is the header naming the columns, in any order. Required columns: code, kind,
-// name, effective_date. Optional: parent_code, short_name, act_number, act_date, issuer, title,
+// name, effective_date, act_number. Optional: parent_code, short_name, act_date, issuer, title,
 // province_class, area_km2, population, households, mountainous. Enums are proto enum names.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,8 +33,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -57,10 +57,12 @@
 ABSL_FLAG(std::string, target, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_TARGET", "127.0.0.1:50061"),
           "org registry address (env TINHGON_ORG_REGISTRY_TARGET)");
 ABSL_FLAG(std::string, file, "", "the TSV file of units to load");
-ABSL_FLAG(bool, dry_run, false, "parse and check the file, print what would be created, send nothing");
+ABSL_FLAG(bool, dry_run, false,
+          "parse and check the file, print what would be created, send nothing");
 ABSL_FLAG(bool, health, false,
           "only check grpc.health.v1.Health/Check on --target: exit 0 when SERVING, else 1");
-ABSL_FLAG(std::string, health_service, "", "the service name asked by --health (\"\" = the server)");
+ABSL_FLAG(std::string, health_service, "",
+          "the service name asked by --health (\"\" = the server)");
 // The secret is read from the environment when the flag is empty, not used as the flag's
 // default, so that --help never prints it.
 ABSL_FLAG(std::string, trust_secret, "",
@@ -100,9 +102,9 @@ struct Row {
 
 const std::vector<std::string>& KnownColumns() {
   static const auto* cols = new std::vector<std::string>{
-      "code",     "parent_code",    "kind",     "name",       "short_name",
-      "effective_date", "act_number", "act_date", "issuer", "title",
-      "province_class", "area_km2", "population", "households", "mountainous"};
+      "code",           "parent_code", "kind",       "name",       "short_name",
+      "effective_date", "act_number",  "act_date",   "issuer",     "title",
+      "province_class", "area_km2",    "population", "households", "mountainous"};
   return *cols;
 }
 
@@ -127,10 +129,14 @@ bool IsValidUtf8(absl::string_view s) {
     } else {
       return false;
     }
-    if (i + extra >= s.size()) return false;  // truncated sequence
+    if (i + extra >= s.size()) {
+      return false;  // truncated sequence
+    }
     for (int k = 1; k <= extra; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
+      if ((cc & 0xC0) != 0x80) {
+        return false;
+      }
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
@@ -160,13 +166,21 @@ class TsvParser {
     std::map<std::string, int> first_line_of_code;
     while (std::getline(in, line)) {
       ++number;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (number == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
-      if (absl::StripAsciiWhitespace(line).empty() || absl::StartsWith(line, "#")) continue;
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      if (number == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) {
+        line.erase(0, 3);  // BOM
+      }
+      if (absl::StripAsciiWhitespace(line).empty() || absl::StartsWith(line, "#")) {
+        continue;
+      }
       std::vector<std::string> fields = absl::StrSplit(line, '\t');
       if (!have_header) {
         have_header = ParseHeader(number, fields);
-        if (!have_header) return false;
+        if (!have_header) {
+          return false;
+        }
         continue;
       }
       Row row;
@@ -179,10 +193,14 @@ class TsvParser {
         rows_.push_back(std::move(row));
       }
     }
-    if (!have_header && errors_.empty()) errors_.emplace_back(0, absl::StrCat(path_, ": no header row"));
+    if (!have_header && errors_.empty()) {
+      errors_.emplace_back(0, absl::StrCat(path_, ": no header row"));
+    }
     // A parent named in the file must come before its children: ids are known only then.
     for (const Row& r : rows_) {
-      if (r.parent_code.empty()) continue;
+      if (r.parent_code.empty()) {
+        continue;
+      }
       auto it = first_line_of_code.find(r.parent_code);
       if (it != first_line_of_code.end() && it->second > r.line) {
         Error(r.line, "parent_code",
@@ -199,7 +217,9 @@ class TsvParser {
   const std::vector<Row>& rows() const { return rows_; }
   std::vector<std::string> errors() const {
     std::vector<std::string> out;
-    for (const auto& e : errors_) out.push_back(e.second);
+    for (const auto& e : errors_) {
+      out.push_back(e.second);
+    }
     return out;
   }
   bool HasColumn(const std::string& name) const { return column_.count(name) > 0; }
@@ -209,19 +229,21 @@ class TsvParser {
     for (size_t i = 0; i < fields.size(); ++i) {
       std::string name(absl::StripAsciiWhitespace(fields[i]));
       if (std::find(KnownColumns().begin(), KnownColumns().end(), name) == KnownColumns().end()) {
-        errors_.emplace_back(number, absl::StrCat(path_, ":", number, ": header: unknown column \"", name,
-                                       "\" (known: ", absl::StrJoin(KnownColumns(), ", "), ")"));
+        errors_.emplace_back(number,
+                             absl::StrCat(path_, ":", number, ": header: unknown column \"", name,
+                                          "\" (known: ", absl::StrJoin(KnownColumns(), ", "), ")"));
         continue;
       }
       if (!column_.emplace(name, static_cast<int>(i)).second) {
         errors_.emplace_back(number, absl::StrCat(path_, ":", number, ": header: column \"", name,
-                                       "\" appears twice"));
+                                                  "\" appears twice"));
       }
     }
-    for (const char* required : {"code", "kind", "name", "effective_date"}) {
+    for (const char* required : {"code", "kind", "name", "effective_date", "act_number"}) {
       if (column_.count(required) == 0) {
-        errors_.emplace_back(number, absl::StrCat(path_, ":", number, ": header: required column \"",
-                                                  required, "\" missing"));
+        errors_.emplace_back(
+            number, absl::StrCat(path_, ":", number, ": header: required column \"", required,
+                                 "\" missing"));
       }
     }
     width_ = fields.size();
@@ -236,15 +258,19 @@ class TsvParser {
     const size_t before = errors_.size();
     if (fields.size() > width_) {
       errors_.emplace_back(number, absl::StrCat(path_, ":", number, ": ", fields.size(),
-                                     " tab-separated fields, the header has ", width_));
+                                                " tab-separated fields, the header has ", width_));
       return false;
     }
     // Trailing empty fields may have been trimmed by an editor: missing means empty.
     auto get = [&](const char* column) -> std::string {
       auto it = column_.find(column);
-      if (it == column_.end() || static_cast<size_t>(it->second) >= fields.size()) return "";
+      if (it == column_.end() || static_cast<size_t>(it->second) >= fields.size()) {
+        return "";
+      }
       std::string v(absl::StripAsciiWhitespace(fields[it->second]));
-      if (!IsValidUtf8(v)) Error(number, column, "not valid UTF-8 (save the file as UTF-8)");
+      if (!IsValidUtf8(v)) {
+        Error(number, column, "not valid UTF-8 (save the file as UTF-8)");
+      }
       return v;
     };
     row->line = number;
@@ -271,7 +297,9 @@ class TsvParser {
     }
 
     row->name = get("name");
-    if (row->name.empty()) Error(number, "name", "required");
+    if (row->name.empty()) {
+      Error(number, "name", "required");
+    }
     row->short_name = get("short_name");
 
     const std::string effective = get("effective_date");
@@ -283,7 +311,11 @@ class TsvParser {
       Error(number, "effective_date", absl::StrCat("\"", effective, "\" is not a YYYY-MM-DD date"));
     }
 
+    // Every change cites its legal basis; the registry refuses one without an act number.
     row->act_number = get("act_number");
+    if (row->act_number.empty()) {
+      Error(number, "act_number", "required (the establishing act)");
+    }
     const std::string act_date = get("act_date");
     if (!act_date.empty()) {
       if (auto d = tinhgon::Date::Parse(act_date, "act_date"); d.ok()) {
@@ -313,7 +345,9 @@ class TsvParser {
     }
     auto count = [&](const char* column, std::optional<int64_t>* out) {
       const std::string s = get(column);
-      if (s.empty()) return;
+      if (s.empty()) {
+        return;
+      }
       int64_t v = 0;
       if (!absl::SimpleAtoi(s, &v) || v < 0) {
         Error(number, column, absl::StrCat("\"", s, "\" is not a non-negative whole number"));
@@ -346,24 +380,42 @@ class TsvParser {
 
 std::string CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::OK: return "OK";
-    case grpc::CANCELLED: return "CANCELLED";
-    case grpc::UNKNOWN: return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::ABORTED: return "ABORTED";
-    case grpc::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::INTERNAL: return "INTERNAL";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DATA_LOSS: return "DATA_LOSS";
-    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return absl::StrCat("CODE_", static_cast<int>(code));
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", static_cast<int>(code));
   }
 }
 
@@ -371,16 +423,19 @@ std::string CodeName(grpc::StatusCode code) {
 // "area_km2", "unit.parent_id" → "parent_code", "legal_basis.act_date" → "act_date".
 std::string ColumnOf(absl::string_view field) {
   for (absl::string_view prefix : {"unit.attributes.", "unit.", "legal_basis."}) {
-    if (absl::ConsumePrefix(&field, prefix)) break;
+    if (absl::ConsumePrefix(&field, prefix)) {
+      break;
+    }
   }
-  if (field == "parent_id") return "parent_code";
-  if (field == "attributes") return "attributes";
+  if (field == "parent_id") {
+    return "parent_code";
+  }
   return std::string(field);
 }
 
 struct CallError {
-  std::string summary;                 // "INVALID_ARGUMENT: message"
-  std::vector<std::string> details;    // one line each
+  std::string summary;                                      // "INVALID_ARGUMENT: message"
+  std::vector<std::string> details;                         // one line each
   std::vector<std::pair<std::string, std::string>> fields;  // (field path, description)
 };
 
@@ -388,13 +443,17 @@ CallError Describe(const grpc::Status& s) {
   CallError e;
   e.summary = absl::StrCat(CodeName(s.error_code()), ": ", s.error_message());
   google::rpc::Status st;
-  if (s.error_details().empty() || !st.ParseFromString(s.error_details())) return e;
+  if (s.error_details().empty() || !st.ParseFromString(s.error_details())) {
+    return e;
+  }
   for (const auto& any : st.details()) {
     google::rpc::BadRequest bad;
     google::rpc::ErrorInfo info;
     google::rpc::LocalizedMessage localized;
     if (any.UnpackTo(&bad)) {
-      for (const auto& v : bad.field_violations()) e.fields.emplace_back(v.field(), v.description());
+      for (const auto& v : bad.field_violations()) {
+        e.fields.emplace_back(v.field(), v.description());
+      }
     } else if (any.UnpackTo(&info)) {
       e.details.push_back(absl::StrCat("reason ", info.reason(), " (", info.domain(), ")"));
     } else if (any.UnpackTo(&localized)) {
@@ -406,7 +465,7 @@ CallError Describe(const grpc::Status& s) {
 
 class Loader {
  public:
-  Loader(std::shared_ptr<grpc::Channel> channel, std::string secret, absl::Duration deadline)
+  Loader(const std::shared_ptr<grpc::Channel>& channel, std::string secret, absl::Duration deadline)
       : stub_(orgv1::OrgRegistry::NewStub(channel)),
         secret_(std::move(secret)),
         deadline_(deadline) {}
@@ -415,7 +474,9 @@ class Loader {
   void Prepare(grpc::ClientContext* ctx, const std::string& request_id) const {
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline_)));
-    if (!request_id.empty()) ctx->AddMetadata(tinhgon::kRequestIdHeader, request_id);
+    if (!request_id.empty()) {
+      ctx->AddMetadata(tinhgon::kRequestIdHeader, request_id);
+    }
     if (!secret_.empty()) {
       tinhgon::Principal p;
       p.subject = "seed-loader";
@@ -444,9 +505,8 @@ class Loader {
   }
 
   grpc::Status Create(const orgv1::CreateOrgUnitRequest& req, orgv1::OrgUnit* out) const {
-    return WithRetry(req.request_id(), [&](grpc::ClientContext* ctx) {
-      return stub_->CreateOrgUnit(ctx, req, out);
-    });
+    return WithRetry(req.request_id(),
+                     [&](grpc::ClientContext* ctx) { return stub_->CreateOrgUnit(ctx, req, out); });
   }
 
   grpc::Status FindByCode(const std::string& code, const tinhgon::Date& as_of,
@@ -458,9 +518,8 @@ class Loader {
     d->set_year(as_of.year());
     d->set_month(as_of.month());
     d->set_day(as_of.day());
-    return WithRetry("", [&](grpc::ClientContext* ctx) {
-      return stub_->ListOrgUnits(ctx, req, out);
-    });
+    return WithRetry("",
+                     [&](grpc::ClientContext* ctx) { return stub_->ListOrgUnits(ctx, req, out); });
   }
 
  private:
@@ -493,14 +552,22 @@ orgv1::CreateOrgUnitRequest BuildRequest(const Row& r, const std::string& reques
   u->set_parent_id(parent_id);
   orgv1::Attributes* a = u->mutable_attributes();
   a->set_province_class(r.province_class);
-  if (r.area_km2) a->set_area_km2(*r.area_km2);
-  if (r.population) a->set_population(*r.population);
-  if (r.households) a->set_households(*r.households);
+  if (r.area_km2) {
+    a->set_area_km2(*r.area_km2);
+  }
+  if (r.population) {
+    a->set_population(*r.population);
+  }
+  if (r.households) {
+    a->set_households(*r.households);
+  }
   a->set_mountainous(r.mountainous);
   SetDate(r.effective_date, req.mutable_effective_date());
   auto* lb = req.mutable_legal_basis();
   lb->set_act_number(r.act_number);
-  if (r.act_date) SetDate(*r.act_date, lb->mutable_act_date());
+  if (r.act_date) {
+    SetDate(*r.act_date, lb->mutable_act_date());
+  }
   lb->set_issuer(r.issuer);
   lb->set_title(r.title);
   return req;
@@ -530,7 +597,9 @@ int Health(const std::string& target) {
 int Load(const std::string& target, const std::string& path, bool dry_run) {
   TsvParser parser(path);
   if (!parser.Parse()) {
-    for (const std::string& e : parser.errors()) std::cerr << e << "\n";
+    for (const std::string& e : parser.errors()) {
+      std::cerr << e << "\n";
+    }
     std::cerr << "seed_loader: " << parser.errors().size()
               << " error(s) in the file; nothing was sent\n";
     return kExitBadInput;
@@ -540,8 +609,8 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
 
   if (dry_run) {
     for (const Row& r : rows) {
-      std::cout << "would create " << r.code << "  parent="
-                << (r.parent_code.empty() ? "-" : r.parent_code) << "  "
+      std::cout << "would create " << r.code
+                << "  parent=" << (r.parent_code.empty() ? "-" : r.parent_code) << "  "
                 << orgv1::OrgKind_Name(r.kind) << "  " << r.name << "  from "
                 << r.effective_date.ToString() << "  request_id=" << prefix << r.code << "\n";
     }
@@ -569,7 +638,9 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
                 << (parser.HasColumn(column) ? column : field) << ": " << description
                 << "  (request field " << field << ")\n";
     }
-    for (const std::string& d : e.details) std::cerr << "    " << d << "\n";
+    for (const std::string& d : e.details) {
+      std::cerr << "    " << d << "\n";
+    }
     std::cerr << "seed_loader: stopped at line " << r.line << " after " << created
               << " created and " << existing << " already there, of " << rows.size()
               << " rows; fix and run again (loaded rows are not duplicated)\n";
@@ -585,7 +656,9 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
       } else {
         orgv1::ListOrgUnitsResponse found;
         const grpc::Status s = loader.FindByCode(r.parent_code, r.effective_date, &found);
-        if (!s.ok()) return fail(r, "looking up parent_code " + r.parent_code, s);
+        if (!s.ok()) {
+          return fail(r, "looking up parent_code " + r.parent_code, s);
+        }
         if (found.units_size() != 1) {
           std::cerr << path << ":" << r.line << ": field parent_code: "
                     << (found.units_size() == 0 ? "no unit" : "more than one unit")
@@ -602,15 +675,17 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
     const std::string request_id = prefix + r.code;
     orgv1::OrgUnit unit;
     const grpc::Status s = loader.Create(BuildRequest(r, request_id, parent_id), &unit);
-    if (!s.ok()) return fail(r, "CreateOrgUnit", s);
+    if (!s.ok()) {
+      return fail(r, "CreateOrgUnit", s);
+    }
     id_of_code[r.code] = unit.id();
     // A retried request_id returns the unit as it was created then: an earlier creation time
     // means an earlier load did it. (Only the wording depends on this.)
     const bool earlier =
         unit.audit().has_create_time() && unit.audit().create_time().seconds() < started;
     (earlier ? existing : created)++;
-    std::cout << (earlier ? "existing" : "created ") << " " << r.code << " id=" << unit.id()
-              << " " << orgv1::OrgKind_Name(r.kind) << " " << unit.name() << "\n";
+    std::cout << (earlier ? "existing" : "created ") << " " << r.code << " id=" << unit.id() << " "
+              << orgv1::OrgKind_Name(r.kind) << " " << unit.name() << "\n";
   }
   std::cout << "seed_loader: " << path << ": " << rows.size() << " rows: " << created
             << " created, " << existing << " already there\n";
@@ -630,7 +705,9 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   const std::string target = absl::GetFlag(FLAGS_target);
-  if (absl::GetFlag(FLAGS_health)) return Health(target);
+  if (absl::GetFlag(FLAGS_health)) {
+    return Health(target);
+  }
   const std::string file = absl::GetFlag(FLAGS_file);
   if (file.empty()) {
     std::cerr << "seed_loader: --file (or --health) is required; see --help\n";

@@ -62,8 +62,9 @@ tg_apt_install() {
   fi
 }
 
-# tg_pg_as_postgres CMD...: runs CMD as the postgres user.
-tg_pg_as_postgres() { runuser -u postgres -- "$@"; }
+# tg_pg_as_postgres CMD...: runs CMD as the postgres user. Paths given must be absolute.
+# From / : the caller's folder may be closed to postgres (a checkout under /root).
+tg_pg_as_postgres() { (cd / && runuser -u postgres -- "$@"); }
 
 # tg_pg_can_reach DIR: true when the postgres user can enter DIR (x on every parent) and
 # write in it. DIR must exist.

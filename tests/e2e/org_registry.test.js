@@ -32,6 +32,13 @@ describe('org registry', { skip: skip || false }, () => {
   });
 
   it('answers health checks as SERVING', async () => {
+    assert.equal(await h.healthServing(server.target), true);
+  });
+
+  // grpcurl (and any reflection client) needs the descriptor of every listed service, e.g. for
+  // `grpcurl -plaintext HOST grpc.health.v1.Health/Check`. gRPC C++ serves health without
+  // linking its descriptor: the server must pull health.proto's generated code in itself.
+  it('describes grpc.health.v1.Health through reflection', async () => {
     const health = await h.reflectedClient(server.target, 'grpc.health.v1.Health');
     try {
       const res = await health.Check({ service: '' });

@@ -62,16 +62,18 @@ describe('seed_loader', { skip: skip || false }, () => {
     const file = path.join(tmp, 'bad.tsv');
     fs.writeFileSync(file, [
       '# a comment',
-      'code\tparent_code\tkind\tname\teffective_date',
-      '99\t\tORG_KIND_PROVINCE_COMMITTEE\tUBND tỉnh Thử\t2018-01-01',
-      '99.A\t99\tORG_KIND_SECTION\tSở A\t2018-01-01',
-      '99.B\t99\tORG_KIND_DEPARTMENT\tSở B\t2018-13-01',
+      'code\tparent_code\tkind\tname\teffective_date\tact_number',
+      '99\t\tORG_KIND_PROVINCE_COMMITTEE\tUBND tỉnh Thử\t2018-01-01\tTEST-1',
+      '99.A\t99\tORG_KIND_SECTION\tSở A\t2018-01-01\tTEST-1',
+      '99.B\t99\tORG_KIND_DEPARTMENT\tSở B\t2018-13-01\tTEST-1',
+      '99.C\t99\tORG_KIND_DEPARTMENT\tSở C\t2018-01-01\t',
       '',
     ].join('\n'));
     const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${file}`]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`${file}:4: field kind: `));
     assert.match(r.stderr, new RegExp(`${file}:5: field effective_date: `));
+    assert.match(r.stderr, new RegExp(`${file}:6: field act_number: `));
     const found = await orgs.ListOrgUnits({ code: '99', as_of: AS_OF });
     assert.equal(found.units.length, 0, 'a row was sent despite errors');
   });
@@ -112,10 +114,10 @@ describe('seed_loader', { skip: skip || false }, () => {
   it('stops at a row the registry refuses, naming its line and column', async () => {
     const file = path.join(tmp, 'orphan.tsv');
     fs.writeFileSync(file, [
-      'code\tparent_code\tkind\tname\teffective_date',
-      '68.X1\t68\tORG_KIND_DEPARTMENT\tSở Thử nghiệm\t2018-01-01',
-      '68.X2\t68.NOPE\tORG_KIND_DIVISION\tPhòng mồ côi\t2018-01-01',
-      '68.X3\t68\tORG_KIND_DEPARTMENT\tSở Không tới\t2018-01-01',
+      'code\tparent_code\tkind\tname\teffective_date\tact_number',
+      '68.X1\t68\tORG_KIND_DEPARTMENT\tSở Thử nghiệm\t2018-01-01\tTEST-1',
+      '68.X2\t68.NOPE\tORG_KIND_DIVISION\tPhòng mồ côi\t2018-01-01\tTEST-1',
+      '68.X3\t68\tORG_KIND_DEPARTMENT\tSở Không tới\t2018-01-01\tTEST-1',
       '',
     ].join('\n'));
     const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${file}`]);
