@@ -1,0 +1,21 @@
+#include "services/gateway/api/api_files.h"
+
+#include "grpc/health/v1/health.pb.h"
+#include "grpc/reflection/v1/reflection.pb.h"
+#include "tinhgon/gateway/v1/gateway.pb.h"
+#include "tinhgon/orgregistry/v1/org_registry.pb.h"
+
+namespace tinhgon::gateway {
+
+std::vector<const google::protobuf::FileDescriptor*> LinkedApiFiles() {
+  // Naming a message of each file keeps its generated code (and its registration in the
+  // generated pool) in the binary. Reflection v1alpha comes with libgrpc++_reflection.so.
+  return {
+      ::tinhgon::orgregistry::v1::GetOrgUnitRequest::descriptor()->file(),
+      ::tinhgon::gateway::v1::Token::descriptor()->file(),
+      ::grpc::health::v1::HealthCheckRequest::descriptor()->file(),
+      ::grpc::reflection::v1::ServerReflectionRequest::descriptor()->file(),
+  };
+}
+
+}  // namespace tinhgon::gateway

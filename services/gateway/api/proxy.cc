@@ -1,0 +1,309 @@
+#include "services/gateway/api/proxy.h"
+
+#include <mutex>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/grpc_status.h"
+#include "common/principal.h"
+#include "common/status.h"
+
+namespace tinhgon::gateway {
+namespace {
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrFormat("gw-%016x", rng());
+}
+
+bool IsSaneRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
+  auto range = ctx.client_metadata().equal_range(key);
+  if (range.first == range.second) return "";
+  return std::string(range.first->second.data(), range.first->second.size());
+}
+
+// Client metadata that must not reach a backend: the bearer token (backends trust the signed
+// principal, never tokens), principal headers (only the gateway may set them), the request id
+// (set by the gateway) and what gRPC itself manages.
+bool Forwardable(absl::string_view key) {
+  return key != "authorization" && !absl::StartsWith(key, "x-tinhgon-principal") &&
+         key != kRequestIdHeader && !absl::StartsWith(key, "grpc-") &&
+         !absl::StartsWith(key, ":") && key != "te" && key != "content-type" &&
+         key != "user-agent" && key != "host";
+}
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& ctx) {
+  const auto d = ctx.deadline();
+  if (d == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(d);
+}
+
+// One proxied call: the server side (the client's call to the gateway) and the upstream side
+// (the gateway's call to a backend), pumping messages one at a time each way. Guarded by a
+// recursive mutex: gRPC may run a reaction inline from a Start* call made under the lock.
+class ProxyCall final : public grpc::ServerGenericBidiReactor {
+ public:
+  ProxyCall(GatewayCore& core, grpc::GenericCallbackServerContext* ctx)
+      : core_(core), ctx_(ctx), started_(absl::Now()), upstream_(this) {}
+
+  void Start() {
+    request_id_ = RequestIdOf(*ctx_);
+    ctx_->AddInitialMetadata(kRequestIdHeader, request_id_);
+    const MethodName name = SplitMethod(ctx_->method());
+    route_ = name.service.empty() ? nullptr : core_.backends.Find(name.service);
+    if (route_ == nullptr) {
+      method_label_.clear();  // unknown methods share one metrics label
+      FinishLocal(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                               absl::StrCat("unknown method ", ctx_->method())));
+      return;
+    }
+    method_label_ = ctx_->method();
+    core_.verifier.Verify(Header(*ctx_, "authorization"), DeadlineOf(*ctx_),
+                          [this](absl::StatusOr<Identity> id) { OnAuthenticated(std::move(id)); });
+  }
+
+  // --- server side ---
+  void OnReadDone(bool ok) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    server_read_pending_ = false;
+    if (upstream_closed_ || upstream_done_) return;  // nowhere to send it
+    if (ok) {
+      upstream_write_pending_ = true;
+      upstream_.StartWrite(&request_);
+    } else if (!writes_done_) {
+      writes_done_ = true;
+      upstream_.StartWritesDone();
+      ReleaseHold();
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    server_write_pending_ = false;
+    if (pending_finish_) {
+      FinishServer(*pending_finish_);
+      return;
+    }
+    if (!ok) {  // the client is gone
+      client_ctx_->TryCancel();
+      return;
+    }
+    if (!upstream_done_) upstream_.StartRead(&response_);
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (client_ctx_ && !upstream_done_) client_ctx_->TryCancel();
+  }
+
+  void OnDone() override {
+    bool last;
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      server_done_ = true;
+      last = !upstream_started_ || upstream_done_;
+    }
+    if (last) delete this;
+  }
+
+ private:
+  class Upstream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    explicit Upstream(ProxyCall* call) : call_(call) {}
+    void OnReadInitialMetadataDone(bool ok) override { call_->UpInitialMetadata(ok); }
+    void OnReadDone(bool ok) override { call_->UpReadDone(ok); }
+    void OnWriteDone(bool ok) override { call_->UpWriteDone(ok); }
+    void OnDone(const grpc::Status& s) override { call_->UpDone(s); }
+
+   private:
+    ProxyCall* call_;
+  };
+
+  void OnAuthenticated(absl::StatusOr<Identity> id) {
+    if (!id.ok()) {
+      FinishLocal(ToGrpcStatus(id.status()));
+      return;
+    }
+    principal_label_ = PrincipalLabel(*id);
+    absl::Status admitted = Admit(core_, *id, ctx_->method());
+    if (!admitted.ok()) {
+      FinishLocal(ToGrpcStatus(admitted));
+      return;
+    }
+    StartUpstream(*id);
+  }
+
+  void StartUpstream(const Identity& id) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    // Deadline and cancellation of the client's call propagate to the backend call.
+    client_ctx_ = grpc::ClientContext::FromCallbackServerContext(*ctx_);
+    for (const auto& [k, v] : ctx_->client_metadata()) {
+      const absl::string_view key(k.data(), k.size());
+      if (Forwardable(key)) {
+        client_ctx_->AddMetadata(std::string(key), std::string(v.data(), v.size()));
+      }
+    }
+    client_ctx_->AddMetadata(kRequestIdHeader, request_id_);
+    const std::string encoded = EncodePrincipal(id.principal, request_id_, absl::Now());
+    client_ctx_->AddMetadata(kPrincipalSigHeader, SignPrincipal(core_.trust_secret, encoded));
+    client_ctx_->AddMetadata(kPrincipalHeader, encoded);
+    client_ctx_->set_initial_metadata_corked(true);  // sent with the first message
+    Backend* backend = route_->Pick();
+    method_ = ctx_->method();
+    backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_, grpc::StubOptions(),
+                                            &upstream_);
+    upstream_started_ = true;
+    hold_ = true;
+    upstream_.AddHold();  // released once no more writes will be started upstream
+    upstream_.StartRead(&response_);
+    server_read_pending_ = true;
+    StartRead(&request_);
+    upstream_.StartCall();
+  }
+
+  void ReleaseHold() {
+    if (hold_) {
+      hold_ = false;
+      upstream_.RemoveHold();
+    }
+  }
+
+  // --- upstream side ---
+  void UpInitialMetadata(bool ok) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (!ok || server_metadata_sent_) return;
+    for (const auto& [k, v] : client_ctx_->GetServerInitialMetadata()) {
+      const absl::string_view key(k.data(), k.size());
+      if (key == kRequestIdHeader || absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) {
+        continue;
+      }
+      ctx_->AddInitialMetadata(std::string(key), std::string(v.data(), v.size()));
+    }
+  }
+
+  void UpReadDone(bool ok) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (!ok) {  // the backend finished its side; the status follows in UpDone
+      upstream_closed_ = true;
+      ReleaseHold();
+      return;
+    }
+    if (server_finished_) return;
+    server_metadata_sent_ = true;
+    server_write_pending_ = true;
+    StartWrite(&response_);
+  }
+
+  void UpWriteDone(bool ok) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    upstream_write_pending_ = false;
+    if (!ok) {  // the stream to the backend broke: the status tells why
+      ReleaseHold();
+      return;
+    }
+    if (!server_finished_ && !upstream_closed_ && !upstream_done_) {
+      server_read_pending_ = true;
+      StartRead(&request_);
+    }
+  }
+
+  void UpDone(const grpc::Status& s) {
+    bool last;
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      upstream_done_ = true;
+      if (!server_finished_) {
+        for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
+          const absl::string_view key(k.data(), k.size());
+          if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) continue;
+          ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
+        }
+        if (server_write_pending_) {
+          pending_finish_ = s;  // after the last message reaches the client
+        } else {
+          FinishServer(s);
+        }
+      }
+      last = server_done_;
+    }
+    if (last) delete this;
+  }
+
+  // Ends the call before anything was forwarded.
+  void FinishLocal(const grpc::Status& s) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    FinishServer(s);
+  }
+
+  void FinishServer(const grpc::Status& s) {
+    if (server_finished_) return;
+    server_finished_ = true;
+    pending_finish_.reset();
+    server_metadata_sent_ = true;
+    core_.observer.Record({method_label_, principal_label_.empty() ? "-" : principal_label_,
+                           s.error_code(), absl::Now() - started_, request_id_});
+    Finish(s);
+  }
+
+  GatewayCore& core_;
+  grpc::GenericCallbackServerContext* ctx_;
+  const absl::Time started_;
+  Upstream upstream_;
+  std::recursive_mutex mu_;
+  std::string request_id_;
+  std::string method_;
+  std::string method_label_;
+  std::string principal_label_;
+  Route* route_ = nullptr;
+  std::unique_ptr<grpc::ClientContext> client_ctx_;
+  grpc::ByteBuffer request_;   // client → backend
+  grpc::ByteBuffer response_;  // backend → client
+  std::optional<grpc::Status> pending_finish_;
+  bool upstream_started_ = false;
+  bool hold_ = false;
+  bool writes_done_ = false;
+  bool upstream_closed_ = false;
+  bool upstream_done_ = false;
+  bool upstream_write_pending_ = false;
+  bool server_read_pending_ = false;
+  bool server_write_pending_ = false;
+  bool server_metadata_sent_ = false;
+  bool server_finished_ = false;
+  bool server_done_ = false;
+};
+
+}  // namespace
+
+std::string RequestIdOf(const grpc::CallbackServerContext& ctx) {
+  std::string id = Header(ctx, kRequestIdHeader);
+  return IsSaneRequestId(id) ? id : NewRequestId();
+}
+
+std::string PrincipalLabel(const Identity& id) {
+  return absl::StrCat(id.principal.subject, "#", id.token_id);
+}
+
+absl::Status Admit(GatewayCore& core, const Identity& id, const std::string& method) {
+  TG_RETURN_IF_ERROR(core.policy.Authorize(id.principal.roles, id.grants, method));
+  return core.limiter.Take(id.token_id);
+}
+
+grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
+    grpc::GenericCallbackServerContext* ctx) {
+  if (ctx->method() == kReflectionV1AlphaMethod) return NewV1AlphaReflectionReactor(reflection_);
+  auto* call = new ProxyCall(core_, ctx);
+  call->Start();
+  return call;
+}
+
+}  // namespace tinhgon::gateway

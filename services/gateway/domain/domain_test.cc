@@ -1,0 +1,234 @@
+// The gateway's plain rules: the policy table, tokens, rate limits and routes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/status.h"
+#include "services/gateway/domain/policy.h"
+#include "services/gateway/domain/rate_limiter.h"
+#include "services/gateway/domain/routes.h"
+#include "services/gateway/domain/token.h"
+
+namespace tinhgon::gateway {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr char kGet[] = "/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit";
+constexpr char kCreate[] = "/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit";
+constexpr char kTaskWrite[] = "/tinhgon.tasks.v1.Tasks/UpdateProgress";
+constexpr char kReportWrite[] = "/tinhgon.reporting.v1.Reporting/SubmitReport";
+constexpr char kIssue[] = "/tinhgon.gateway.v1.TokenAdmin/IssueToken";
+constexpr char kListTokens[] = "/tinhgon.gateway.v1.TokenAdmin/ListTokens";
+
+TEST(PolicyTest, ClassifiesByVerbAndOverride) {
+  Policy p(DefaultPolicyTable());
+  EXPECT_EQ(p.Classify(kGet), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/ListOrgUnits"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/StreamSubtree"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/CountUnits"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/DiffCounts"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/GetLineage"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify(kCreate), MethodClass::kWrite);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/MergeOrgUnits"), MethodClass::kWrite);
+  EXPECT_EQ(p.Classify("/tinhgon.orgregistry.v1.OrgRegistry/EndLevel"), MethodClass::kWrite);
+  // A verb is a whole word.
+  EXPECT_EQ(p.Classify("/a.B/Listen"), MethodClass::kWrite);
+  EXPECT_EQ(p.Classify("/a.B/Getaway"), MethodClass::kWrite);
+  EXPECT_EQ(p.Classify("/a.B/Get"), MethodClass::kRead);
+  // TokenAdmin is admin whatever the verb.
+  EXPECT_EQ(p.Classify(kListTokens), MethodClass::kAdmin);
+  EXPECT_EQ(p.Classify(kIssue), MethodClass::kAdmin);
+}
+
+struct Case {
+  const char* role;
+  const char* method;
+  bool allowed;
+};
+
+TEST(PolicyTest, RoleMatrix) {
+  Policy p(DefaultPolicyTable());
+  const Case cases[] = {
+      {"admin", kGet, true},         {"admin", kCreate, true},
+      {"admin", kIssue, true},       {"admin", kTaskWrite, true},
+      {"agency", kGet, true},        {"agency", kCreate, false},
+      {"agency", kTaskWrite, true},  {"agency", kReportWrite, true},
+      {"agency", kListTokens, false}, {"viewer", kGet, true},
+      {"viewer", kCreate, false},    {"viewer", kTaskWrite, false},
+      {"viewer", kListTokens, false}, {"service", kGet, true},
+      {"service", kCreate, false},   {"service", kTaskWrite, false},
+      {"reporter", kGet, true},      {"reporter", kReportWrite, true},
+      {"reporter", kTaskWrite, false}, {"reporter", kCreate, false},
+      {"nobody", kGet, false},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = p.Authorize({c.role}, {}, c.method);
+    if (c.allowed) {
+      EXPECT_TRUE(s.ok()) << c.role << " " << c.method << ": " << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << c.role << " " << c.method;
+      EXPECT_EQ(ErrorReason(s), "METHOD_NOT_ALLOWED");
+    }
+  }
+}
+
+TEST(PolicyTest, GrantsWidenAServiceTokenButNeverToAdmin) {
+  Policy p(DefaultPolicyTable());
+  EXPECT_TRUE(p.Authorize({"service"}, {kCreate}, kCreate).ok());
+  EXPECT_TRUE(p.Authorize({"service"}, {"/tinhgon.tasks.v1.Tasks/*"}, kTaskWrite).ok());
+  EXPECT_EQ(p.Authorize({"service"}, {"/tinhgon.tasks.v1.Tasks/*"}, kCreate).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(p.Authorize({"service"}, {"/tinhgon.gateway.v1.TokenAdmin/*"}, kIssue).code(),
+            absl::StatusCode::kPermissionDenied);
+  // Prefix of a service name is not the service.
+  EXPECT_EQ(p.Authorize({"service"}, {"/tinhgon.tasks.v1.Task/*"}, kTaskWrite).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PolicyTest, MalformedMethodsAreDenied) {
+  Policy p(DefaultPolicyTable());
+  EXPECT_EQ(p.Authorize({"admin"}, {}, "").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(p.Authorize({"admin"}, {}, "/x").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(p.Authorize({"admin"}, {}, "/a.B/C/D").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(SplitMethod(kGet).service, "tinhgon.orgregistry.v1.OrgRegistry");
+  EXPECT_EQ(SplitMethod(kGet).method, "GetOrgUnit");
+}
+
+TEST(PolicyTest, Grants) {
+  EXPECT_TRUE(IsValidGrant("/a.B/C"));
+  EXPECT_TRUE(IsValidGrant("/a.B/*"));
+  EXPECT_FALSE(IsValidGrant("/B/C"));
+  EXPECT_FALSE(IsValidGrant("a.B/C"));
+  EXPECT_FALSE(IsValidGrant("/a.B/C*"));
+  EXPECT_FALSE(IsValidGrant("/a.B/"));
+}
+
+TEST(TokenTest, ParsesBearer) {
+  const std::string t = TokenFromBytes(std::string(32, 'x'));
+  ASSERT_EQ(t.size(), kTokenLength);
+  auto ok = ParseBearer("Bearer " + t);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, t);
+  EXPECT_TRUE(ParseBearer("bearer   " + t + " ").ok());
+  EXPECT_EQ(ErrorReason(ParseBearer("").status()), "TOKEN_MISSING");
+  const std::vector<std::string> bads = {"Basic " + t,      t,
+                                         "Bearer",          "Bearer x",
+                                         "Bearer " + t + "x", "Bearer tg_" + std::string(43, '*')};
+  for (const std::string& bad : bads) {
+    auto s = ParseBearer(bad);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kUnauthenticated) << bad;
+    EXPECT_EQ(ErrorReason(s.status()), "TOKEN_MALFORMED") << bad;
+  }
+}
+
+TEST(TokenTest, NewTokensAreDistinctAndWellFormed) {
+  const std::string a = NewToken(), b = NewToken();
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(ParseBearer("Bearer " + a).ok());
+  EXPECT_EQ(HashToken(a).size(), 64u);
+  EXPECT_EQ(HashToken("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(TokenTest, IdentityOfChecksRevocationAndExpiry) {
+  TokenRecord r;
+  r.id = 7;
+  r.subject = "snv";
+  r.org_unit_id = 3;
+  r.roles = {"agency"};
+  r.expires_at = absl::FromUnixSeconds(1000);
+  auto id = IdentityOf(r, absl::FromUnixSeconds(999));
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->principal.subject, "snv");
+  EXPECT_EQ(id->principal.org_unit_id, 3);
+  EXPECT_EQ(ErrorReason(IdentityOf(r, absl::FromUnixSeconds(1000)).status()), "TOKEN_EXPIRED");
+  r.revoked_at = absl::FromUnixSeconds(10);
+  EXPECT_EQ(IdentityOf(r, absl::FromUnixSeconds(5)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ErrorReason(IdentityOf(r, absl::FromUnixSeconds(5)).status()), "TOKEN_REVOKED");
+}
+
+TEST(TokenTest, ValidatesSpecNamingTheField) {
+  TokenSpec s;
+  s.subject = "snv";
+  s.roles = {"viewer", "viewer"};
+  auto ok = ValidateTokenSpec(s);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_THAT(ok->roles, ElementsAre("viewer"));
+  EXPECT_EQ(ok->ttl, kDefaultTokenTtl);
+
+  auto field = [](TokenSpec t) { return ErrorField(ValidateTokenSpec(t).status()); };
+  TokenSpec t = s;
+  t.subject = "";
+  EXPECT_EQ(field(t), "subject");
+  t = s;
+  t.roles = {};
+  EXPECT_EQ(field(t), "roles");
+  t = s;
+  t.roles = {"viewer", "king"};
+  EXPECT_EQ(field(t), "roles[1]");
+  t = s;
+  t.roles = {"agency"};
+  EXPECT_EQ(field(t), "org_unit_id");
+  t.org_unit_id = 5;
+  EXPECT_TRUE(ValidateTokenSpec(t).ok());
+  t = s;
+  t.grants = {"/a.B/C"};
+  EXPECT_EQ(field(t), "grants");
+  t.roles = {"service"};
+  EXPECT_TRUE(ValidateTokenSpec(t).ok());
+  t.grants = {"/a.B/C", "nope"};
+  EXPECT_EQ(field(t), "grants[1]");
+  t = s;
+  t.ttl = absl::Hours(24 * 800);
+  EXPECT_EQ(field(t), "ttl");
+  EXPECT_EQ(ValidateTokenSpec(t).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RateLimiterTest, TokenBucketWithInjectedClock) {
+  FixedClock clock(absl::FromUnixSeconds(1000));
+  RateLimiter rl({/*rate=*/2, /*burst=*/3}, clock);
+  EXPECT_TRUE(rl.Take(1).ok());
+  EXPECT_TRUE(rl.Take(1).ok());
+  EXPECT_TRUE(rl.Take(1).ok());
+  absl::Status s = rl.Take(1);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorReason(s), "RATE_LIMITED");
+  EXPECT_TRUE(rl.Take(2).ok());  // another principal has its own bucket
+  clock.Set(absl::FromUnixSeconds(1000) + absl::Milliseconds(500));  // one token back
+  EXPECT_TRUE(rl.Take(1).ok());
+  EXPECT_EQ(rl.Take(1).code(), absl::StatusCode::kResourceExhausted);
+  clock.Set(absl::FromUnixSeconds(2000));  // refilled to the burst, not beyond
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(rl.Take(1).ok());
+  EXPECT_EQ(rl.Take(1).code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(RateLimiterTest, ZeroRateIsUnlimited) {
+  FixedClock clock(absl::FromUnixSeconds(1000));
+  RateLimiter rl({0, 0}, clock);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(rl.Take(1).ok());
+}
+
+TEST(RoutesTest, ParsesTheTable) {
+  auto t = ParseRoutes(
+      "tinhgon.orgregistry.v1.OrgRegistry=127.0.0.1:50061, 127.0.0.1:50062;"
+      " tinhgon.tasks.v1.Tasks=localhost:50063",
+      "--routes");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_THAT(t->at("tinhgon.orgregistry.v1.OrgRegistry"),
+              ElementsAre("127.0.0.1:50061", "127.0.0.1:50062"));
+  EXPECT_THAT(t->at("tinhgon.tasks.v1.Tasks"), ElementsAre("localhost:50063"));
+  EXPECT_TRUE(ParseRoutes("", "--routes").ok());
+}
+
+TEST(RoutesTest, RejectsBadEntriesNamingTheFlag) {
+  for (const char* bad : {"x", "OrgRegistry=127.0.0.1:1", "a.B=127.0.0.1", "a.B=host:99999",
+                          "a.B=", "a.B=h:1;c.D"}) {
+    auto t = ParseRoutes(bad, "--routes");
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(ErrorField(t.status()), "--routes") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace tinhgon::gateway

@@ -1,0 +1,132 @@
+#include "services/gateway/domain/policy.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace tinhgon::gateway {
+
+absl::string_view MethodClassName(MethodClass c) {
+  switch (c) {
+    case MethodClass::kRead:
+      return "read";
+    case MethodClass::kWrite:
+      return "write";
+    case MethodClass::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+MethodName SplitMethod(absl::string_view full_method) {
+  MethodName n;
+  if (full_method.size() < 4 || full_method[0] != '/') return n;
+  const size_t slash = full_method.find('/', 1);
+  if (slash == absl::string_view::npos || slash == 1 || slash + 1 == full_method.size()) return n;
+  if (full_method.find('/', slash + 1) != absl::string_view::npos) return n;
+  n.service = std::string(full_method.substr(1, slash - 1));
+  n.method = std::string(full_method.substr(slash + 1));
+  return n;
+}
+
+const PolicyTable& DefaultPolicyTable() {
+  using C = MethodClass;
+  static const auto* table = new PolicyTable{
+      // Verbs of methods that change nothing (AIP standard and custom reads).
+      {"Get", "List", "Stream", "Count", "Diff", "Lineage", "Search", "BatchGet", "Describe",
+       "Watch", "Check", "Export", "Preview", "Compute", "Validate"},
+      {
+          // The gateway's own administration: admin only, whatever the verb.
+          {"/tinhgon.gateway.v1.TokenAdmin/*", C::kAdmin},
+      },
+      {
+          {"admin", "", {C::kRead, C::kWrite, C::kAdmin}},
+          {"agency", "", {C::kRead}},
+          // Its own unit's tasks, progress and submissions: the services check the unit.
+          {"agency", "tinhgon.tasks.", {C::kWrite}},
+          {"agency", "tinhgon.reporting.", {C::kWrite}},
+          {"viewer", "", {C::kRead}},
+          {"service", "", {C::kRead}},
+          {"reporter", "", {C::kRead}},
+          {"reporter", "tinhgon.reporting.", {C::kWrite}},
+      },
+  };
+  return *table;
+}
+
+const std::vector<std::string>& KnownRoles() {
+  static const auto* roles =
+      new std::vector<std::string>{"admin", "agency", "viewer", "service", "reporter"};
+  return *roles;
+}
+
+bool IsKnownRole(absl::string_view role) {
+  const auto& r = KnownRoles();
+  return std::find(r.begin(), r.end(), role) != r.end();
+}
+
+namespace {
+
+bool MatchesPattern(absl::string_view pattern, absl::string_view full_method,
+                    const MethodName& name) {
+  if (pattern == full_method) return true;
+  return absl::EndsWith(pattern, "/*") && pattern.size() == name.service.size() + 3 &&
+         pattern.substr(1, name.service.size()) == name.service;
+}
+
+}  // namespace
+
+MethodClass Policy::Classify(absl::string_view full_method) const {
+  const MethodName name = SplitMethod(full_method);
+  for (const ClassOverride& o : table_.overrides) {
+    if (MatchesPattern(o.method, full_method, name)) return o.method_class;
+  }
+  for (const std::string& verb : table_.read_verbs) {
+    // The verb must be a whole word: "Listen" is not "List", "GetOrgUnit" is "Get".
+    if (absl::StartsWith(name.method, verb) &&
+        (name.method.size() == verb.size() || absl::ascii_isupper(name.method[verb.size()]))) {
+      return MethodClass::kRead;
+    }
+  }
+  return MethodClass::kWrite;
+}
+
+absl::Status Policy::Authorize(const std::vector<std::string>& roles,
+                               const std::vector<std::string>& grants,
+                               absl::string_view full_method) const {
+  const MethodName name = SplitMethod(full_method);
+  const MethodClass cls = Classify(full_method);
+  if (!name.service.empty()) {
+    for (const RoleRule& rule : table_.rules) {
+      if (std::find(roles.begin(), roles.end(), rule.role) == roles.end()) continue;
+      if (!absl::StartsWith(name.service, rule.service_prefix)) continue;
+      if (std::find(rule.classes.begin(), rule.classes.end(), cls) != rule.classes.end()) {
+        return absl::OkStatus();
+      }
+    }
+    // Grants widen a token to named methods, never to token administration.
+    if (cls != MethodClass::kAdmin) {
+      for (const std::string& g : grants) {
+        if (MatchesPattern(g, full_method, name)) return absl::OkStatus();
+      }
+    }
+  }
+  return MakeError({absl::StatusCode::kPermissionDenied, "METHOD_NOT_ALLOWED", "",
+                    absl::StrCat("the token's roles do not allow ", full_method, " (a ",
+                                 MethodClassName(cls), ")"),
+                    "Mã truy cập không có quyền gọi phương thức này"});
+}
+
+bool IsValidGrant(absl::string_view grant) {
+  const MethodName n = SplitMethod(grant);
+  if (n.service.empty() || n.service.find('.') == std::string::npos) return false;
+  for (char c : grant.substr(1)) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '/' || c == '*')) return false;
+  }
+  return n.method == "*" || n.method.find('*') == std::string::npos;
+}
+
+}  // namespace tinhgon::gateway

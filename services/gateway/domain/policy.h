@@ -1,0 +1,79 @@
+// Who may call what through the gateway: a method is a read, a write or token administration
+// (its class); each role may call some classes on some services. Both are data (tables below,
+// in policy.cc), checked before a call is forwarded. Resource scope (an agency edits only its
+// own unit's tasks) is the owning service's check, with the principal the gateway signs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace tinhgon::gateway {
+
+enum class MethodClass {
+  kRead,   // Get, List, Stream, Count, Diff, Lineage...: changes nothing
+  kWrite,  // everything else a service serves
+  kAdmin,  // the gateway's own TokenAdmin
+};
+
+absl::string_view MethodClassName(MethodClass c);
+
+// A full method name "/package.Service/Method" split in two; empty parts when malformed.
+struct MethodName {
+  std::string service;  // "package.Service"
+  std::string method;   // "Method"
+};
+MethodName SplitMethod(absl::string_view full_method);
+
+// Methods whose class is not what their verb says. `method` is a full method name, or
+// "/package.Service/*" for every method of a service.
+struct ClassOverride {
+  std::string method;
+  MethodClass method_class;
+};
+
+// What a role may call: the classes it may use on services whose full name starts with
+// `service_prefix` ("" = every service).
+struct RoleRule {
+  std::string role;
+  std::string service_prefix;
+  std::vector<MethodClass> classes;
+};
+
+struct PolicyTable {
+  std::vector<std::string> read_verbs;  // a method starting with one of these is a read
+  std::vector<ClassOverride> overrides;
+  std::vector<RoleRule> rules;
+};
+
+// The product's policy (architecture.md, "Roles"): admin everything; agency, viewer, service
+// and reporter read everything; agency writes tasks and reports (its own, checked by those
+// services); reporter writes reports; service writes only what its token grants.
+const PolicyTable& DefaultPolicyTable();
+
+// Roles a token may carry.
+const std::vector<std::string>& KnownRoles();
+bool IsKnownRole(absl::string_view role);
+
+class Policy {
+ public:
+  explicit Policy(PolicyTable table) : table_(std::move(table)) {}
+
+  MethodClass Classify(absl::string_view full_method) const;
+
+  // OK when one of `roles`, or one of `grants` (full method names or "/pkg.Service/*"), allows
+  // `full_method`; PERMISSION_DENIED naming the method and its class otherwise.
+  absl::Status Authorize(const std::vector<std::string>& roles,
+                         const std::vector<std::string>& grants,
+                         absl::string_view full_method) const;
+
+ private:
+  PolicyTable table_;
+};
+
+// A grant is "/package.Service/Method" or "/package.Service/*".
+bool IsValidGrant(absl::string_view grant);
+
+}  // namespace tinhgon::gateway

@@ -1,0 +1,61 @@
+// The gateway assembled: proxy, TokenAdmin, reflection (v1 and v1alpha) and health on one
+// gRPC server, plus metrics. main.cc and the in-process tests start it the same way.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/pg.h"
+#include "services/gateway/api/observer.h"
+#include "services/gateway/api/token_verifier.h"
+#include "services/gateway/domain/rate_limiter.h"
+#include "services/gateway/domain/routes.h"
+
+namespace tinhgon::gateway {
+
+struct GatewayOptions {
+  std::string listen = "127.0.0.1:50051";  // port 0: any free port (see port())
+  RouteTable routes;
+  std::string trust_secret;    // signs principals for the backends; required
+  absl::Duration token_cache_ttl = absl::Seconds(5);
+  RateLimit rate_limit;        // per token
+  bool access_log = true;
+  std::string metrics_listen;  // "" = metrics kept, not served
+  int channels_per_backend = 1;
+};
+
+class Gateway {
+ public:
+  // `pool` (sessions on the gateway schema, statements prepared with PrepareGatewayStatements)
+  // and `clock` must outlive the gateway.
+  static absl::StatusOr<std::unique_ptr<Gateway>> Start(const GatewayOptions& options,
+                                                        PgWorkerPool& pool, const Clock& clock);
+  ~Gateway();
+
+  int port() const { return port_; }
+  grpc::Server& server() { return *server_; }
+  Observer& observer() { return *observer_; }
+  // Stops taking calls; in-flight calls get `grace`.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Parts;
+  Gateway() = default;
+  std::unique_ptr<Parts> parts_;
+  std::unique_ptr<Observer> observer_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// First start: when the token table is empty, issues an admin token and writes it to `path`
+// (mode 600) before committing; returns whether it did. Replicas starting together issue one.
+absl::StatusOr<bool> BootstrapAdminToken(PgSession& session, const Clock& clock,
+                                         const std::string& path);
+
+}  // namespace tinhgon::gateway

@@ -1,0 +1,595 @@
+// The gateway in process, in front of a real org registry (trust secret set) on a real
+// PostgreSQL: the authorization matrix (every role × method class × own/other unit, exact codes,
+// nothing written on refusals), the token lifecycle (issue, use, expire, revoke, the cache
+// bound on another replica), forged principals, routing, reflection, health and metrics.
+#include "services/gateway/gateway.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <google/protobuf/descriptor.pb.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/migrate.h"
+#include "common/principal.h"
+#include "common/server.h"
+#include "common/testing/pg_fixture.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
+#include "services/gateway/store/pg_token_store.h"
+#include "services/org_registry/api/org_registry_api.h"
+#include "services/org_registry/store/pg_org_store.h"
+#include "tinhgon/gateway/v1/gateway.grpc.pb.h"
+#include "tinhgon/orgregistry/v1/org_registry.grpc.pb.h"
+
+namespace tinhgon::gateway {
+namespace {
+
+namespace opb = ::tinhgon::orgregistry::v1;
+namespace gpb = ::tinhgon::gateway::v1;
+using grpc::StatusCode;
+
+constexpr char kSecret[] = "gateway-test-secret-0123456789";
+constexpr char kOrgService[] = "tinhgon.orgregistry.v1.OrgRegistry";
+
+class GatewayTest : public testing::PgSchemaTest {
+ protected:
+  void SetUp() override {
+    PgSchemaTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The org registry, trusting only principals signed with kSecret.
+    PgOptions o = Options();
+    {
+      PgSession m(o);
+      ASSERT_TRUE(Migrate(m, schema_, orgs::OrgMigrations()).ok());
+    }
+    o.prepare = orgs::PrepareOrgStatements;
+    org_pool_ = std::make_unique<PgWorkerPool>(o, 2);
+    org_auth_ = std::make_unique<CallAuthenticator>(kSecret);
+    org_api_ = std::make_unique<orgs::OrgRegistryApi>(*org_pool_, *org_auth_, org_clock_);
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &org_port_);
+    b.RegisterService(org_api_.get());
+    org_server_ = b.BuildAndStart();
+    ASSERT_NE(org_port_, 0);
+
+    // The gateway's own schema beside it.
+    gw_schema_ = schema_ + "_gw";
+    {
+      pqxx::connection c(testing::TestPgConninfo());
+      pqxx::nontransaction nt(c);
+      nt.exec("CREATE SCHEMA " + gw_schema_);
+    }
+    PgOptions g;
+    g.conninfo = testing::TestPgConninfo();
+    g.schema = gw_schema_;
+    {
+      PgSession m(g);
+      ASSERT_TRUE(Migrate(m, gw_schema_, GatewayMigrations()).ok());
+    }
+    g.prepare = PrepareGatewayStatements;
+    gw_pool_ = std::make_unique<PgWorkerPool>(g, 2);
+    gw_session_ = std::make_unique<PgSession>(g);
+    gateway_ = StartGateway({0, 0});
+    ASSERT_NE(gateway_, nullptr);
+    channel_ = Channel(*gateway_);
+    orgs_ = opb::OrgRegistry::NewStub(channel_);
+    admin_api_ = gpb::TokenAdmin::NewStub(channel_);
+
+    // The first admin token, as the gateway's first start makes it.
+    const std::string path = ::testing::TempDir() + "/gw_boot_" + schema_;
+    auto issued = BootstrapAdminToken(*gw_session_, clock_, path);
+    ASSERT_TRUE(issued.ok()) << issued.status();
+    ASSERT_TRUE(*issued);
+    std::ifstream in(path);
+    std::getline(in, admin_);
+    ASSERT_EQ(admin_.size(), kTokenLength);
+    std::remove(path.c_str());
+
+    // A province and two departments: "own" (the agency's) and "other".
+    province_ = MustCreate("UBND tỉnh Lâm Đồng", opb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+    own_ = MustCreate("Sở Nội vụ", opb::ORG_KIND_DEPARTMENT, province_);
+    other_ = MustCreate("Sở Tư pháp", opb::ORG_KIND_DEPARTMENT, province_);
+  }
+
+  void TearDown() override {
+    replicas_.clear();
+    gateway_.reset();
+    if (org_server_) org_server_->Shutdown();
+    org_server_.reset();
+    org_pool_.reset();
+    gw_pool_.reset();
+    gw_session_.reset();
+    if (!gw_schema_.empty()) {
+      pqxx::connection c(testing::TestPgConninfo());
+      pqxx::nontransaction nt(c);
+      nt.exec("DROP SCHEMA IF EXISTS " + gw_schema_ + " CASCADE");
+    }
+    PgSchemaTest::TearDown();
+  }
+
+  std::unique_ptr<Gateway> StartGateway(RateLimit limit) {
+    GatewayOptions o;
+    o.listen = "127.0.0.1:0";
+    o.routes[kOrgService] = {absl::StrCat("127.0.0.1:", org_port_)};
+    o.trust_secret = kSecret;
+    o.rate_limit = limit;
+    o.access_log = false;
+    auto g = Gateway::Start(o, *gw_pool_, clock_);
+    EXPECT_TRUE(g.ok()) << g.status();
+    return g.ok() ? *std::move(g) : nullptr;
+  }
+  static std::shared_ptr<grpc::Channel> Channel(const Gateway& g) {
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", g.port()),
+                               grpc::InsecureChannelCredentials());
+  }
+  static void Auth(grpc::ClientContext* ctx, const std::string& token) {
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  }
+
+  opb::CreateOrgUnitRequest CreateReq(const std::string& name, opb::OrgKind kind,
+                                      int64_t parent) {
+    opb::CreateOrgUnitRequest r;
+    r.mutable_unit()->set_name(name);
+    r.mutable_unit()->set_kind(kind);
+    r.mutable_unit()->set_parent_id(parent);
+    r.mutable_effective_date()->set_year(2018);
+    r.mutable_effective_date()->set_month(1);
+    r.mutable_effective_date()->set_day(1);
+    r.mutable_legal_basis()->set_act_number("01/QĐ-TEST");
+    return r;
+  }
+  int64_t MustCreate(const std::string& name, opb::OrgKind kind, int64_t parent) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    opb::OrgUnit out;
+    grpc::Status s = orgs_->CreateOrgUnit(&ctx, CreateReq(name, kind, parent), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.id();
+  }
+
+  grpc::Status Get(const std::string& token, int64_t id) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    opb::GetOrgUnitRequest req;
+    req.set_id(id);
+    opb::OrgUnit out;
+    return orgs_->GetOrgUnit(&ctx, req, &out);
+  }
+  grpc::Status Create(const std::string& token) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    opb::OrgUnit out;
+    return orgs_->CreateOrgUnit(&ctx, CreateReq("Sở mới", opb::ORG_KIND_DEPARTMENT, province_),
+                                &out);
+  }
+  grpc::Status Update(const std::string& token, int64_t id) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    opb::UpdateOrgUnitRequest req;
+    req.mutable_unit()->set_id(id);
+    req.mutable_unit()->set_name("Tên mới");
+    req.mutable_update_mask()->add_paths("name");
+    req.mutable_effective_date()->set_year(2019);
+    req.mutable_effective_date()->set_month(1);
+    req.mutable_effective_date()->set_day(1);
+    req.mutable_legal_basis()->set_act_number("02/QĐ-TEST");
+    opb::OrgUnit out;
+    return orgs_->UpdateOrgUnit(&ctx, req, &out);
+  }
+  grpc::Status Stream(const std::string& token, int* nodes) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    opb::StreamSubtreeRequest req;
+    req.set_root_id(province_);
+    req.mutable_as_of()->set_year(2018);
+    req.mutable_as_of()->set_month(6);
+    req.mutable_as_of()->set_day(1);
+    auto reader = orgs_->StreamSubtree(&ctx, req);
+    opb::SubtreeChunk chunk;
+    *nodes = 0;
+    while (reader->Read(&chunk)) *nodes += chunk.nodes_size();
+    return reader->Finish();
+  }
+  absl::StatusOr<gpb::IssueTokenResponse> Issue(const std::string& as, const std::string& subject,
+                                                std::vector<std::string> roles, int64_t unit = 0,
+                                                std::vector<std::string> grants = {},
+                                                int64_t ttl_s = 0, gpb::TokenAdmin::Stub* via = nullptr) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, as);
+    gpb::IssueTokenRequest req;
+    req.set_subject(subject);
+    req.set_org_unit_id(unit);
+    for (auto& r : roles) req.add_roles(r);
+    for (auto& g : grants) req.add_grants(g);
+    if (ttl_s > 0) req.mutable_ttl()->set_seconds(ttl_s);
+    gpb::IssueTokenResponse resp;
+    grpc::Status s = (via ? via : admin_api_.get())->IssueToken(&ctx, req, &resp);
+    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    return resp;
+  }
+  std::string MustIssue(const std::string& subject, std::vector<std::string> roles,
+                        int64_t unit = 0, std::vector<std::string> grants = {}, int64_t ttl_s = 0) {
+    auto r = Issue(admin_, subject, std::move(roles), unit, std::move(grants), ttl_s);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->bearer_token() : "";
+  }
+  grpc::Status Revoke(const std::string& as, int64_t id, gpb::TokenAdmin::Stub* via = nullptr) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, as);
+    gpb::RevokeTokenRequest req;
+    req.set_id(id);
+    req.set_reason("test");
+    gpb::Token out;
+    return (via ? via : admin_api_.get())->RevokeToken(&ctx, req, &out);
+  }
+  int Count(const std::string& schema, const std::string& table) {
+    pqxx::connection c(testing::TestPgConninfo());
+    pqxx::nontransaction nt(c);
+    return nt.exec("SELECT count(*) FROM " + schema + "." + table)[0][0].as<int>();
+  }
+  // Row counts of every table a write could touch, in both schemas.
+  std::vector<int> Snapshot() {
+    std::vector<int> out;
+    for (const char* t : {"unit", "unit_version", "change_event", "audit_log"}) {
+      out.push_back(Count(schema_, t));
+    }
+    for (const char* t : {"token", "audit_log"}) out.push_back(Count(gw_schema_, t));
+    return out;
+  }
+
+  FixedClock org_clock_{AtNoonVietnam(Date::Unchecked(2019, 6, 1))};
+  FixedClock clock_{absl::Now()};
+  int org_port_ = 0;
+  std::unique_ptr<PgWorkerPool> org_pool_;
+  std::unique_ptr<CallAuthenticator> org_auth_;
+  std::unique_ptr<orgs::OrgRegistryApi> org_api_;
+  std::unique_ptr<grpc::Server> org_server_;
+  std::string gw_schema_;
+  std::unique_ptr<PgWorkerPool> gw_pool_;
+  std::unique_ptr<PgSession> gw_session_;
+  std::unique_ptr<Gateway> gateway_;
+  std::vector<std::unique_ptr<Gateway>> replicas_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<opb::OrgRegistry::Stub> orgs_;
+  std::unique_ptr<gpb::TokenAdmin::Stub> admin_api_;
+  std::string admin_;
+  int64_t province_ = 0, own_ = 0, other_ = 0;
+};
+
+TEST_F(GatewayTest, AuthorizationMatrix) {
+  struct Role {
+    const char* name;
+    std::string token;
+    bool writes;  // org-registry writes and token administration: admin only
+  };
+  std::vector<Role> roles = {
+      {"admin", admin_, true},
+      {"agency", MustIssue("snv", {"agency"}, own_), false},
+      {"viewer", MustIssue("viewer", {"viewer"}), false},
+      {"service", MustIssue("tinh-khac", {"service"}), false},
+      {"reporter", MustIssue("report-job", {"reporter"}), false},
+  };
+  for (const Role& r : roles) {
+    SCOPED_TRACE(r.name);
+    // Reads: everyone, own unit and other unit alike.
+    EXPECT_EQ(Get(r.token, own_).error_code(), StatusCode::OK);
+    EXPECT_EQ(Get(r.token, other_).error_code(), StatusCode::OK);
+    int nodes = 0;
+    EXPECT_EQ(Stream(r.token, &nodes).error_code(), StatusCode::OK);
+    EXPECT_EQ(nodes, 3);
+    {
+      grpc::ClientContext ctx;
+      Auth(&ctx, r.token);
+      opb::ListOrgUnitsRequest req;
+      req.set_parent_id(province_);
+      opb::ListOrgUnitsResponse resp;
+      EXPECT_EQ(orgs_->ListOrgUnits(&ctx, req, &resp).error_code(), StatusCode::OK);
+    }
+    if (r.writes) continue;
+    // Writes, own unit and other unit, and token administration: refused, nothing written.
+    const std::vector<int> before = Snapshot();
+    EXPECT_EQ(Create(r.token).error_code(), StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Update(r.token, own_).error_code(), StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Update(r.token, other_).error_code(), StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(Issue(r.token, "x", {"admin"}).status().code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(Revoke(r.token, 1).error_code(), StatusCode::PERMISSION_DENIED);
+    {
+      grpc::ClientContext ctx;
+      Auth(&ctx, r.token);
+      gpb::ListTokensResponse resp;
+      EXPECT_EQ(admin_api_->ListTokens(&ctx, {}, &resp).error_code(),
+                StatusCode::PERMISSION_DENIED);
+    }
+    EXPECT_EQ(Snapshot(), before);
+  }
+  // Admin writes, own and other unit alike.
+  const std::vector<int> before = Snapshot();
+  EXPECT_EQ(Create(admin_).error_code(), StatusCode::OK);
+  EXPECT_EQ(Update(admin_, own_).error_code(), StatusCode::OK);
+  EXPECT_EQ(Update(admin_, other_).error_code(), StatusCode::OK);
+  EXPECT_GT(Count(schema_, "unit"), before[0]);
+}
+
+TEST_F(GatewayTest, NoOrBadTokenIsUnauthenticatedAndWritesNothing) {
+  const std::vector<int> before = Snapshot();
+  EXPECT_EQ(Get("", own_).error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Create("").error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Get("garbage", own_).error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Get(TokenFromBytes(std::string(32, 'z')), own_).error_code(),
+            StatusCode::UNAUTHENTICATED);  // well formed, unknown
+  EXPECT_EQ(Issue("", "x", {"admin"}).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(GatewayTest, TokenLifecycle) {
+  // Issue: audited in the same transaction; the plain token is returned once.
+  const int audit_before = Count(gw_schema_, "audit_log");
+  auto issued = Issue(admin_, "viewer-1", {"viewer"}, 0, {}, /*ttl_s=*/3600);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  const std::string token = issued->bearer_token();
+  EXPECT_EQ(Count(gw_schema_, "audit_log"), audit_before + 1);
+  EXPECT_EQ(Get(token, own_).error_code(), StatusCode::OK);
+
+  // Bad input names the field.
+  EXPECT_EQ(Issue(admin_, "x", {"king"}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Issue(admin_, "x", {"agency"}).status().code(), absl::StatusCode::kInvalidArgument);
+
+  // Expiry, by the injected clock (cached or not).
+  clock_.Set(clock_.Now() + absl::Hours(2));
+  EXPECT_EQ(Get(token, own_).error_code(), StatusCode::UNAUTHENTICATED);
+
+  // Revocation on this gateway: at once, even though the token is cached.
+  auto second = Issue(admin_, "viewer-2", {"viewer"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(Get(second->bearer_token(), own_).error_code(), StatusCode::OK);
+  EXPECT_EQ(Revoke(admin_, second->token().id()).error_code(), StatusCode::OK);
+  EXPECT_EQ(Count(gw_schema_, "audit_log"), audit_before + 3);
+  EXPECT_EQ(Get(second->bearer_token(), own_).error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Revoke(admin_, 999999).error_code(), StatusCode::NOT_FOUND);
+
+  // On another replica the cached token works until the cache bound (5 s) passes.
+  replicas_.push_back(StartGateway({0, 0}));
+  auto replica = opb::OrgRegistry::NewStub(Channel(*replicas_.back()));
+  auto third = Issue(admin_, "viewer-3", {"viewer"});
+  ASSERT_TRUE(third.ok());
+  auto get_via_replica = [&]() {
+    grpc::ClientContext ctx;
+    Auth(&ctx, third->bearer_token());
+    opb::GetOrgUnitRequest req;
+    req.set_id(own_);
+    opb::OrgUnit out;
+    return replica->GetOrgUnit(&ctx, req, &out).error_code();
+  };
+  EXPECT_EQ(get_via_replica(), StatusCode::OK);  // now cached on the replica
+  EXPECT_EQ(Revoke(admin_, third->token().id()).error_code(), StatusCode::OK);
+  EXPECT_EQ(Get(third->bearer_token(), own_).error_code(), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(get_via_replica(), StatusCode::OK);  // within the bound
+  clock_.Set(clock_.Now() + absl::Seconds(6));
+  EXPECT_EQ(get_via_replica(), StatusCode::UNAUTHENTICATED);
+
+  // Listing shows tokens, never secrets; revoked ones only on request.
+  grpc::ClientContext ctx;
+  Auth(&ctx, admin_);
+  gpb::ListTokensRequest lreq;
+  lreq.set_include_revoked(true);
+  gpb::ListTokensResponse lresp;
+  ASSERT_TRUE(admin_api_->ListTokens(&ctx, lreq, &lresp).ok());
+  EXPECT_EQ(lresp.tokens_size(), 4);
+}
+
+TEST_F(GatewayTest, ForgedPrincipalsAreRefused) {
+  auto direct = opb::OrgRegistry::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", org_port_), grpc::InsecureChannelCredentials()));
+  const std::vector<int> before = Snapshot();
+  Principal admin{"mallory", 0, {"admin"}};
+  auto create_direct = [&](const std::string& secret, bool with_principal) {
+    grpc::ClientContext ctx;
+    const std::string rid = "forged-1";
+    ctx.AddMetadata(kRequestIdHeader, rid);
+    if (with_principal) {
+      const std::string enc = EncodePrincipal(admin, rid, absl::Now());
+      ctx.AddMetadata(kPrincipalHeader, enc);
+      ctx.AddMetadata(kPrincipalSigHeader, SignPrincipal(secret, enc));
+    }
+    opb::OrgUnit out;
+    return direct->CreateOrgUnit(&ctx, CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_),
+                                 &out)
+        .error_code();
+  };
+  EXPECT_EQ(create_direct("", false), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(create_direct("not-the-secret", true), StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Snapshot(), before);
+
+  // Through the gateway, principal headers a client sends are dropped: a service token granted
+  // CreateOrgUnit passes the gateway, and the backend sees the service principal (not admin).
+  const std::string svc =
+      MustIssue("tinh-khac", {"service"}, 0, {"/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit"});
+  const std::vector<int> before2 = Snapshot();
+  grpc::ClientContext ctx;
+  Auth(&ctx, svc);
+  const std::string enc = EncodePrincipal(admin, "rid-x", absl::Now());
+  ctx.AddMetadata(kRequestIdHeader, "rid-x");
+  ctx.AddMetadata(kPrincipalHeader, enc);
+  ctx.AddMetadata(kPrincipalSigHeader, SignPrincipal(kSecret, enc));  // even a leaked signature
+  opb::OrgUnit out;
+  EXPECT_EQ(orgs_->CreateOrgUnit(&ctx, CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_), &out)
+                .error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Snapshot(), before2);
+}
+
+TEST_F(GatewayTest, RequestIdIsPassedOnAndReturned) {
+  grpc::ClientContext ctx;
+  Auth(&ctx, admin_);
+  ctx.AddMetadata(kRequestIdHeader, "rid-gateway-7");
+  opb::OrgUnit out;
+  ASSERT_TRUE(orgs_->CreateOrgUnit(&ctx, CreateReq("Sở X", opb::ORG_KIND_DEPARTMENT, province_),
+                                   &out)
+                  .ok());
+  auto rid = ctx.GetServerInitialMetadata().find(kRequestIdHeader);
+  ASSERT_NE(rid, ctx.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(rid->second.data(), rid->second.size()), "rid-gateway-7");
+  EXPECT_EQ(ctx.GetServerInitialMetadata().count(kRequestIdHeader), 1u);
+  pqxx::connection c(testing::TestPgConninfo());
+  pqxx::nontransaction nt(c);
+  EXPECT_GE(nt.exec("SELECT count(*) FROM " + schema_ +
+                    ".audit_log WHERE request_id = 'rid-gateway-7' AND actor = 'bootstrap-admin'")[0][0]
+                .as<int>(),
+            1);
+  // Created when missing.
+  grpc::ClientContext ctx2;
+  Auth(&ctx2, admin_);
+  opb::GetOrgUnitRequest req;
+  req.set_id(own_);
+  ASSERT_TRUE(orgs_->GetOrgUnit(&ctx2, req, &out).ok());
+  rid = ctx2.GetServerInitialMetadata().find(kRequestIdHeader);
+  ASSERT_NE(rid, ctx2.GetServerInitialMetadata().end());
+  EXPECT_FALSE(rid->second.empty());
+}
+
+TEST_F(GatewayTest, UnknownMethodsAndErrorDetailsPassThrough) {
+  grpc::GenericStub generic(channel_);
+  grpc::Slice nothing("");
+  grpc::ByteBuffer empty(&nothing, 1), reply;
+  std::mutex mu;
+  std::condition_variable cv;
+  auto call = [&](const std::string& method) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &empty, &reply, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> l(mu);
+      status = s;
+      done = true;
+      cv.notify_all();
+    });
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return done; });
+    return status.error_code();
+  };
+  EXPECT_EQ(call("/tinhgon.nothing.v1.Nothing/GetX"), StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(call("/tinhgon.orgregistry.v1.OrgRegistry/GetNothing"), StatusCode::UNIMPLEMENTED);
+  // A backend error keeps its code and its google.rpc.Status details.
+  grpc::Status s = Get(admin_, 987654);
+  EXPECT_EQ(s.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_FALSE(s.error_details().empty());
+}
+
+TEST_F(GatewayTest, RateLimitPerToken) {
+  replicas_.push_back(StartGateway({/*rate=*/0.001, /*burst=*/2}));
+  auto limited = opb::OrgRegistry::NewStub(Channel(*replicas_.back()));
+  const std::string other = MustIssue("viewer-b", {"viewer"});
+  auto get = [&](const std::string& token) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    opb::GetOrgUnitRequest req;
+    req.set_id(own_);
+    opb::OrgUnit out;
+    return limited->GetOrgUnit(&ctx, req, &out).error_code();
+  };
+  EXPECT_EQ(get(admin_), StatusCode::OK);
+  EXPECT_EQ(get(admin_), StatusCode::OK);
+  EXPECT_EQ(get(admin_), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(get(other), StatusCode::OK);  // per token
+}
+
+TEST_F(GatewayTest, ReflectionV1AndV1AlphaAndHealthNeedNoToken) {
+  std::vector<std::string> services;
+  {
+    auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel_);
+    grpc::ClientContext ctx;
+    auto rw = stub->ServerReflectionInfo(&ctx);
+    grpc::reflection::v1::ServerReflectionRequest req;
+    grpc::reflection::v1::ServerReflectionResponse resp;
+    req.set_list_services("");
+    ASSERT_TRUE(rw->Write(req));
+    ASSERT_TRUE(rw->Read(&resp));
+    for (const auto& s : resp.list_services_response().service()) services.push_back(s.name());
+    req.set_file_containing_symbol("tinhgon.orgregistry.v1.OrgRegistry.GetOrgUnit");
+    ASSERT_TRUE(rw->Write(req));
+    ASSERT_TRUE(rw->Read(&resp));
+    std::set<std::string> files;
+    for (const auto& bytes : resp.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto f;
+      ASSERT_TRUE(f.ParseFromString(bytes));
+      files.insert(f.name());
+    }
+    EXPECT_TRUE(files.count("tinhgon/orgregistry/v1/org_registry.proto"));
+    EXPECT_TRUE(files.count("tinhgon/common/v1/common.proto"));  // transitive imports
+    EXPECT_TRUE(files.count("google/type/date.proto"));
+    EXPECT_TRUE(files.count("google/protobuf/field_mask.proto"));
+    req.set_file_containing_symbol("no.such.Symbol");
+    ASSERT_TRUE(rw->Write(req));
+    ASSERT_TRUE(rw->Read(&resp));
+    EXPECT_EQ(resp.error_response().error_code(), static_cast<int>(StatusCode::NOT_FOUND));
+    rw->WritesDone();
+    EXPECT_TRUE(rw->Finish().ok());
+  }
+  for (const char* s : {kOrgService, "tinhgon.gateway.v1.TokenAdmin", "grpc.health.v1.Health",
+                        "grpc.reflection.v1.ServerReflection",
+                        "grpc.reflection.v1alpha.ServerReflection"}) {
+    EXPECT_NE(std::find(services.begin(), services.end(), s), services.end()) << s;
+  }
+  {
+    // v1alpha: the same messages under another method name (the classes of libgrpc++_reflection
+    // are not ours to link), so the v1 types on the v1alpha method.
+    grpc::ClientContext ctx;
+    const grpc::internal::RpcMethod method(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        grpc::internal::RpcMethod::BIDI_STREAMING);
+    std::unique_ptr<grpc::ClientReaderWriter<grpc::reflection::v1::ServerReflectionRequest,
+                                             grpc::reflection::v1::ServerReflectionResponse>>
+        rw(grpc::internal::ClientReaderWriterFactory<
+               grpc::reflection::v1::ServerReflectionRequest,
+               grpc::reflection::v1::ServerReflectionResponse>::Create(channel_.get(), method,
+                                                                        &ctx));
+    grpc::reflection::v1::ServerReflectionRequest req;
+    grpc::reflection::v1::ServerReflectionResponse resp;
+    req.set_file_by_filename("tinhgon/gateway/v1/gateway.proto");
+    ASSERT_TRUE(rw->Write(req));
+    ASSERT_TRUE(rw->Read(&resp));
+    EXPECT_GE(resp.file_descriptor_response().file_descriptor_proto_size(), 3);
+    req.set_list_services("");
+    ASSERT_TRUE(rw->Write(req));
+    ASSERT_TRUE(rw->Read(&resp));
+    EXPECT_EQ(resp.list_services_response().service_size(), static_cast<int>(services.size()));
+    rw->WritesDone();
+    EXPECT_TRUE(rw->Finish().ok());
+  }
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckRequest hreq;
+  grpc::health::v1::HealthCheckResponse hresp;
+  ASSERT_TRUE(health->Check(&ctx, hreq, &hresp).ok());
+  EXPECT_EQ(hresp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(GatewayTest, MetricsCountCallsByMethodAndCode) {
+  ASSERT_EQ(Get(admin_, own_).error_code(), StatusCode::OK);
+  ASSERT_EQ(Get("", own_).error_code(), StatusCode::UNAUTHENTICATED);
+  double ok = 0, unauth = 0;
+  for (const auto& family : gateway_->observer().registry().Collect()) {
+    if (family.name != "tinhgon_gateway_calls_total") continue;
+    for (const auto& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (labels["method"] != "/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit") continue;
+      if (labels["code"] == "OK") ok = m.counter.value;
+      if (labels["code"] == "UNAUTHENTICATED") unauth = m.counter.value;
+    }
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_EQ(unauth, 1);
+}
+
+}  // namespace
+}  // namespace tinhgon::gateway
