@@ -49,9 +49,18 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
   conn_.reset();
   try {
     auto c = std::make_unique<pqxx::connection>(options_.conninfo);
-    if (!options_.schema.empty()) {
+    {
+      // Sessions are read-only unless a transaction says otherwise (Transact does for writes),
+      // and every statement has a timeout.
       pqxx::nontransaction nt(*c);
-      nt.exec("SET search_path TO " + nt.quote_name(options_.schema) + ", public");
+      std::string setup = absl::StrCat(
+          "SET default_transaction_read_only = on; SET statement_timeout = ",
+          absl::ToInt64Milliseconds(options_.default_statement_timeout));
+      if (!options_.schema.empty()) {
+        absl::StrAppend(&setup, "; SET search_path TO ", nt.quote_name(options_.schema),
+                        ", public");
+      }
+      nt.exec(setup);
     }
     if (options_.prepare) options_.prepare(*c);
     conn_ = std::move(c);
@@ -79,14 +88,15 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
     if (!conn.ok()) return conn.status();
     try {
       pqxx::work tx(**conn);
-      if (mode == TxMode::kWrite) {
-        tx.exec("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
-      } else if (mode == TxMode::kRead) {
-        tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-      }
+      // One round trip for the transaction's settings.
       const int64_t ms = std::max<int64_t>(
           1, absl::ToInt64Milliseconds(std::min(left, options_.default_statement_timeout)));
-      tx.exec(absl::StrCat("SET LOCAL statement_timeout = ", ms));
+      const char* isolation =
+          mode == TxMode::kWrite ? "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ WRITE; "
+          : mode == TxMode::kRead
+              ? "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+              : "SET TRANSACTION READ WRITE; ";
+      tx.exec(absl::StrCat(isolation, "SET LOCAL statement_timeout = ", ms));
       absl::Status s = fn(tx);
       if (!s.ok()) {
         tx.abort();
@@ -159,6 +169,47 @@ void CopyWriter::Finish() {
   writer_.reset();
 }
 #pragma GCC diagnostic pop
+
+absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                              absl::Time deadline) {
+  const absl::Duration left = deadline - absl::Now();
+  if (left <= absl::ZeroDuration()) {
+    return MakeError({absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED", "",
+                      "deadline passed before the query started", "Hết thời gian xử lý"});
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {  // once more on a connection lost while idle
+    auto conn = Connection();
+    if (!conn.ok()) return conn.status();
+    try {
+      pqxx::nontransaction nt(**conn);
+      const bool tighter = left < options_.default_statement_timeout;
+      if (tighter) {
+        nt.exec(absl::StrCat("SET statement_timeout = ",
+                             std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+      }
+      absl::Status s = fn(nt);
+      if (tighter) {
+        nt.exec(absl::StrCat("SET statement_timeout = ",
+                             absl::ToInt64Milliseconds(options_.default_statement_timeout)));
+      }
+      return s;
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      if (attempt == 1) {
+        return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
+                          absl::StrCat("lost the PostgreSQL connection: ", e.what()),
+                          "Mất kết nối cơ sở dữ liệu"});
+      }
+    } catch (const pqxx::sql_error& e) {
+      conn_.reset();  // a failed statement may have left a tighter timeout behind
+      return StatusFromSqlError(e);
+    } catch (const std::exception& e) {
+      conn_.reset();
+      return MakeError({absl::StatusCode::kInternal, "INTERNAL", "", e.what(), "Lỗi nội bộ"});
+    }
+  }
+  return absl::InternalError("unreachable");
+}
 
 PgWorkerPool::PgWorkerPool(const PgOptions& options, int workers) {
   workers = std::max(1, workers);

@@ -55,6 +55,12 @@ class PgSession {
   absl::Status Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
                         absl::Time deadline = absl::InfiniteFuture());
 
+  // Runs `fn` outside an explicit transaction: each statement is its own (read-only) implicit
+  // transaction, one round trip each. For reads made of one statement, the common case; the
+  // session's statement timeout applies, tightened to `deadline` when that is nearer.
+  absl::Status Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                     absl::Time deadline = absl::InfiniteFuture());
+
   // The open connection, connecting (and preparing statements) when needed.
   absl::StatusOr<pqxx::connection*> Connection();
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "tinhgon/orgregistry/v1/org_registry.pb.h"
 
 namespace tinhgon::tools {
 namespace {
@@ -23,6 +24,8 @@ namespace gp = google::protobuf;
 
 // Finds the request type of "/pkg.Service/Method" in the generated pool.
 absl::StatusOr<const gp::Descriptor*> RequestType(const std::string& method) {
+  // Generated code registers its descriptors only when linked: name one message per API.
+  (void)tinhgon::orgregistry::v1::GetOrgUnitRequest::descriptor();
   std::vector<std::string> parts = absl::StrSplit(method, '/', absl::SkipEmpty());
   if (parts.size() != 2) return absl::InvalidArgumentError("method must be /pkg.Service/Method");
   const gp::ServiceDescriptor* svc =

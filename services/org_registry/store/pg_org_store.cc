@@ -453,6 +453,12 @@ class PgOrgTx : public OrgTx {
 }  // namespace
 
 void PrepareOrgStatements(pqxx::connection& c) {
+  // Every statement here is written so that one generic plan serves all parameters (btree
+  // ranges, no gist-only predicates); planning each call anew cost more than running it.
+  {
+    pqxx::nontransaction nt(c);
+    nt.exec("SET plan_cache_mode = force_generic_plan");
+  }
   const std::string versions = absl::StrCat("SELECT ", kVersionCols, " FROM unit_version v ");
   const std::string view_head = absl::StrCat("SELECT ", kVersionCols, kViewCols);
   c.prepare("unit_get",
@@ -580,13 +586,15 @@ absl::Status PgOrgStore::Write(const WriteContext& ctx,
       deadline_);
 }
 
-absl::Status PgOrgStore::Read(const std::function<absl::Status(pqxx::work&)>& fn) {
-  return session_.Transact(TxMode::kRead, fn, deadline_);
+// Every read below is a single statement: no explicit transaction is needed for a
+// consistent answer.
+absl::Status PgOrgStore::Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn) {
+  return session_.Query(fn, deadline_);
 }
 
 absl::StatusOr<std::optional<UnitView>> PgOrgStore::Get(int64_t id, Date as_of) {
   std::optional<UnitView> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("view_at", id, as_of.ToString());
     if (!r.empty()) out = ParseView(r[0], Cols(r));
     return absl::OkStatus();
@@ -596,7 +604,7 @@ absl::StatusOr<std::optional<UnitView>> PgOrgStore::Get(int64_t id, Date as_of) 
 
 absl::StatusOr<std::optional<UnitView>> PgOrgStore::GetLatest(int64_t id) {
   std::optional<UnitView> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("view_latest", id);
     if (!r.empty()) out = ParseView(r[0], Cols(r));
     return absl::OkStatus();
@@ -625,7 +633,7 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* 
       " AND ($4 = 0 OR v.level = $4) AND ($5 = '' OR v.name_folded LIKE '%' || $5 || '%')"
       " AND ($6 = '' OR v.code = $6) ORDER BY ",
       q.order_by, " LIMIT $7 OFFSET $8");
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_params(
         sql, q.as_of.ToString(), q.parent_id,
         absl::StrCat("{", absl::StrJoin(kinds, ","), "}"), static_cast<int>(q.level), like,
@@ -635,9 +643,11 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* 
       out.push_back(ParseView(row, c));
       *total = row["total"].as<int>();
     }
-    if (r.empty() && q.offset > 0) {
-      *total = tx.exec_params("SELECT count(*) FROM unit_version WHERE valid_from <= $1::date AND (valid_to IS NULL OR valid_to > $1::date)",
-                              q.as_of.ToString())[0][0].as<int>();
+    if (r.empty() && q.offset > 0) {  // past the end: the total still counts the matches
+      pqxx::result first = tx.exec_params(
+          sql, q.as_of.ToString(), q.parent_id, absl::StrCat("{", absl::StrJoin(kinds, ","), "}"),
+          static_cast<int>(q.level), like, q.code, 1, 0);
+      if (!first.empty()) *total = first[0]["total"].as<int>();
     }
     return absl::OkStatus();
   }));
@@ -647,7 +657,7 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* 
 absl::StatusOr<std::vector<UnitView>> PgOrgStore::Subtree(int64_t root, Date as_of,
                                                           int max_depth) {
   std::vector<UnitView> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r =
         tx.exec_prepared(root == 0 ? "subtree_all" : "subtree", root, as_of.ToString(), max_depth);
     out.reserve(r.size());
@@ -660,7 +670,7 @@ absl::StatusOr<std::vector<UnitView>> PgOrgStore::Subtree(int64_t root, Date as_
 
 absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::Lineage(int64_t id, bool predecessors) {
   std::vector<LineageEdge> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec_prepared(predecessors ? "lineage_pred" : "lineage_succ", id)) {
       LineageEdge e;
       e.change = ParseChange(row);
@@ -679,7 +689,7 @@ absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::Lineage(int64_t id, bool pr
 
 absl::StatusOr<std::map<OrgKind, int>> PgOrgStore::Counts(int64_t root, Date as_of) {
   std::map<OrgKind, int> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row :
          tx.exec_prepared(root == 0 ? "counts_all" : "counts", root, as_of.ToString(), 0)) {
       out[static_cast<OrgKind>(row[0].as<int>())] = row[1].as<int>();
@@ -691,7 +701,7 @@ absl::StatusOr<std::map<OrgKind, int>> PgOrgStore::Counts(int64_t root, Date as_
 
 absl::StatusOr<std::optional<ChangeEvent>> PgOrgStore::GetChange(int64_t id) {
   std::optional<ChangeEvent> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("change_get", id);
     if (!r.empty()) out = ParseChange(r[0]);
     return absl::OkStatus();
@@ -704,7 +714,7 @@ absl::StatusOr<std::vector<ChangeEvent>> PgOrgStore::ListChanges(int64_t unit_id
                                                                  std::optional<Date> to, int limit,
                                                                  int offset) {
   std::vector<ChangeEvent> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::work& tx) {
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec_prepared("changes_list", unit_id, DateParam(from),
                                             DateParam(to), limit, offset)) {
       out.push_back(ParseChange(row));

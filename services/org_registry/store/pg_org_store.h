@@ -35,7 +35,7 @@ class PgOrgStore : public OrgStore {
                                                        int offset) override;
 
  private:
-  absl::Status Read(const std::function<absl::Status(pqxx::work&)>& fn);
+  absl::Status Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn);
   PgSession& session_;
   absl::Time deadline_;
 };
