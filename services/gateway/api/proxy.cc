@@ -1,5 +1,6 @@
 #include "services/gateway/api/proxy.h"
 
+#include <atomic>
 #include <mutex>
 #include <random>
 
@@ -83,7 +84,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     } else if (!writes_done_) {
       writes_done_ = true;
       upstream_.StartWritesDone();
-      ReleaseHold();
+      ReleaseWriteHold();
     }
   }
 
@@ -94,26 +95,26 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       FinishServer(*pending_finish_);
       return;
     }
-    if (!ok) {  // the client is gone
+    if (!ok) {  // the client is gone: no more reads upstream
       client_ctx_->TryCancel();
+      ReleaseReadHold();
       return;
     }
-    if (!upstream_done_) upstream_.StartRead(&response_);
+    upstream_.StartRead(&response_);  // the read hold keeps the upstream stream alive
   }
 
   void OnCancel() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    cancelled_ = true;
     if (client_ctx_ && !upstream_done_) client_ctx_->TryCancel();
   }
 
   void OnDone() override {
-    bool last;
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       server_done_ = true;
-      last = !upstream_started_ || upstream_done_;
     }
-    if (last) delete this;
+    Unref();
   }
 
  private:
@@ -145,8 +146,13 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
 
   void StartUpstream(const Identity& id) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    // Deadline and cancellation of the client's call propagate to the backend call.
-    client_ctx_ = grpc::ClientContext::FromCallbackServerContext(*ctx_);
+    // The client's deadline goes to the backend call; its cancellation too (OnCancel). Not
+    // ClientContext::FromCallbackServerContext: a child call of a callback server call crashed
+    // in grpc_call_unref under load (gRPC 1.51).
+    client_ctx_ = std::make_unique<grpc::ClientContext>();
+    if (ctx_->deadline() != std::chrono::system_clock::time_point::max()) {
+      client_ctx_->set_deadline(ctx_->deadline());
+    }
     for (const auto& [k, v] : ctx_->client_metadata()) {
       const absl::string_view key(k.data(), k.size());
       if (Forwardable(key)) {
@@ -163,17 +169,27 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_, grpc::StubOptions(),
                                             &upstream_);
     upstream_started_ = true;
-    hold_ = true;
-    upstream_.AddHold();  // released once no more writes will be started upstream
+    refs_.fetch_add(1);  // the upstream side's OnDone
+    // Upstream operations are started from server-side reactions too, so two holds keep the
+    // upstream stream alive: one until no more writes will be started, one until no more reads.
+    write_hold_ = read_hold_ = true;
+    upstream_.AddMultipleHolds(2);
     upstream_.StartRead(&response_);
     server_read_pending_ = true;
     StartRead(&request_);
     upstream_.StartCall();
+    if (cancelled_) client_ctx_->TryCancel();  // cancelled while authenticating
   }
 
-  void ReleaseHold() {
-    if (hold_) {
-      hold_ = false;
+  void ReleaseWriteHold() {
+    if (write_hold_) {
+      write_hold_ = false;
+      upstream_.RemoveHold();
+    }
+  }
+  void ReleaseReadHold() {
+    if (read_hold_) {
+      read_hold_ = false;
       upstream_.RemoveHold();
     }
   }
@@ -195,10 +211,14 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (!ok) {  // the backend finished its side; the status follows in UpDone
       upstream_closed_ = true;
-      ReleaseHold();
+      ReleaseWriteHold();
+      ReleaseReadHold();
       return;
     }
-    if (server_finished_) return;
+    if (server_finished_) {
+      ReleaseReadHold();
+      return;
+    }
     server_metadata_sent_ = true;
     server_write_pending_ = true;
     StartWrite(&response_);
@@ -208,7 +228,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     upstream_write_pending_ = false;
     if (!ok) {  // the stream to the backend broke: the status tells why
-      ReleaseHold();
+      ReleaseWriteHold();
       return;
     }
     if (!server_finished_ && !upstream_closed_ && !upstream_done_) {
@@ -218,7 +238,6 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UpDone(const grpc::Status& s) {
-    bool last;
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       upstream_done_ = true;
@@ -234,9 +253,15 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
           FinishServer(s);
         }
       }
-      last = server_done_;
     }
-    if (last) delete this;
+    Unref();
+  }
+
+  // Each side's OnDone drops one reference, outside the lock: gRPC may run the server's OnDone
+  // inline from a Finish made under the lock in UpDone, so neither may delete while the other
+  // still unwinds.
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
   }
 
   // Ends the call before anything was forwarded.
@@ -269,8 +294,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;   // client → backend
   grpc::ByteBuffer response_;  // backend → client
   std::optional<grpc::Status> pending_finish_;
+  std::atomic<int> refs_{1};  // the server side's OnDone, plus the upstream's once started
   bool upstream_started_ = false;
-  bool hold_ = false;
+  bool cancelled_ = false;
+  bool write_hold_ = false;
+  bool read_hold_ = false;
   bool writes_done_ = false;
   bool upstream_closed_ = false;
   bool upstream_done_ = false;
