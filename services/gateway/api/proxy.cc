@@ -1,6 +1,8 @@
 #include "services/gateway/api/proxy.h"
 
 #include <atomic>
+
+#include <google/protobuf/descriptor.h>
 #include <mutex>
 #include <random>
 
@@ -55,7 +57,7 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& ctx) {
 class ProxyCall final : public grpc::ServerGenericBidiReactor {
  public:
   ProxyCall(GatewayCore& core, grpc::GenericCallbackServerContext* ctx)
-      : core_(core), ctx_(ctx), started_(absl::Now()), upstream_(this) {}
+      : core_(core), ctx_(ctx), started_(absl::Now()), upstream_(this), unary_upstream_(this) {}
 
   void Start() {
     request_id_ = RequestIdOf(*ctx_);
@@ -69,6 +71,13 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       return;
     }
     method_label_ = ctx_->method();
+    // Unary methods (known from the linked descriptors) take a cheaper path than the generic
+    // bidi stream; unknown or streaming methods go as a stream.
+    const google::protobuf::ServiceDescriptor* svc =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name.service);
+    const google::protobuf::MethodDescriptor* md =
+        svc == nullptr ? nullptr : svc->FindMethodByName(name.method);
+    unary_ = md != nullptr && !md->client_streaming() && !md->server_streaming();
     core_.verifier.Verify(Header(*ctx_, "authorization"), DeadlineOf(*ctx_),
                           [this](absl::StatusOr<Identity> id) { OnAuthenticated(std::move(id)); });
   }
@@ -77,6 +86,20 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void OnReadDone(bool ok) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     server_read_pending_ = false;
+    if (unary_) {
+      if (!ok) {
+        FinishServer(grpc::Status(grpc::StatusCode::CANCELLED, "no request message"));
+        return;
+      }
+      // One message, one answer: a unary call upstream (one batch each way).
+      upstream_started_ = true;
+      refs_.fetch_add(1);  // the upstream side's OnDone
+      backend_->stub->PrepareUnaryCall(client_ctx_.get(), method_, grpc::StubOptions(), &request_,
+                                       &response_, &unary_upstream_);
+      unary_upstream_.StartCall();
+      if (cancelled_) client_ctx_->TryCancel();
+      return;
+    }
     if (upstream_closed_ || upstream_done_) return;  // nowhere to send it
     if (ok) {
       upstream_write_pending_ = true;
@@ -91,6 +114,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     server_write_pending_ = false;
+    if (unary_) return;  // its one write went with the Finish
     if (pending_finish_) {
       FinishServer(*pending_finish_);
       return;
@@ -130,6 +154,40 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     ProxyCall* call_;
   };
 
+  class UnaryUpstream final : public grpc::ClientUnaryReactor {
+   public:
+    explicit UnaryUpstream(ProxyCall* call) : call_(call) {}
+    void OnReadInitialMetadataDone(bool ok) override { call_->UpInitialMetadata(ok); }
+    void OnDone(const grpc::Status& s) override { call_->UnaryDone(s); }
+
+   private:
+    ProxyCall* call_;
+  };
+
+  void UnaryDone(const grpc::Status& s) {
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      upstream_done_ = true;
+      if (!server_finished_) {
+        for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
+          const absl::string_view key(k.data(), k.size());
+          if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) continue;
+          ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
+        }
+        if (s.ok()) {
+          server_finished_ = true;
+          server_metadata_sent_ = true;
+          core_.observer.Record({method_label_, principal_label_, s.error_code(),
+                                 absl::Now() - started_, request_id_});
+          StartWriteAndFinish(&response_, grpc::WriteOptions(), s);
+        } else {
+          FinishServer(s);
+        }
+      }
+    }
+    Unref();
+  }
+
   void OnAuthenticated(absl::StatusOr<Identity> id) {
     if (!id.ok()) {
       FinishLocal(ToGrpcStatus(id.status()));
@@ -163,9 +221,15 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     const std::string encoded = EncodePrincipal(id.principal, request_id_, absl::Now());
     client_ctx_->AddMetadata(kPrincipalSigHeader, SignPrincipal(core_.trust_secret, encoded));
     client_ctx_->AddMetadata(kPrincipalHeader, encoded);
-    client_ctx_->set_initial_metadata_corked(true);  // sent with the first message
-    Backend* backend = route_->Pick();
+    backend_ = route_->Pick();
     method_ = ctx_->method();
+    if (unary_) {  // the upstream call starts once the request is read (OnReadDone)
+      server_read_pending_ = true;
+      StartRead(&request_);
+      return;
+    }
+    client_ctx_->set_initial_metadata_corked(true);  // sent with the first message
+    Backend* backend = backend_;
     backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_, grpc::StubOptions(),
                                             &upstream_);
     upstream_started_ = true;
@@ -284,6 +348,9 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::GenericCallbackServerContext* ctx_;
   const absl::Time started_;
   Upstream upstream_;
+  UnaryUpstream unary_upstream_;
+  bool unary_ = false;
+  Backend* backend_ = nullptr;
   std::recursive_mutex mu_;
   std::string request_id_;
   std::string method_;
