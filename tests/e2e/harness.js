@@ -55,21 +55,52 @@ function freshSchema(prefix) {
   return `e2e_${prefix}_${crypto.randomBytes(5).toString('hex')}`;
 }
 
-// Starts org_registry_server in dev mode (no trust secret) on a free port, in `schema` (created
-// here by the superuser), with a fixed today. Resolves once it logs "listening on" and answers
-// health checks; rejects with its stderr if it exits or takes more than 60 s.
-async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2 }) {
+// Starts org_registry_server in dev mode (no trust secret; or, with `trustSecret`, trusting only
+// principals signed with it, as behind the gateway) on a free port, in `schema` (created here by
+// the superuser), with a fixed today. Resolves once it logs "listening on" and answers health
+// checks; rejects with its stderr if it exits or takes more than 60 s.
+async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, trustSecret = '' }) {
   psql(`CREATE SCHEMA ${schema}`);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('TINHGON_ORG_REGISTRY_')) delete env[k];
   delete env.TINHGON_TRUST_SECRET;
+  if (trustSecret) env.TINHGON_TRUST_SECRET = trustSecret;
   const args = [
     `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, `--workers=${workers}`,
-    `--today=${today}`, '--trust_secret=',
+    `--today=${today}`,
   ];
-  const proc = spawn(binary('services/org_registry/org_registry_server'), args, {
+  if (!trustSecret) args.push('--trust_secret=');
+  return startProcess('org_registry_server', binary('services/org_registry/org_registry_server'),
+    args, env, target, schema);
+}
+
+// Starts gateway_server on a free port in `schema` (created here), routing `routes`
+// ({ 'pkg.Service': 'host:port' }), with `trustSecret`, metrics off. Its first start issues the
+// bootstrap admin token into a temporary file; the server object carries it as adminToken.
+async function startGateway({ schema, routes, trustSecret }) {
+  psql(`CREATE SCHEMA ${schema}`);
+  const port = await freePort();
+  const target = `127.0.0.1:${port}`;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('TINHGON_GATEWAY_')) delete env[k];
+  env.TINHGON_TRUST_SECRET = trustSecret;
+  const tokenFile = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tg-gw-')), 'admin_token');
+  const args = [
+    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--routes=${Object.entries(routes).map(([s, a]) => `${s}=${a}`).join(';')}`,
+    '--metrics_listen=', `--bootstrap_admin_token_file=${tokenFile}`,
+  ];
+  const server = await startProcess('gateway_server', binary('services/gateway/gateway_server'),
+    args, env, target, schema);
+  server.adminToken = fs.readFileSync(tokenFile, 'utf8').trim();
+  fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+  return server;
+}
+
+async function startProcess(label, exe, args, env, target, schema) {
+  const proc = spawn(exe, args, {
     env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -94,14 +125,14 @@ async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2 }) {
   let ready = false;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`org_registry_server exited (${proc.exitCode ?? proc.signalCode}) during start:\n${log}`);
+      throw new Error(`${label} exited (${proc.exitCode ?? proc.signalCode}) during start:\n${log}`);
     }
     if (log.includes('listening on') && await healthServing(target)) { ready = true; break; }
     await new Promise((r) => setTimeout(r, 200));
   }
   if (!ready) {
     await server.stop();
-    throw new Error(`org_registry_server not ready after 60 s:\n${log}`);
+    throw new Error(`${label} not ready after 60 s:\n${log}`);
   }
   return server;
 }
@@ -139,7 +170,8 @@ function lookup(obj, dotted) {
 
 // A client of `service` (full name) built through reflection, whose methods return promises.
 // A rejected call's error keeps code, details and metadata.
-async function reflectedClient(target, service) {
+// With `token`, every call carries "authorization: Bearer <token>" (calls through the gateway).
+async function reflectedClient(target, service, { token = '' } = {}) {
   const pkg = await reflect(target, service);
   const Ctor = lookup(pkg, service);
   if (typeof Ctor !== 'function') throw new Error(`reflection did not describe ${service}`);
@@ -149,7 +181,9 @@ async function reflectedClient(target, service) {
     const def = Ctor.service[name];
     if (def.requestStream || def.responseStream) continue;
     wrapped[name] = (req, deadlineMs = 15000) => new Promise((resolve, reject) => {
-      client[name](req, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      const md = new grpc.Metadata();
+      if (token) md.set('authorization', `Bearer ${token}`);
+      client[name](req, md, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
   return wrapped;
@@ -201,6 +235,6 @@ function runTool(rel, args, timeoutMs = 120000) {
 const date = (year, month, day) => ({ year, month, day });
 
 module.exports = {
-  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, healthServing,
+  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startGateway, healthServing,
   listServices, reflect, reflectedClient, statusDetails, runTool, date,
 };
