@@ -29,6 +29,12 @@ ABSL_FLAG(std::string, routes, tinhgon::EnvOr("TINHGON_GATEWAY_ROUTES", ""),
           "service=host:port[,host:port...][;service=...] (env TINHGON_GATEWAY_ROUTES)");
 ABSL_FLAG(std::string, org_registry, tinhgon::EnvOr("TINHGON_GATEWAY_ORG_REGISTRY", ""),
           "backends of tinhgon.orgregistry.v1.OrgRegistry, host:port[,host:port...]");
+ABSL_FLAG(std::string, staffing, tinhgon::EnvOr("TINHGON_GATEWAY_STAFFING", ""),
+          "backends of tinhgon.staffing.v1.Staffing, host:port[,host:port...]");
+ABSL_FLAG(std::string, tasks, tinhgon::EnvOr("TINHGON_GATEWAY_TASKS", ""),
+          "backends of tinhgon.tasks.v1.Tasks, host:port[,host:port...]");
+ABSL_FLAG(std::string, reporting, tinhgon::EnvOr("TINHGON_GATEWAY_REPORTING", ""),
+          "backends of tinhgon.reporting.v1.Reporting, host:port[,host:port...]");
 ABSL_FLAG(int, channels_per_backend, tinhgon::EnvOrInt("TINHGON_GATEWAY_CHANNELS", 2),
           "HTTP/2 connections to each backend address");
 ABSL_FLAG(double, token_cache_seconds, 5,
@@ -67,9 +73,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.routes = *std::move(routes);
-  if (!absl::GetFlag(FLAGS_org_registry).empty()) {
-    absl::Status s = AddRoute(o.routes, "tinhgon.orgregistry.v1.OrgRegistry",
-                              absl::GetFlag(FLAGS_org_registry), "--org_registry");
+  // One flag per backend service: the table of service name → addresses, as data.
+  struct PerService {
+    const char* service;
+    const char* flag;
+    std::string addresses;
+  };
+  const PerService per_service[] = {
+      {"tinhgon.orgregistry.v1.OrgRegistry", "--org_registry", absl::GetFlag(FLAGS_org_registry)},
+      {"tinhgon.staffing.v1.Staffing", "--staffing", absl::GetFlag(FLAGS_staffing)},
+      {"tinhgon.tasks.v1.Tasks", "--tasks", absl::GetFlag(FLAGS_tasks)},
+      {"tinhgon.reporting.v1.Reporting", "--reporting", absl::GetFlag(FLAGS_reporting)},
+  };
+  for (const PerService& p : per_service) {
+    if (p.addresses.empty()) continue;
+    absl::Status s = AddRoute(o.routes, p.service, p.addresses, p.flag);
     if (!s.ok()) {
       LogError(s.ToString());
       return 2;

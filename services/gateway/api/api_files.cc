@@ -4,6 +4,9 @@
 #include "grpc/reflection/v1/reflection.pb.h"
 #include "tinhgon/gateway/v1/gateway.pb.h"
 #include "tinhgon/orgregistry/v1/org_registry.pb.h"
+#include "tinhgon/reporting/v1/reporting.pb.h"
+#include "tinhgon/staffing/v1/staffing.pb.h"
+#include "tinhgon/tasks/v1/tasks.pb.h"
 
 namespace tinhgon::gateway {
 
@@ -12,6 +15,9 @@ std::vector<const google::protobuf::FileDescriptor*> LinkedApiFiles() {
   // generated pool) in the binary. Reflection v1alpha comes with libgrpc++_reflection.so.
   return {
       ::tinhgon::orgregistry::v1::GetOrgUnitRequest::descriptor()->file(),
+      ::tinhgon::staffing::v1::GetQuotaRequest::descriptor()->file(),
+      ::tinhgon::tasks::v1::GetTaskRequest::descriptor()->file(),
+      ::tinhgon::reporting::v1::GetReportRegimeRequest::descriptor()->file(),
       ::tinhgon::gateway::v1::Token::descriptor()->file(),
       ::grpc::health::v1::HealthCheckRequest::descriptor()->file(),
       ::grpc::reflection::v1::ServerReflectionRequest::descriptor()->file(),

@@ -15,8 +15,11 @@ using ::testing::ElementsAre;
 
 constexpr char kGet[] = "/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit";
 constexpr char kCreate[] = "/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit";
-constexpr char kTaskWrite[] = "/tinhgon.tasks.v1.Tasks/UpdateProgress";
-constexpr char kReportWrite[] = "/tinhgon.reporting.v1.Reporting/SubmitReport";
+constexpr char kTaskWrite[] = "/tinhgon.tasks.v1.Tasks/CreateProgressUpdate";
+constexpr char kReportWrite[] = "/tinhgon.reporting.v1.Reporting/SubmitSubmission";
+constexpr char kPlanWrite[] = "/tinhgon.tasks.v1.Tasks/ImportPlanText";
+constexpr char kReview[] = "/tinhgon.reporting.v1.Reporting/ReviewSubmission";
+constexpr char kBuildReport[] = "/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport";
 constexpr char kIssue[] = "/tinhgon.gateway.v1.TokenAdmin/IssueToken";
 constexpr char kListTokens[] = "/tinhgon.gateway.v1.TokenAdmin/ListTokens";
 
@@ -35,6 +38,9 @@ TEST(PolicyTest, ClassifiesByVerbAndOverride) {
   EXPECT_EQ(p.Classify("/a.B/Listen"), MethodClass::kWrite);
   EXPECT_EQ(p.Classify("/a.B/Getaway"), MethodClass::kWrite);
   EXPECT_EQ(p.Classify("/a.B/Get"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.staffing.v1.Staffing/SummarizeStreamlining"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify("/tinhgon.tasks.v1.Tasks/CountTasksByStatus"), MethodClass::kRead);
+  EXPECT_EQ(p.Classify(kBuildReport), MethodClass::kWrite);
   // TokenAdmin is admin whatever the verb.
   EXPECT_EQ(p.Classify(kListTokens), MethodClass::kAdmin);
   EXPECT_EQ(p.Classify(kIssue), MethodClass::kAdmin);
@@ -57,8 +63,11 @@ TEST(PolicyTest, RoleMatrix) {
       {"viewer", kCreate, false},    {"viewer", kTaskWrite, false},
       {"viewer", kListTokens, false}, {"service", kGet, true},
       {"service", kCreate, false},   {"service", kTaskWrite, false},
-      {"reporter", kGet, true},      {"reporter", kReportWrite, true},
+      {"reporter", kGet, true},      {"reporter", kReportWrite, false},
       {"reporter", kTaskWrite, false}, {"reporter", kCreate, false},
+      {"agency", kPlanWrite, false}, {"agency", kReview, false},
+      {"agency", kBuildReport, false}, {"reporter", kBuildReport, true},
+      {"reporter", kReview, false},  {"admin", kReview, true},
       {"nobody", kGet, false},
   };
   for (const Case& c : cases) {

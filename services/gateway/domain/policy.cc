@@ -37,21 +37,28 @@ const PolicyTable& DefaultPolicyTable() {
   static const auto* table = new PolicyTable{
       // Verbs of methods that change nothing (AIP standard and custom reads).
       {"Get", "List", "Stream", "Count", "Diff", "Lineage", "Search", "BatchGet", "Describe",
-       "Watch", "Check", "Export", "Preview", "Compute", "Validate"},
+       "Watch", "Check", "Export", "Preview", "Compute", "Validate", "Summarize"},
       {
           // The gateway's own administration: admin only, whatever the verb.
           {"/tinhgon.gateway.v1.TokenAdmin/*", C::kAdmin},
       },
       {
-          {"admin", "", {C::kRead, C::kWrite, C::kAdmin}},
-          {"agency", "", {C::kRead}},
+          {"admin", "*", {C::kRead, C::kWrite, C::kAdmin}},
+          {"agency", "*", {C::kRead}},
           // Its own unit's tasks, progress and submissions: the services check the unit.
-          {"agency", "tinhgon.tasks.", {C::kWrite}},
-          {"agency", "tinhgon.reporting.", {C::kWrite}},
-          {"viewer", "", {C::kRead}},
-          {"service", "", {C::kRead}},
-          {"reporter", "", {C::kRead}},
-          {"reporter", "tinhgon.reporting.", {C::kWrite}},
+          {"agency", "/tinhgon.tasks.v1.Tasks/CreateTask", {C::kWrite}},
+          {"agency", "/tinhgon.tasks.v1.Tasks/UpdateTask", {C::kWrite}},
+          {"agency", "/tinhgon.tasks.v1.Tasks/CreateProgressUpdate", {C::kWrite}},
+          {"agency", "/tinhgon.reporting.v1.Reporting/CreateSubmission", {C::kWrite}},
+          {"agency", "/tinhgon.reporting.v1.Reporting/UpdateSubmission", {C::kWrite}},
+          {"agency", "/tinhgon.reporting.v1.Reporting/SubmitSubmission", {C::kWrite}},
+          {"viewer", "*", {C::kRead}},
+          {"service", "*", {C::kRead}},
+          {"reporter", "*", {C::kRead}},
+          // The scheduled job: opens periods, builds and runs the consolidated report.
+          {"reporter", "/tinhgon.reporting.v1.Reporting/CreateReportPeriod", {C::kWrite}},
+          {"reporter", "/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport", {C::kWrite}},
+          {"reporter", "/tinhgon.reporting.v1.Reporting/RunScheduledReport", {C::kWrite}},
       },
   };
   return *table;
@@ -102,7 +109,7 @@ absl::Status Policy::Authorize(const std::vector<std::string>& roles,
   if (!name.service.empty()) {
     for (const RoleRule& rule : table_.rules) {
       if (std::find(roles.begin(), roles.end(), rule.role) == roles.end()) continue;
-      if (!absl::StartsWith(name.service, rule.service_prefix)) continue;
+      if (rule.method != "*" && !MatchesPattern(rule.method, full_method, name)) continue;
       if (std::find(rule.classes.begin(), rule.classes.end(), cls) != rule.classes.end()) {
         return absl::OkStatus();
       }

@@ -34,11 +34,11 @@ struct ClassOverride {
   MethodClass method_class;
 };
 
-// What a role may call: the classes it may use on services whose full name starts with
-// `service_prefix` ("" = every service).
+// What a role may call: the classes it may use on the methods `method` names: "*" (every
+// method), "/package.Service/*" (a service) or a full method name.
 struct RoleRule {
   std::string role;
-  std::string service_prefix;
+  std::string method;
   std::vector<MethodClass> classes;
 };
 
@@ -48,9 +48,10 @@ struct PolicyTable {
   std::vector<RoleRule> rules;
 };
 
-// The product's policy (architecture.md, "Roles"): admin everything; agency, viewer, service
-// and reporter read everything; agency writes tasks and reports (its own, checked by those
-// services); reporter writes reports; service writes only what its token grants.
+// The product's policy (architecture.md, "Roles"; issue 3): admin everything; agency, viewer,
+// service and reporter read everything; agency writes tasks, progress and submissions (its own
+// unit's, checked by those services); reporter builds and runs reports; service writes only what
+// its token grants.
 const PolicyTable& DefaultPolicyTable();
 
 // Roles a token may carry.
