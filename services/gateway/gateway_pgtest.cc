@@ -18,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/migrate.h"
 #include "common/principal.h"
@@ -653,6 +654,160 @@ TEST_F(GatewayTest, RoundRobinSkipsAReplicaThatIsDown) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // ... then it is skipped: every call reaches the live one.
   for (int i = 0; i < 20; ++i) EXPECT_EQ(get(), StatusCode::OK);
+}
+
+// A backend that echoes bytes and records what reached it, to see what the proxy passes on:
+// metadata, deadline, cancellation, client and server streaming, trailers.
+class EchoBackend final : public grpc::CallbackGenericService {
+ public:
+  struct Seen {
+    std::multimap<std::string, std::string> metadata;
+    std::chrono::system_clock::time_point deadline;
+    bool cancelled = false;
+  };
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      seen_ = Seen();
+      for (const auto& [k, v] : ctx->client_metadata()) {
+        seen_.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
+      }
+      seen_.deadline = ctx->deadline();
+    }
+    return new Reactor(this, ctx, absl::EndsWith(ctx->method(), "/Hang"));
+  }
+  Seen seen() {
+    std::lock_guard<std::mutex> l(mu_);
+    return seen_;
+  }
+  bool WaitCancelled(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, d, [&] { return seen_.cancelled; });
+  }
+
+ private:
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    Reactor(EchoBackend* b, grpc::GenericCallbackServerContext* ctx, bool hang)
+        : b_(b), ctx_(ctx), hang_(hang) {
+      if (!hang_) StartRead(&buf_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        ctx_->AddTrailingMetadata("x-echo-trailer", "done");
+        Finish(grpc::Status::OK);
+        return;
+      }
+      StartWrite(&buf_);
+    }
+    void OnWriteDone(bool ok) override {
+      if (ok) StartRead(&buf_);
+    }
+    void OnCancel() override {
+      {
+        std::lock_guard<std::mutex> l(b_->mu_);
+        b_->seen_.cancelled = true;
+      }
+      b_->cv_.notify_all();
+      if (hang_) Finish(grpc::Status::CANCELLED);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    EchoBackend* b_;
+    grpc::GenericCallbackServerContext* ctx_;
+    bool hang_;
+    grpc::ByteBuffer buf_;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Seen seen_;
+};
+
+TEST_F(GatewayTest, PassesMetadataDeadlinesCancellationAndStreams) {
+  EchoBackend echo;
+  grpc::ServerBuilder b;
+  int echo_port = 0;
+  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
+  b.RegisterCallbackGenericService(&echo);
+  auto echo_server = b.BuildAndStart();
+  ASSERT_NE(echo_port, 0);
+  GatewayOptions o;
+  o.listen = "127.0.0.1:0";
+  o.routes["tinhgon.test.v1.Echo"] = {absl::StrCat("127.0.0.1:", echo_port)};
+  o.trust_secret = kSecret;
+  o.access_log = false;
+  auto g = Gateway::Start(o, *gw_pool_, clock_);
+  ASSERT_TRUE(g.ok()) << g.status();
+  auto channel = Channel(**g);
+  using Stream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
+  auto open = [&](grpc::ClientContext* ctx, const char* method) {
+    const grpc::internal::RpcMethod m(method, grpc::internal::RpcMethod::BIDI_STREAMING);
+    return std::unique_ptr<Stream>(
+        grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+            channel.get(), m, ctx));
+  };
+
+  {  // Client and server streaming, metadata in and out, the deadline.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin_);
+    ctx.AddMetadata("x-custom", "kept");
+    ctx.AddMetadata(kPrincipalHeader, "forged");
+    ctx.AddMetadata(kPrincipalSigHeader, "forged");
+    ctx.AddMetadata(kRequestIdHeader, "rid-echo");
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(20);
+    ctx.set_deadline(deadline);
+    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Echo");
+    for (const char* word : {"một", "hai", "ba"}) {
+      grpc::Slice slice(std::string{word});
+      grpc::ByteBuffer msg(&slice, 1);
+      ASSERT_TRUE(stream->Write(msg));
+      grpc::ByteBuffer back;
+      ASSERT_TRUE(stream->Read(&back));
+      std::vector<grpc::Slice> parts;
+      ASSERT_TRUE(back.Dump(&parts).ok());
+      std::string text;
+      for (const auto& p : parts) text.append(reinterpret_cast<const char*>(p.begin()), p.size());
+      EXPECT_EQ(text, word);
+    }
+    ASSERT_TRUE(stream->WritesDone());
+    grpc::ByteBuffer extra;
+    EXPECT_FALSE(stream->Read(&extra));
+    ASSERT_TRUE(stream->Finish().ok());
+    EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-echo-trailer"), 1u);
+
+    const EchoBackend::Seen seen = echo.seen();
+    EXPECT_EQ(seen.metadata.count("authorization"), 0u);  // the token stays at the gateway
+    EXPECT_EQ(seen.metadata.count("x-custom"), 1u);
+    ASSERT_EQ(seen.metadata.count(kPrincipalHeader), 1u);
+    ASSERT_EQ(seen.metadata.count(kRequestIdHeader), 1u);
+    EXPECT_EQ(seen.metadata.find(kRequestIdHeader)->second, "rid-echo");
+    auto p = VerifyPrincipal(kSecret, seen.metadata.find(kPrincipalHeader)->second,
+                             seen.metadata.find(kPrincipalSigHeader)->second, "rid-echo",
+                             absl::Now());
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(p->subject, "bootstrap-admin");
+    EXPECT_LT(std::chrono::abs(seen.deadline - deadline), std::chrono::seconds(1));
+  }
+  {  // The client's deadline cancels the backend's call.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin_);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
+    EXPECT_EQ(stream->Finish().error_code(), StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(3)));
+  }
+  {  // So does the client's cancellation.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin_);
+    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ctx.TryCancel();
+    EXPECT_EQ(stream->Finish().error_code(), StatusCode::CANCELLED);
+    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(3)));
+  }
+  (*g)->Shutdown(absl::Seconds(1));
+  echo_server->Shutdown();
 }
 
 TEST_F(GatewayTest, MetricsCountCallsByMethodAndCode) {
