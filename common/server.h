@@ -3,8 +3,11 @@
 // and a server with health, reflection and graceful shutdown.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,57 +50,144 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
                                    const CallAuthenticator& auth, PgWorkerPool& pool,
                                    UnaryHandler handler);
 
-// Server streaming: the handler fills the messages on a worker, then they are written one by
-// one, each write waiting for the previous (flow control).
+// Server streaming fed by a producer on a database worker: the producer pushes messages as it
+// reads them; at most `kMaxQueued` wait to be written (a slow client slows the producer rather
+// than filling memory). Push returns false once the call is over (the client cancelled or a
+// write failed): the producer should stop. The producer's status ends the call after the queued
+// messages are written (an error ends it at once).
 template <typename Msg>
-class BufferedWriteReactor : public grpc::ServerWriteReactor<Msg> {
+class StreamSink {
  public:
-  void Begin(const absl::Status& status, std::vector<Msg> messages) {
-    if (!status.ok()) {
-      this->Finish(ToGrpcStatus(status));
-      return;
-    }
-    messages_ = std::move(messages);
-    Next();
-  }
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream closed by the client"));
-      return;
-    }
-    Next();
-  }
-  void OnDone() override { delete this; }
-
- private:
-  void Next() {
-    if (next_ == messages_.size()) {
-      this->Finish(grpc::Status::OK);
-      return;
-    }
-    this->StartWrite(&messages_[next_++]);
-  }
-  std::vector<Msg> messages_;
-  size_t next_ = 0;
+  virtual ~StreamSink() = default;
+  virtual bool Push(Msg message) = 0;
 };
 
+namespace internal {
+
 template <typename Msg>
-grpc::ServerWriteReactor<Msg>* RunStream(
-    grpc::CallbackServerContext* ctx, const CallAuthenticator& auth, PgWorkerPool& pool,
-    std::function<absl::Status(PgSession&, const CallInfo&, std::vector<Msg>*)> handler) {
-  auto* reactor = new BufferedWriteReactor<Msg>();
+class ProducerWriteReactor final : public grpc::ServerWriteReactor<Msg> {
+ public:
+  static constexpr size_t kMaxQueued = 4;
+
+  // What the producer holds: it outlives the reactor, so a producer still running after the
+  // call ended (OnDone) finds `reactor == nullptr` instead of freed memory.
+  struct State : public StreamSink<Msg> {
+    // Recursive: should gRPC ever run a reaction inline from StartWrite, it may re-enter.
+    std::recursive_mutex mu;
+    std::condition_variable_any cv;
+    ProducerWriteReactor* reactor = nullptr;  // null once the call is done
+    std::deque<Msg> queue;                    // front() is being written when `writing`
+    bool writing = false;
+    bool finished = false;   // Finish was called
+    bool cancelled = false;  // the client went away
+    bool closed = false;     // the producer is done
+    grpc::Status pending;    // the status to finish with once the queue drains
+
+    bool Over() const { return finished || cancelled || reactor == nullptr; }
+
+    bool Push(Msg message) override {
+      std::unique_lock<std::recursive_mutex> l(mu);
+      cv.wait(l, [&] { return queue.size() < kMaxQueued || Over(); });
+      if (Over()) return false;
+      queue.push_back(std::move(message));
+      if (!writing) {
+        writing = true;
+        reactor->StartWrite(&queue.front());
+      }
+      return true;
+    }
+
+    void Close(const absl::Status& s) {
+      std::lock_guard<std::recursive_mutex> l(mu);
+      closed = true;
+      if (reactor == nullptr || finished) return;
+      pending = ToGrpcStatus(s);
+      if (!s.ok()) DropUnsentLocked();  // an error ends the call without the rest
+      if (!writing) FinishLocked(cancelled ? Cancelled() : pending);
+    }
+
+    // The rest below are called with `mu` held.
+    void DropUnsentLocked() { queue.erase(queue.begin() + (writing ? 1 : 0), queue.end()); }
+    void FinishLocked(const grpc::Status& s) {
+      if (finished) return;
+      finished = true;
+      reactor->Finish(s);
+      cv.notify_all();
+    }
+    static grpc::Status Cancelled() {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client");
+    }
+  };
+
+  ProducerWriteReactor() : state_(std::make_shared<State>()) { state_->reactor = this; }
+  std::shared_ptr<State> state() { return state_; }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::recursive_mutex> l(state_->mu);
+    State& st = *state_;
+    st.writing = false;
+    st.queue.pop_front();
+    if (!ok || st.cancelled) {
+      st.queue.clear();
+      st.FinishLocked(State::Cancelled());
+      return;
+    }
+    if (!st.queue.empty()) {
+      st.writing = true;
+      this->StartWrite(&st.queue.front());
+    } else if (st.closed) {
+      st.FinishLocked(st.pending);
+    }
+    st.cv.notify_all();
+  }
+
+  // A write in flight fails and its OnWriteDone finishes the call; otherwise finish here.
+  void OnCancel() override {
+    std::lock_guard<std::recursive_mutex> l(state_->mu);
+    State& st = *state_;
+    st.cancelled = true;
+    st.DropUnsentLocked();
+    if (!st.writing) st.FinishLocked(State::Cancelled());
+    st.cv.notify_all();
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard<std::recursive_mutex> l(state_->mu);
+      state_->reactor = nullptr;
+      state_->cv.notify_all();
+    }
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace internal
+
+template <typename Msg>
+using StreamHandler =
+    std::function<absl::Status(PgSession&, const CallInfo&, StreamSink<Msg>&)>;
+
+template <typename Msg>
+grpc::ServerWriteReactor<Msg>* RunStream(grpc::CallbackServerContext* ctx,
+                                         const CallAuthenticator& auth, PgWorkerPool& pool,
+                                         StreamHandler<Msg> handler) {
+  auto* reactor = new internal::ProducerWriteReactor<Msg>();
+  auto state = reactor->state();
   auto info = std::make_shared<CallInfo>();
   absl::Status started = auth.Start(ctx, info.get());
   if (!started.ok()) {
-    reactor->Begin(started, {});
+    state->Close(started);
     return reactor;
   }
-  pool.Submit([reactor, ctx, info, handler = std::move(handler)](PgSession& session) {
-    std::vector<Msg> out;
-    absl::Status s = ctx->IsCancelled()
-                         ? absl::CancelledError("cancelled before it ran")
-                         : handler(session, *info, &out);
-    reactor->Begin(s, std::move(out));
+  pool.Submit([state, info, handler = std::move(handler)](PgSession& session) {
+    {
+      std::lock_guard<std::recursive_mutex> l(state->mu);
+      if (state->Over()) return;  // the call ended while the job waited
+    }
+    state->Close(handler(session, *info, *state));
   });
   return reactor;
 }

@@ -219,29 +219,32 @@ grpc::ServerWriteReactor<pb::SubtreeChunk>* OrgRegistryApi::StreamSubtree(
     grpc::CallbackServerContext* ctx, const pb::StreamSubtreeRequest* req) {
   return RunStream<pb::SubtreeChunk>(
       ctx, auth_, pool_,
-      [this, req](PgSession& s, const CallInfo& info, std::vector<pb::SubtreeChunk>* out) {
+      [this, req](PgSession& s, const CallInfo& info, StreamSink<pb::SubtreeChunk>& out) {
         TG_REGISTRY(s, info);
         TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req->as_of(), "as_of", reg.Today()));
         if (req->root_id() < 0) return InvalidField("root_id", "must not be negative", "Không hợp lệ");
         if (req->max_depth() < 0) {
           return InvalidField("max_depth", "must not be negative", "Không hợp lệ");
         }
-        if (req->root_id() != 0) TG_RETURN_IF_ERROR(reg.Get(req->root_id(), as_of).status());
-        TG_ASSIGN_OR_RETURN(std::vector<UnitView> units,
-                            store.Subtree(req->root_id(), as_of, req->max_depth()));
-        if (req->root_id() != 0 && units.empty()) {
-          return FailedPrecondition("ROOT_NOT_ACTIVE", "root_id",
-                                    "the root unit is not active on that date",
-                                    "Đơn vị gốc không hoạt động vào ngày này");
+        if (req->root_id() != 0) {
+          TG_ASSIGN_OR_RETURN(UnitView root, reg.Get(req->root_id(), as_of));
+          if (!root.version.Covers(as_of)) {
+            return FailedPrecondition("ROOT_NOT_ACTIVE", "root_id",
+                                      "the root unit is not active on that date",
+                                      "Đơn vị gốc không hoạt động vào ngày này");
+          }
         }
-        constexpr size_t kChunk = 500;
-        for (size_t i = 0; i < units.size(); ++i) {
-          if (i % kChunk == 0) out->emplace_back();
-          pb::SubtreeNode* n = out->back().add_nodes();
-          UnitTo(units[i], as_of, n->mutable_unit());
-          n->set_depth(units[i].depth);
-        }
-        return absl::OkStatus();
+        constexpr int kChunk = 500;
+        return store.SubtreeBatches(
+            req->root_id(), as_of, req->max_depth(), kChunk, [&](std::vector<UnitView>&& units) {
+              pb::SubtreeChunk chunk;
+              for (const UnitView& u : units) {
+                pb::SubtreeNode* n = chunk.add_nodes();
+                UnitTo(u, as_of, n->mutable_unit());
+                n->set_depth(u.depth);
+              }
+              return out.Push(std::move(chunk));
+            });
       });
 }
 

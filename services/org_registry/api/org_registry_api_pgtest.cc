@@ -10,6 +10,7 @@
 #include "common/testing/pg_fixture.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "services/org_registry/registry.h"
 #include "services/org_registry/store/pg_org_store.h"
 
 namespace tinhgon::orgs {
@@ -200,6 +201,78 @@ TEST_F(ApiTest, SubtreeStreamsEveryNodeParentsFirst) {
   while (missing->Read(&chunk)) {
   }
   EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ApiTest, BigSubtreeStreamsInChunksAndSurvivesAClientThatLeaves) {
+  Start("");
+  const int64_t p = MustCreate("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+  // 3 districts × 40 communes × 25 villages, loaded the way a province is: one import.
+  PgOptions o = Options();
+  o.prepare = PrepareOrgStatements;
+  PgSession session(o);
+  PgOrgStore store(session);
+  Registry reg(store, clock_);
+  std::vector<ImportRow> rows;
+  for (int d = 0; d < 3; ++d) {
+    ImportRow r;
+    r.key = absl::StrCat("d", d);
+    r.fields.name = r.key;
+    r.fields.kind = OrgKind::kDistrictCommittee;
+    r.fields.parent_id = p;
+    rows.push_back(r);
+    for (int c = 0; c < 40; ++c) {
+      ImportRow x;
+      x.key = absl::StrCat("d", d, "c", c);
+      x.parent_key = r.key;
+      x.fields.name = x.key;
+      x.fields.kind = OrgKind::kCommuneCommittee;
+      rows.push_back(x);
+      for (int v = 0; v < 25; ++v) {
+        ImportRow t;
+        t.key = absl::StrCat(x.key, "v", v);
+        t.parent_key = x.key;
+        t.fields.name = t.key;
+        t.fields.kind = OrgKind::kVillage;
+        rows.push_back(t);
+      }
+    }
+  }
+  ChangeHeader h;
+  h.effective_date = Date::Unchecked(2018, 1, 1);
+  h.legal_basis.act_number = "x";
+  ASSERT_TRUE(reg.Import(WriteContext{"t", "r", "Import", "", ""}, h, rows).ok());
+
+  pb::StreamSubtreeRequest req;
+  req.set_root_id(p);
+  {  // all of it, in chunks of at most 500
+    grpc::ClientContext ctx;
+    auto reader = stub_->StreamSubtree(&ctx, req);
+    pb::SubtreeChunk chunk;
+    int nodes = 0, chunks = 0;
+    while (reader->Read(&chunk)) {
+      EXPECT_LE(chunk.nodes_size(), 500);
+      nodes += chunk.nodes_size();
+      ++chunks;
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(nodes, 1 + static_cast<int>(rows.size()));
+    EXPECT_GE(chunks, 7);
+  }
+  for (int i = 0; i < 5; ++i) {  // clients that read one chunk and leave
+    grpc::ClientContext ctx;
+    auto reader = stub_->StreamSubtree(&ctx, req);
+    pb::SubtreeChunk chunk;
+    ASSERT_TRUE(reader->Read(&chunk));
+    ctx.TryCancel();
+    while (reader->Read(&chunk)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  grpc::ClientContext after;  // and the server still answers
+  pb::GetOrgUnitRequest g;
+  g.set_id(p);
+  pb::OrgUnit u;
+  EXPECT_TRUE(stub_->GetOrgUnit(&after, g, &u).ok());
 }
 
 TEST_F(ApiTest, ExpiredDeadlineIsNotServed) {

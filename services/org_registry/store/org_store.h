@@ -128,9 +128,22 @@ class OrgStore {
   // The last version, for units that ended before `as_of`.
   virtual absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) = 0;
-  // root 0 = every root. max_depth 0 = unlimited.
-  virtual absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of,
-                                                        int max_depth) = 0;
+  // The subtree of `root` (0 = every root) on `as_of`, parents first, handed to `sink` in
+  // batches of at most `batch` units as they are read, from one consistent snapshot.
+  // max_depth 0 = unlimited. Stops early, with OK, when `sink` returns false.
+  virtual absl::Status SubtreeBatches(
+      int64_t root, Date as_of, int max_depth, int batch,
+      const std::function<bool(std::vector<UnitView>&&)>& sink) = 0;
+  // The same, collected.
+  absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of, int max_depth) {
+    std::vector<UnitView> out;
+    absl::Status s = SubtreeBatches(root, as_of, max_depth, 1000, [&](std::vector<UnitView>&& b) {
+      out.insert(out.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
+      return true;
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
   virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) = 0;
   virtual absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) = 0;
   virtual absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) = 0;

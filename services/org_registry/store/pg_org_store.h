@@ -26,7 +26,8 @@ class PgOrgStore : public OrgStore {
   absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) override;
   absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) override;
   absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) override;
-  absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of, int max_depth) override;
+  absl::Status SubtreeBatches(int64_t root, Date as_of, int max_depth, int batch,
+                              const std::function<bool(std::vector<UnitView>&&)>& sink) override;
   absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) override;
   absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) override;
   absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) override;
