@@ -98,25 +98,30 @@ absl::Status CheckChildFits(const UnitVersion& child, const UnitVersion& target,
                    KindNameVi(target.fields.kind), ")"));
 }
 
-// No other unit may hold the code on or after `d`.
-absl::Status CheckCodeFree(OrgTx& tx, const std::string& code, Date d, int64_t unit,
-                           const std::string& field) {
+// No unit may hold the code on or after `d`, but those in `leaving`: the unit itself, or units
+// that end on `d` in the same change (a successor may take over a predecessor's code).
+absl::Status CheckCodeFree(OrgTx& tx, const std::string& code, Date d,
+                           const std::set<int64_t>& leaving, const std::string& field) {
   if (code.empty()) return absl::OkStatus();
-  TG_ASSIGN_OR_RETURN(std::optional<int64_t> holder, tx.CodeHolderFrom(code, d, unit));
-  if (!holder) return absl::OkStatus();
-  return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", field,
-                    absl::StrCat("code ", code, " is held by unit ", *holder, " on or after ",
-                                 d.ToString()),
-                    absl::StrCat("Mã ", code, " đang thuộc đơn vị ", *holder)});
+  TG_ASSIGN_OR_RETURN(std::vector<int64_t> holders, tx.CodeHoldersFrom(code, d));
+  for (int64_t holder : holders) {
+    if (leaving.count(holder)) continue;
+    return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", field,
+                      absl::StrCat("code ", code, " is held by unit ", holder, " on or after ",
+                                   d.ToString()),
+                      absl::StrCat("Mã ", code, " đang thuộc đơn vị ", holder)});
+  }
+  return absl::OkStatus();
 }
 
 // Creates a unit on `d` from `f` (validated), returns its first version.
 absl::StatusOr<UnitVersion> NewUnit(OrgTx& tx, const UnitFields& f, Date d, int64_t change_id,
-                                    const std::string& prefix) {
+                                    const std::string& prefix,
+                                    const std::set<int64_t>& leaving = {}) {
   TG_RETURN_IF_ERROR(ValidateFields(f, prefix));
   TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, LoadParent(tx, f.parent_id, d));
   TG_RETURN_IF_ERROR(CheckParent(parent, f.parent_id, f.kind, d, prefix + ".parent_id"));
-  TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, 0, prefix + ".code"));
+  TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, leaving, prefix + ".code"));
   TG_ASSIGN_OR_RETURN(int64_t id, tx.InsertUnit(d));
   UnitVersion v;
   v.unit_id = id;
@@ -248,7 +253,7 @@ absl::StatusOr<ChangeOutcome> Registry::Update(const WriteContext& ctx, const Up
       TG_RETURN_IF_ERROR(CheckParent(parent, f.parent_id, f.kind, d, "unit.parent_id"));
     }
     if (f.code != old.code) {
-      TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, rec.unit.id, "unit.code"));
+      TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, {rec.unit.id}, "unit.code"));
     }
     if (moved && f.parent_id != 0) {
       TG_RETURN_IF_ERROR(
@@ -315,7 +320,10 @@ absl::StatusOr<ChangeOutcome> Registry::Merge(const WriteContext& ctx, const Mer
                                             "new_unit.parent_id", "PARENT_INSIDE_SOURCE"));
         }
       }
-      TG_ASSIGN_OR_RETURN(target, NewUnit(tx, *cmd.new_unit, d, out.change_id, "new_unit"));
+      std::set<int64_t> leaving;
+      for (const UnitRecord& s : sources) leaving.insert(s.unit.id);
+      TG_ASSIGN_OR_RETURN(target,
+                          NewUnit(tx, *cmd.new_unit, d, out.change_id, "new_unit", leaving));
     }
     for (size_t i = 0; i < sources.size(); ++i) {
       const int64_t id = sources[i].unit.id;
@@ -391,7 +399,10 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
         TG_RETURN_IF_ERROR(CheckNotInside(tx, parent, src.unit.id, d, prefix + ".parent_id",
                                           "PARENT_INSIDE_SOURCE"));
       }
-      TG_ASSIGN_OR_RETURN(UnitVersion v, NewUnit(tx, cmd.parts[i], d, out.change_id, prefix));
+      std::set<int64_t> leaving;
+      if (!cmd.keep_source) leaving.insert(src.unit.id);
+      TG_ASSIGN_OR_RETURN(UnitVersion v,
+                          NewUnit(tx, cmd.parts[i], d, out.change_id, prefix, leaving));
       parts.push_back(v);
       TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, src.unit.id, v.unit_id, shares[i]));
       out.successors.push_back(v.unit_id);

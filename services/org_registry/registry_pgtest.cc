@@ -215,6 +215,40 @@ TEST_F(RegistryTest, ConsolidationMovesChildrenAndRecordsLineage) {
   EXPECT_EQ((*before)[OrgKind::kDepartment] - 1, (*after)[OrgKind::kDepartment]);
 }
 
+TEST_F(RegistryTest, AConsolidatedUnitMayTakeOverAPredecessorsCode) {
+  // Lâm Đồng, 2024-12-01: Đạ Huoai, Đạ Tẻh and Cát Tiên become one huyện Đạ Huoai.
+  const int64_t a = MustCreate(Fields("UBND huyện Đạ Huoai", OrgKind::kDistrictCommittee, province_, "681"));
+  const int64_t b = MustCreate(Fields("UBND huyện Đạ Tẻh", OrgKind::kDistrictCommittee, province_, "682"));
+  const int64_t c = MustCreate(Fields("UBND huyện Cát Tiên", OrgKind::kDistrictCommittee, province_, "683"));
+  const int64_t other = MustCreate(Fields("UBND huyện Lâm Hà", OrgKind::kDistrictCommittee, province_, "676"));
+  MergeCmd cmd;
+  cmd.header = Header(D(2024, 12, 1));
+  cmd.sources = {UnitRef{a, ""}, UnitRef{b, ""}, UnitRef{c, ""}};
+  // Not the code of a unit that stays.
+  cmd.new_unit = Fields("UBND huyện Đạ Huoai", OrgKind::kDistrictCommittee, province_, "676");
+  const auto before = Snapshot();
+  auto clash = reg_->Merge(Ctx(), cmd);
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(clash.status()), "new_unit.code");
+  EXPECT_EQ(Snapshot(), before);
+  cmd.new_unit->code = "681";
+  auto o = reg_->Merge(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  const int64_t merged = o->successors.at(0);
+  EXPECT_EQ(Get(merged, D(2024, 12, 1)).version.fields.code, "681");
+  EXPECT_EQ(Get(a, D(2024, 11, 30)).version.fields.code, "681");
+  ListQuery q;
+  q.as_of = D(2025, 1, 1);
+  q.code = "681";
+  q.order_by = "v.unit_id";
+  int total = 0;
+  auto found = store_->List(q, &total);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(total, 1);
+  EXPECT_EQ(found->at(0).unit.id, merged);
+  EXPECT_EQ(Get(other, D(2025, 1, 1)).version.fields.code, "676");
+}
+
 TEST_F(RegistryTest, MergeIntoExistingRefusesTargetInsideSource) {
   const int64_t dept = MustCreate(Fields("Sở A", OrgKind::kDepartment, province_));
   const int64_t sub = MustCreate(Fields("Chi cục B", OrgKind::kSubDepartment, dept));

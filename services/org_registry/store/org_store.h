@@ -83,9 +83,9 @@ class OrgTx {
   // True when `unit` is `candidate` or any of its ancestors on or after `d` (conservative: every
   // parent the ancestors have from `d` on counts, so no future date can close a cycle).
   virtual absl::StatusOr<bool> IsAncestorFrom(int64_t unit, int64_t candidate, Date d) = 0;
-  // A unit other than `except` holding `code` on or after `d`, if any.
-  virtual absl::StatusOr<std::optional<int64_t>> CodeHolderFrom(const std::string& code, Date d,
-                                                                int64_t except) = 0;
+  // The units holding `code` on or after `d`.
+  virtual absl::StatusOr<std::vector<int64_t>> CodeHoldersFrom(const std::string& code,
+                                                               Date d) = 0;
   // Of `codes`, those held by some unit on or after `d`: code → unit.
   virtual absl::StatusOr<std::map<std::string, int64_t>> CodesHeldFrom(
       const std::vector<std::string>& codes, Date d) = 0;

@@ -237,11 +237,12 @@ class PgOrgTx : public OrgTx {
     return tx_.exec_prepared("is_ancestor_from", unit, candidate, d.ToString())[0][0].as<bool>();
   }
 
-  absl::StatusOr<std::optional<int64_t>> CodeHolderFrom(const std::string& code, Date d,
-                                                        int64_t except) override {
-    pqxx::result r = tx_.exec_prepared("code_holder_from", code, d.ToString(), except);
-    if (r.empty()) return std::optional<int64_t>();
-    return std::optional<int64_t>(r[0][0].as<int64_t>());
+  absl::StatusOr<std::vector<int64_t>> CodeHoldersFrom(const std::string& code, Date d) override {
+    std::vector<int64_t> out;
+    for (const auto& row : tx_.exec_prepared("code_holders_from", code, d.ToString())) {
+      out.push_back(row[0].as<int64_t>());
+    }
+    return out;
   }
 
   absl::StatusOr<std::map<std::string, int64_t>> CodesHeldFrom(
@@ -481,9 +482,9 @@ void PrepareOrgStatements(pqxx::connection& c) {
             " SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)");
   c.prepare("descendants", SubtreeCte("v.unit_id = $1") + " SELECT " + kVersionCols +
                                " FROM t v WHERE v.depth > 0 ORDER BY v.depth, v.unit_id");
-  c.prepare("code_holder_from",
-            "SELECT unit_id FROM unit_version WHERE code = $1 AND (valid_to IS NULL OR"
-            " valid_to > $2::date) AND unit_id <> $3 LIMIT 1");
+  c.prepare("code_holders_from",
+            "SELECT DISTINCT unit_id FROM unit_version WHERE code = $1 AND (valid_to IS NULL OR"
+            " valid_to > $2::date)");
   c.prepare("codes_held_from",
             "SELECT code, min(unit_id) FROM unit_version WHERE code = ANY($1::text[]) AND"
             " (valid_to IS NULL OR valid_to > $2::date) GROUP BY code");
