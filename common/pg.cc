@@ -64,6 +64,7 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
     }
     if (options_.prepare) options_.prepare(*c);
     conn_ = std::move(c);
+    timeout_ms_ = absl::ToInt64Milliseconds(options_.default_statement_timeout);
     return conn_.get();
   } catch (const pqxx::broken_connection& e) {
     return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
@@ -177,22 +178,19 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
     return MakeError({absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED", "",
                       "deadline passed before the query started", "Hết thời gian xử lý"});
   }
+  int64_t want = absl::ToInt64Milliseconds(std::min(left, options_.default_statement_timeout));
+  if (want >= 1000) want -= want % 1000;
+  want = std::max<int64_t>(1, want);
   for (int attempt = 0; attempt < 2; ++attempt) {  // once more on a connection lost while idle
     auto conn = Connection();
     if (!conn.ok()) return conn.status();
     try {
       pqxx::nontransaction nt(**conn);
-      const bool tighter = left < options_.default_statement_timeout;
-      if (tighter) {
-        nt.exec(absl::StrCat("SET statement_timeout = ",
-                             std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+      if (want != timeout_ms_) {
+        nt.exec(absl::StrCat("SET statement_timeout = ", want));
+        timeout_ms_ = want;
       }
-      absl::Status s = fn(nt);
-      if (tighter) {
-        nt.exec(absl::StrCat("SET statement_timeout = ",
-                             absl::ToInt64Milliseconds(options_.default_statement_timeout)));
-      }
-      return s;
+      return fn(nt);
     } catch (const pqxx::broken_connection& e) {
       conn_.reset();
       if (attempt == 1) {
@@ -201,7 +199,6 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
                           "Mất kết nối cơ sở dữ liệu"});
       }
     } catch (const pqxx::sql_error& e) {
-      conn_.reset();  // a failed statement may have left a tighter timeout behind
       return StatusFromSqlError(e);
     } catch (const std::exception& e) {
       conn_.reset();

@@ -56,8 +56,9 @@ class PgSession {
                         absl::Time deadline = absl::InfiniteFuture());
 
   // Runs `fn` outside an explicit transaction: each statement is its own (read-only) implicit
-  // transaction, one round trip each. For reads made of one statement, the common case; the
-  // session's statement timeout applies, tightened to `deadline` when that is nearer.
+  // transaction, one round trip each. For reads made of one statement, the common case. The
+  // session's statement timeout is kept at most the time left before `deadline` (in whole
+  // seconds, so that calls with similar deadlines reuse it without another round trip).
   absl::Status Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
                      absl::Time deadline = absl::InfiniteFuture());
 
@@ -67,6 +68,7 @@ class PgSession {
  private:
   PgOptions options_;
   std::unique_ptr<pqxx::connection> conn_;
+  int64_t timeout_ms_ = 0;  // the session's statement_timeout now
 };
 
 // Bulk writes with COPY ... FROM STDIN (text format) inside a transaction. Values are given
