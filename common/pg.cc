@@ -1,10 +1,12 @@
 #include "common/pg.h"
 
 #include <algorithm>
+#include <random>
 
 #include <pqxx/tablewriter>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status.h"
 
@@ -77,7 +79,7 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
 
 absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
                                  absl::Time deadline) {
-  constexpr int kAttempts = 5;
+  constexpr int kAttempts = 8;
   absl::Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const absl::Duration left = deadline - absl::Now();
@@ -115,6 +117,18 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
       conn_.reset();
       return MakeError({absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT", "", e.what(),
                         "Không xác định được kết quả ghi"});
+    } catch (const pqxx::statement_completion_unknown& e) {
+      conn_.reset();
+      return MakeError({absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT", "", e.what(),
+                        "Không xác định được kết quả ghi"});
+    } catch (const pqxx::transaction_rollback& e) {
+      // Serialization failure or deadlock (libpqxx 6 derives these from pqxx::failure, not
+      // sql_error): nothing was written; run the transaction again after a short, random pause.
+      last = MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
+                        absl::StrCat("concurrent change; retry: ", e.what()),
+                        "Xung đột dữ liệu đồng thời, hãy thử lại"});
+      thread_local std::mt19937 rng{std::random_device{}()};
+      absl::SleepFor(absl::Milliseconds(std::uniform_int_distribution<int>(1, std::min(200, 10 << attempt))(rng)));
     } catch (const pqxx::sql_error& e) {
       last = StatusFromSqlError(e);
       if (last.code() != absl::StatusCode::kAborted) return last;
@@ -198,6 +212,10 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
                           absl::StrCat("lost the PostgreSQL connection: ", e.what()),
                           "Mất kết nối cơ sở dữ liệu"});
       }
+    } catch (const pqxx::transaction_rollback& e) {
+      return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
+                        absl::StrCat("concurrent change; retry: ", e.what()),
+                        "Xung đột dữ liệu đồng thời, hãy thử lại"});
     } catch (const pqxx::sql_error& e) {
       return StatusFromSqlError(e);
     } catch (const std::exception& e) {

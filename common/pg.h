@@ -51,7 +51,7 @@ class PgSession {
 
   // Runs `fn` in one transaction; commits when it returns OK, rolls back otherwise. A statement
   // timeout is set from `deadline` (capped by the default). Serialization failures in kWrite are
-  // retried up to 4 times, so `fn` must not have effects outside the transaction.
+  // retried up to 7 times, so `fn` must not have effects outside the transaction.
   absl::Status Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
                         absl::Time deadline = absl::InfiniteFuture());
 

@@ -1,6 +1,7 @@
 // The migration runner and the transaction helper against a real PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "common/migrate.h"
@@ -85,6 +86,36 @@ TEST_F(PgTest, FailedTransactionWritesNothingAndMapsErrors) {
   });
   EXPECT_NE(st.code(), absl::StatusCode::kOk);  // read transactions are read-only
   EXPECT_EQ(Count(s, "SELECT count(*) FROM a"), 0);
+}
+
+TEST_F(PgTest, SerializationFailuresAreRetriedNotReported) {
+  PgSession setup(Options());
+  ASSERT_TRUE(Migrate(setup, schema_, kMigrations).ok());
+  // Each writer reads the whole table and inserts one row: under SERIALIZABLE, concurrent
+  // writers conflict; every conflict must be retried until each row is in.
+  constexpr int kWriters = 6, kRows = 10;
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> failures;
+  std::mutex mu;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      PgSession s(Options());
+      for (int i = 0; i < kRows; ++i) {
+        absl::Status st = s.Transact(TxMode::kWrite, [&](pqxx::work& tx) {
+          const int n = tx.exec("SELECT count(*) FROM a")[0][0].as<int>();
+          tx.exec_params("INSERT INTO a VALUES ($1, $2)", w * 1000 + i, std::to_string(n));
+          return absl::OkStatus();
+        });
+        if (!st.ok()) {
+          std::lock_guard<std::mutex> l(mu);
+          failures.push_back(st);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& f : failures) ADD_FAILURE() << f;
+  EXPECT_EQ(Count(setup, "SELECT count(*) FROM a"), kWriters * kRows);
 }
 
 TEST_F(PgTest, UnreachableDatabaseIsUnavailable) {
