@@ -37,7 +37,20 @@ absl::StatusOr<std::optional<UnitRecord>> LoadParent(OrgTx& tx, int64_t parent_i
 
 // Recomputes the level of the units below `root` after `root` moved (non-committees inherit
 // their parent's level), opening new versions on `d` where it changed.
-absl::Status Relevel(OrgTx& tx, const UnitVersion& root, Date d, int64_t change_id) {
+// Refuses when something below `root` already has a change after `d`.
+absl::Status CheckNoLaterChangesBelow(OrgTx& tx, int64_t root, Date d, const std::string& field) {
+  TG_ASSIGN_OR_RETURN(bool later, tx.HasLaterChangesBelow(root, d));
+  if (!later) return absl::OkStatus();
+  return FailedPrecondition(
+      "DESCENDANT_HAS_LATER_CHANGES", field,
+      absl::StrCat("a unit below unit ", root, " has a change effective after ", d.ToString()),
+      absl::StrCat("Một đơn vị trực thuộc đơn vị ", root, " có thay đổi hiệu lực sau ngày ",
+                   d.ToString()));
+}
+
+absl::Status Relevel(OrgTx& tx, const UnitVersion& root, Date d, int64_t change_id,
+                     const std::string& field) {
+  TG_RETURN_IF_ERROR(CheckNoLaterChangesBelow(tx, root.unit_id, d, field));
   TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> below, tx.Descendants(root.unit_id, d));
   absl::flat_hash_map<int64_t, AdminLevel> level{{root.unit_id, root.level}};
   for (UnitVersion v : below) {
@@ -53,9 +66,14 @@ absl::Status Relevel(OrgTx& tx, const UnitVersion& root, Date d, int64_t change_
   return absl::OkStatus();
 }
 
-// Opens a version of `v` under `parent` on `d`.
+absl::Status CheckNotInside(OrgTx& tx, int64_t unit, int64_t container, Date d,
+                            const std::string& field, const char* reason);
+
+// Opens a version of `v` under `parent` on `d`; `field` names the request field that chose the
+// new parent, for errors.
 absl::Status MoveTo(OrgTx& tx, UnitVersion v, const UnitVersion& parent, Date d,
-                    int64_t change_id) {
+                    int64_t change_id, const std::string& field) {
+  TG_RETURN_IF_ERROR(CheckNotInside(tx, parent.unit_id, v.unit_id, d, field, "CYCLE"));
   const AdminLevel old_level = v.level;
   v.fields.parent_id = parent.unit_id;
   v.level = LevelOf(v.fields.kind, parent.level);
@@ -63,7 +81,7 @@ absl::Status MoveTo(OrgTx& tx, UnitVersion v, const UnitVersion& parent, Date d,
   v.valid_to.reset();
   v.change_id = change_id;
   TG_RETURN_IF_ERROR(tx.OpenVersion(v));
-  if (v.level != old_level) TG_RETURN_IF_ERROR(Relevel(tx, v, d, change_id));
+  if (v.level != old_level) TG_RETURN_IF_ERROR(Relevel(tx, v, d, change_id, field));
   return absl::OkStatus();
 }
 
@@ -149,9 +167,7 @@ absl::StatusOr<ChangeOutcome> Registry::Run(
     const WriteContext& ctx, ChangeKind kind, const ChangeHeader& header,
     const std::function<absl::Status(OrgTx&, ChangeOutcome&)>& fn) {
   TG_RETURN_IF_ERROR(ValidateLegalBasis(header.legal_basis, "legal_basis"));
-  if (header.note.size() > 4000) {
-    return InvalidField("note", "longer than 4000 bytes", "Ghi chú quá dài");
-  }
+  TG_RETURN_IF_ERROR(ValidateText(header.note, "note", 4000, false, /*multiline=*/true));
   ChangeOutcome outcome;
   absl::Status s = store_.Write(ctx, [&](OrgTx& tx) -> absl::Status {
     outcome = ChangeOutcome();
@@ -251,6 +267,11 @@ absl::StatusOr<ChangeOutcome> Registry::Update(const WriteContext& ctx, const Up
     TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, LoadParent(tx, f.parent_id, d));
     if (moved || reclassified) {
       TG_RETURN_IF_ERROR(CheckParent(parent, f.parent_id, f.kind, d, "unit.parent_id"));
+    } else if (f.parent_id != 0 && (!parent || !parent->at)) {
+      return FailedPrecondition("PARENT_NOT_ACTIVE", "unit.parent_id",
+                                absl::StrCat("parent ", f.parent_id, " is not active on ",
+                                             d.ToString()),
+                                "Đơn vị cấp trên không hoạt động vào ngày này");
     }
     if (f.code != old.code) {
       TG_RETURN_IF_ERROR(CheckCodeFree(tx, f.code, d, {rec.unit.id}, "unit.code"));
@@ -271,7 +292,9 @@ absl::StatusOr<ChangeOutcome> Registry::Update(const WriteContext& ctx, const Up
       for (const UnitVersion& k : kids) TG_RETURN_IF_ERROR(CheckChildFits(k, v, "unit.kind"));
     }
     TG_RETURN_IF_ERROR(tx.OpenVersion(v));
-    if (v.level != rec.latest.level) TG_RETURN_IF_ERROR(Relevel(tx, v, d, out.change_id));
+    if (v.level != rec.latest.level) {
+      TG_RETURN_IF_ERROR(Relevel(tx, v, d, out.change_id, "unit.parent_id"));
+    }
     out.predecessors = {rec.unit.id};
     out.successors = {rec.unit.id};
     if (moved) out.units_moved = 1;
@@ -331,7 +354,7 @@ absl::StatusOr<ChangeOutcome> Registry::Merge(const WriteContext& ctx, const Mer
                           ChildrenToMove(tx, id, d, Idx("sources", i) + ".id"));
       for (const UnitVersion& k : kids) {
         TG_RETURN_IF_ERROR(CheckChildFits(k, target, Idx("sources", i) + ".id"));
-        TG_RETURN_IF_ERROR(MoveTo(tx, k, target, d, out.change_id));
+        TG_RETURN_IF_ERROR(MoveTo(tx, k, target, d, out.change_id, Idx("sources", i) + ".id"));
         ++out.units_moved;
       }
       TG_RETURN_IF_ERROR(tx.EndUnit(id, d, UnitState::kMerged, out.change_id));
@@ -411,8 +434,9 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
       auto it = cmd.child_part.find(k.unit_id);
       if (it == cmd.child_part.end() && cmd.keep_source) continue;
       const UnitVersion& to = parts[it == cmd.child_part.end() ? 0 : it->second];
-      TG_RETURN_IF_ERROR(CheckChildFits(k, to, absl::StrCat("child_part[", k.unit_id, "]")));
-      TG_RETURN_IF_ERROR(MoveTo(tx, k, to, d, out.change_id));
+      const std::string field = absl::StrCat("child_part[", k.unit_id, "]");
+      TG_RETURN_IF_ERROR(CheckChildFits(k, to, field));
+      TG_RETURN_IF_ERROR(MoveTo(tx, k, to, d, out.change_id, field));
       ++out.units_moved;
     }
     out.predecessors = {src.unit.id};
@@ -443,11 +467,18 @@ absl::StatusOr<ChangeOutcome> Registry::Dissolve(const WriteContext& ctx, const 
             absl::StrCat("unit ", cmd.successor_id, " is not active on ", d.ToString()),
             absl::StrCat("Đơn vị ", cmd.successor_id, " không hoạt động vào ngày ", d.ToString()));
       }
+      if (d < succ->latest.valid_from) {
+        return FailedPrecondition(
+            "SUCCESSOR_HAS_LATER_CHANGES", "successor_id",
+            absl::StrCat("unit ", cmd.successor_id, " has a change effective ",
+                         succ->latest.valid_from.ToString(), ", after ", d.ToString()),
+            "Đơn vị tiếp nhận có thay đổi hiệu lực sau ngày này");
+      }
       TG_RETURN_IF_ERROR(CheckNotInside(tx, cmd.successor_id, rec.unit.id, d, "successor_id",
                                         "SUCCESSOR_INSIDE_UNIT"));
       for (const UnitVersion& k : kids) {
         TG_RETURN_IF_ERROR(CheckChildFits(k, *succ->at, "successor_id"));
-        TG_RETURN_IF_ERROR(MoveTo(tx, k, *succ->at, d, out.change_id));
+        TG_RETURN_IF_ERROR(MoveTo(tx, k, *succ->at, d, out.change_id, "successor_id"));
         ++out.units_moved;
       }
       TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, rec.unit.id, cmd.successor_id, 1.0));
@@ -489,18 +520,31 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
           absl::StrCat("Không có ", KindNameVi(cmd.kind), " nào để chấm dứt"));
     }
     for (const UnitVersion& t : targets) {
-      TG_ASSIGN_OR_RETURN(UnitRecord e, LoadChangeable(tx, UnitRef{t.unit_id, ""}, d, "kind"));
-      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, tx.Load(t.fields.parent_id, d, true));
-      if (!parent || !parent->at) return NoUnit(t.fields.parent_id, "root_id");
+      // Reloaded: an earlier target of this change may have moved or ended it (nested units of
+      // one kind).
+      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> e, tx.Load(t.unit_id, d, true));
+      if (!e || e->unit.ended) continue;
+      TG_RETURN_IF_ERROR(CheckChangeable(e->unit, e->latest, d, "kind"));
+      const int64_t parent_id = e->latest.fields.parent_id;
+      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, tx.Load(parent_id, d, true));
+      if (!parent || !parent->at) return NoUnit(parent_id, "root_id");
+      if (d < parent->latest.valid_from) {
+        return FailedPrecondition(
+            "PARENT_HAS_LATER_CHANGES", "root_id",
+            absl::StrCat("unit ", parent_id, " (which would take the children of unit ",
+                         t.unit_id, ") has a change effective after ", d.ToString()),
+            "Đơn vị cấp trên có thay đổi hiệu lực sau ngày này");
+      }
       TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
                           ChildrenToMove(tx, t.unit_id, d, "kind"));
       for (const UnitVersion& k : kids) {
         if (KindAllowedUnder(parent->at->fields.kind, k.fields.kind)) {
-          TG_RETURN_IF_ERROR(MoveTo(tx, k, *parent->at, d, out.change_id));
+          TG_RETURN_IF_ERROR(MoveTo(tx, k, *parent->at, d, out.change_id, "kind"));
           ++out.units_moved;
           continue;
         }
         // Cannot stand under the grandparent: it ends with its own subtree.
+        TG_RETURN_IF_ERROR(CheckNoLaterChangesBelow(tx, k.unit_id, d, "kind"));
         TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> below, tx.Descendants(k.unit_id, d));
         for (auto it = below.rbegin(); it != below.rend(); ++it) {
           TG_RETURN_IF_ERROR(tx.EndUnit(it->unit_id, d, UnitState::kDissolved, out.change_id));
@@ -510,7 +554,7 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
         ++out.units_ended;
       }
       TG_RETURN_IF_ERROR(tx.EndUnit(t.unit_id, d, UnitState::kDissolved, out.change_id));
-      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, t.unit_id, parent->unit.id, 1.0));
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, t.unit_id, parent_id, 1.0));
       out.predecessors.push_back(t.unit_id);
       ++out.units_ended;
     }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "common/migrate.h"
 #include "common/status.h"
 #include "common/testing/pg_fixture.h"
@@ -391,6 +393,97 @@ TEST_F(RegistryTest, ImportCreatesATreeInOneChangeOrNothing) {
   EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ErrorField(clash.status()), "rows[1].code");
   EXPECT_EQ(Snapshot(), before);
+}
+
+// Regressions from review: every one of these once wrote an inconsistent tree or failed with
+// an error naming no field.
+
+TEST_F(RegistryTest, ANewChildNeedsAParentWithNoLaterChanges) {
+  const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const int64_t s = MustCreate(Fields("Trung tâm", OrgKind::kPublicServiceUnit, d));
+  UpdateCmd reclassify{Header(D(2023, 1, 1)), UnitRef{s, ""}, {}, {"kind"}};
+  reclassify.fields.kind = OrgKind::kDivision;
+  ASSERT_TRUE(reg_->Update(Ctx(), reclassify).ok());
+  const auto before = Snapshot();
+  // A PSU under S from 2022 would stand under a division from 2023.
+  auto y = Create(Fields("ĐVSN Y", OrgKind::kPublicServiceUnit, s), D(2022, 6, 1));
+  EXPECT_EQ(ErrorReason(y.status()), "PARENT_HAS_LATER_CHANGES");
+  EXPECT_EQ(ErrorField(y.status()), "unit.parent_id");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, AMoveThatRelevelsRefusesDescendantsWithLaterChanges) {
+  const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const int64_t h = MustCreate(Fields("UBND huyện A", OrgKind::kDistrictCommittee, province_));
+  const int64_t s = MustCreate(Fields("Trung tâm", OrgKind::kPublicServiceUnit, d));
+  const int64_t x = MustCreate(Fields("Phòng X", OrgKind::kDivision, s));
+  UpdateCmd rename{Header(D(2020, 6, 1)), UnitRef{x, ""}, {}, {"name"}};
+  rename.fields.name = "Phòng X mới";
+  ASSERT_TRUE(reg_->Update(Ctx(), rename).ok());
+  const auto before = Snapshot();
+  UpdateCmd move{Header(D(2020, 1, 1)), UnitRef{s, ""}, {}, {"parent_id"}};
+  move.fields.parent_id = h;  // province level → district level, for S and X
+  auto m = reg_->Update(Ctx(), move);
+  EXPECT_EQ(ErrorReason(m.status()), "DESCENDANT_HAS_LATER_CHANGES");
+  EXPECT_EQ(ErrorField(m.status()), "unit.parent_id");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, EndLevelRefusesSubtreesWithLaterChanges) {
+  const int64_t d = MustCreate(Fields("Sở NN", OrgKind::kDepartment, province_));
+  const int64_t s = MustCreate(Fields("Chi cục", OrgKind::kSubDepartment, d));
+  MustCreate(Fields("Phòng X", OrgKind::kDivision, s));
+  const int64_t y = MustCreate(Fields("ĐVSN Y", OrgKind::kPublicServiceUnit, s), D(2026, 1, 1));
+  const auto before = Snapshot();
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2025, 7, 1)), province_, OrgKind::kDepartment});
+  EXPECT_EQ(ErrorReason(o.status()), "DESCENDANT_HAS_LATER_CHANGES");
+  EXPECT_EQ(ErrorField(o.status()), "kind");
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Get(y, D(2026, 6, 1)).version.fields.parent_id, s);
+}
+
+TEST_F(RegistryTest, EndLevelHandlesNestedUnitsOfTheSameKind) {
+  const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const int64_t p1 = MustCreate(Fields("Bệnh viện 1", OrgKind::kPublicServiceUnit, d));
+  const int64_t p2 = MustCreate(Fields("Trung tâm 2", OrgKind::kPublicServiceUnit, p1));
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2025, 7, 1)), province_,
+                                             OrgKind::kPublicServiceUnit});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(Get(p1, D(2025, 8, 1)).unit.end_state, UnitState::kDissolved);
+  EXPECT_EQ(Get(p2, D(2025, 8, 1)).unit.end_state, UnitState::kDissolved);
+}
+
+TEST_F(RegistryTest, SplitKeepingTheSourceCannotMakeACycle) {
+  const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const int64_t s = MustCreate(Fields("Bệnh viện S", OrgKind::kPublicServiceUnit, d));
+  const int64_t k = MustCreate(Fields("Khoa K", OrgKind::kPublicServiceUnit, s));
+  SplitCmd cmd;
+  cmd.header = Header(D(2020, 1, 1));
+  cmd.source = UnitRef{s, ""};
+  cmd.parts = {Fields("Phần P", OrgKind::kPublicServiceUnit, k)};  // P under K ...
+  cmd.keep_source = true;
+  cmd.shares = {0.5};
+  cmd.child_part[k] = 0;  // ... and K under P
+  const auto before = Snapshot();
+  auto o = reg_->Split(Ctx(), cmd);
+  EXPECT_EQ(ErrorReason(o.status()), "CYCLE");
+  EXPECT_EQ(ErrorField(o.status()), absl::StrCat("child_part[", k, "]"));
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(RegistryTest, NotesAreCheckedText) {
+  const int64_t a = MustCreate(Fields("Sở A", OrgKind::kDepartment, province_));
+  const int64_t b = MustCreate(Fields("Sở B", OrgKind::kDepartment, province_));
+  MergeCmd cmd;
+  cmd.header = Header(D(2019, 1, 1));
+  cmd.header.note = "bad \xff note";
+  cmd.sources = {UnitRef{a, ""}};
+  cmd.into = UnitRef{b, ""};
+  auto o = reg_->Merge(Ctx(), cmd);
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(o.status()), "note");
+  cmd.header.note = "Theo Nghị quyết 653/2019:\nsáp nhập.";
+  EXPECT_TRUE(reg_->Merge(Ctx(), cmd).ok());
 }
 
 }  // namespace

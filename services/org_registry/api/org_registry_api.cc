@@ -1,5 +1,6 @@
 #include "services/org_registry/api/org_registry_api.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -110,8 +111,10 @@ absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const char* method
                                         const std::string& request_id,
                                         const google::protobuf::Message& req) {
   TG_RETURN_IF_ERROR(RequireRole(info, "admin"));
-  if (request_id.size() > 128 || !IsValidUtf8(request_id)) {
-    return InvalidField("request_id", "at most 128 bytes of UTF-8", "Mã yêu cầu không hợp lệ");
+  if (request_id.size() > 128 ||
+      !std::all_of(request_id.begin(), request_id.end(), [](char c) { return c > ' ' && c <= '~'; })) {
+    return InvalidField("request_id", "at most 128 printable ASCII characters, no spaces",
+                        "Mã yêu cầu không hợp lệ");
   }
   WriteContext w;
   w.actor = info.principal.subject;
@@ -192,6 +195,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::ListOrgUnits(grpc::CallbackServerConte
       return InvalidField("name_query", "at most 300 bytes of UTF-8", "Chuỗi tìm kiếm không hợp lệ");
     }
     q.name_folded = FoldVietnamese(req->name_query());
+    TG_RETURN_IF_ERROR(ValidateCode(req->code(), "code"));
     q.code = req->code();
     TG_ASSIGN_OR_RETURN(q.limit, PageSize(req->page_size(), 100, 1000, "page_size"));
     TG_ASSIGN_OR_RETURN(q.offset, DecodePageToken(req->page_token(), "page_token"));

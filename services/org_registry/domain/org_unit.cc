@@ -84,10 +84,8 @@ AdminLevel LevelOf(OrgKind kind, AdminLevel parent_level) {
 
 std::string EtagOf(const Unit& u) { return absl::StrCat(u.id, "-", u.revision); }
 
-namespace {
-
-absl::Status CheckText(const std::string& value, const std::string& field, size_t max_bytes,
-                       bool required) {
+absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
+                          bool required, bool multiline) {
   if (required && FoldVietnamese(value).empty()) {
     return InvalidField(field, "must not be empty", "Không được để trống");
   }
@@ -99,28 +97,31 @@ absl::Status CheckText(const std::string& value, const std::string& field, size_
     return InvalidField(field, "is not valid UTF-8", "Không phải văn bản UTF-8 hợp lệ");
   }
   for (unsigned char c : value) {
-    if (c < 0x20) {
+    if ((c < 0x20 && !(multiline && c == '\n')) || c == 0x7f) {
       return InvalidField(field, "contains control characters", "Chứa ký tự điều khiển");
     }
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status ValidateFields(const UnitFields& f, const std::string& prefix) {
-  const std::string p = prefix.empty() ? "" : prefix + ".";
-  TG_RETURN_IF_ERROR(CheckText(f.name, p + "name", 300, true));
-  TG_RETURN_IF_ERROR(CheckText(f.short_name, p + "short_name", 100, false));
-  if (f.code.size() > 32) {
-    return InvalidField(p + "code", "longer than 32 characters", "Mã dài quá 32 ký tự");
+absl::Status ValidateCode(const std::string& code, const std::string& field) {
+  if (code.size() > 32) {
+    return InvalidField(field, "longer than 32 characters", "Mã dài quá 32 ký tự");
   }
-  for (char c : f.code) {
+  for (char c : code) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-      return InvalidField(p + "code", "may hold only letters, digits, '.', '-' and '_'",
+      return InvalidField(field, "may hold only letters, digits, '.', '-' and '_'",
                           "Mã chỉ gồm chữ, số, '.', '-' và '_'");
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFields(const UnitFields& f, const std::string& prefix) {
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  TG_RETURN_IF_ERROR(ValidateText(f.name, p + "name", 300, true));
+  TG_RETURN_IF_ERROR(ValidateText(f.short_name, p + "short_name", 100, false));
+  TG_RETURN_IF_ERROR(ValidateCode(f.code, p + "code"));
   if (!IsValidKind(static_cast<int>(f.kind))) {
     return InvalidField(p + "kind", "must be set to a known kind", "Phải chọn loại đơn vị");
   }
@@ -149,9 +150,9 @@ absl::Status ValidateFields(const UnitFields& f, const std::string& prefix) {
 }
 
 absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field) {
-  TG_RETURN_IF_ERROR(CheckText(lb.act_number, field + ".act_number", 100, true));
-  TG_RETURN_IF_ERROR(CheckText(lb.issuer, field + ".issuer", 300, false));
-  TG_RETURN_IF_ERROR(CheckText(lb.title, field + ".title", 1000, false));
+  TG_RETURN_IF_ERROR(ValidateText(lb.act_number, field + ".act_number", 100, true));
+  TG_RETURN_IF_ERROR(ValidateText(lb.issuer, field + ".issuer", 300, false));
+  TG_RETURN_IF_ERROR(ValidateText(lb.title, field + ".title", 1000, false));
   return absl::OkStatus();
 }
 
@@ -206,6 +207,14 @@ absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent
         absl::StrCat("parent ", parent_id, " ends on ", parent->unit.ended->ToString()),
         absl::StrCat("Đơn vị cấp trên ", parent_id, " sẽ chấm dứt từ ",
                      parent->unit.ended->ToString()));
+  }
+  if (d < parent->latest.valid_from) {
+    return FailedPrecondition(
+        "PARENT_HAS_LATER_CHANGES", field,
+        absl::StrCat("parent ", parent_id, " has a change effective ",
+                     parent->latest.valid_from.ToString(), ", after ", d.ToString()),
+        absl::StrCat("Đơn vị cấp trên ", parent_id, " có thay đổi hiệu lực từ ",
+                     parent->latest.valid_from.ToString(), ", sau ngày ", d.ToString()));
   }
   const OrgKind pk = parent->at->fields.kind;
   if (!KindAllowedUnder(pk, kind)) {

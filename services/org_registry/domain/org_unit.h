@@ -125,11 +125,19 @@ struct ChangeEvent {
 // message they came in (e.g. "unit" or "parts[1].unit").
 absl::Status ValidateFields(const UnitFields& f, const std::string& prefix);
 absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field);
+// Text from a caller: UTF-8, no control characters (line breaks only when `multiline`), at
+// most `max_bytes`; when `required`, not blank.
+absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
+                          bool required, bool multiline = false);
+// An official code: at most 32 of [A-Za-z0-9._-].
+absl::Status ValidateCode(const std::string& code, const std::string& field);
 // The unit may change on `d`: it exists by then, has not ended, and `d` is not before its
 // latest version (history is appended to, not rewritten).
 absl::Status CheckChangeable(const Unit& u, const UnitVersion& latest, Date d,
                              const std::string& field);
-// `parent` may receive a child of `kind` on `d`.
+// `parent` may receive a child of `kind` on `d`: it exists then, does not end, has no version
+// starting after `d` (a later reclassification could refuse the child), and its kind may hold
+// `kind`.
 absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent_id,
                          OrgKind kind, Date d, const std::string& field);
 absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string& field);

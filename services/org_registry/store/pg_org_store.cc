@@ -308,6 +308,10 @@ class PgOrgTx : public OrgTx {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<bool> HasLaterChangesBelow(int64_t root, Date d) override {
+    return tx_.exec_prepared("later_changes_below", root, d.ToString())[0][0].as<bool>();
+  }
+
   absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,
                                                              Date d) override {
     std::vector<UnitVersion> out;
@@ -479,6 +483,12 @@ void PrepareOrgStatements(pqxx::connection& c) {
             " SELECT v.parent_id FROM unit_version v JOIN up ON v.unit_id = up.id"
             " WHERE v.parent_id IS NOT NULL AND (v.valid_to IS NULL OR v.valid_to > $3::date))"
             " SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)");
+  c.prepare("later_changes_below",
+            "WITH RECURSIVE down(id) AS (SELECT $1::bigint UNION"
+            " SELECT v.unit_id FROM unit_version v JOIN down ON v.parent_id = down.id"
+            " WHERE v.valid_to IS NULL OR v.valid_to > $2::date)"
+            " SELECT EXISTS (SELECT 1 FROM unit_version v JOIN down ON v.unit_id = down.id"
+            " WHERE down.id <> $1 AND v.valid_from > $2::date)");
   c.prepare("descendants", SubtreeCte("v.unit_id = $1") + " SELECT " + kVersionCols +
                                " FROM t v WHERE v.depth > 0 ORDER BY v.depth, v.unit_id");
   c.prepare("code_holders_from",
