@@ -6,6 +6,7 @@
 #include <csignal>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
@@ -77,6 +78,19 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
     reactor->Finish(ToGrpcStatus(handler(session, *info)));
   });
   return reactor;
+}
+
+absl::Status CheckTrustedListen(const std::string& listen, const CallAuthenticator& auth) {
+  if (auth.enforcing()) return absl::OkStatus();
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  if (absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]") {
+    return absl::OkStatus();
+  }
+  return FailedPrecondition(
+      "UNTRUSTED_LISTEN", "listen",
+      absl::StrCat("without a trust secret every call runs as administrator: listen on loopback, "
+                   "not ", listen, ", or set TINHGON_TRUST_SECRET"),
+      "Không có khóa tin cậy: chỉ được nghe trên địa chỉ nội bộ");
 }
 
 absl::Status ServeUntilSignal(const ServerOptions& options) {

@@ -192,6 +192,10 @@ grpc::ServerWriteReactor<Msg>* RunStream(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
+// A backend without a trust secret serves every call as the local administrator: it may only
+// listen on loopback. OK, or FAILED_PRECONDITION naming the listen address.
+absl::Status CheckTrustedListen(const std::string& listen, const CallAuthenticator& auth);
+
 struct ServerOptions {
   std::string name;    // for logs, e.g. "org-registry"
   std::string listen;  // host:port

@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   pg.prepare = orgs::PrepareOrgStatements;
   PgWorkerPool pool(pg, absl::GetFlag(FLAGS_workers));
   CallAuthenticator auth(absl::GetFlag(FLAGS_trust_secret));
+  if (absl::Status s = CheckTrustedListen(absl::GetFlag(FLAGS_listen), auth); !s.ok()) {
+    LogError(s.message());
+    return 2;
+  }
   if (!auth.enforcing()) {
     LogInfo("no trust secret: local mode, every call runs as local-admin");
   }

@@ -486,5 +486,32 @@ TEST_F(RegistryTest, NotesAreCheckedText) {
   EXPECT_TRUE(reg_->Merge(Ctx(), cmd).ok());
 }
 
+TEST_F(RegistryTest, LineageStaysLinearThroughRepeatedSplitsAndMergers) {
+  // Each round splits the unit in two and consolidates the halves again: 2^rounds paths, but
+  // only 4 edges per round.
+  constexpr int kRounds = 16;
+  int64_t unit = MustCreate(Fields("Sở gốc", OrgKind::kDepartment, province_));
+  for (int r = 0; r < kRounds; ++r) {
+    SplitCmd split;
+    split.header = Header(D(2019 + r, 1, 1));
+    split.source = UnitRef{unit, ""};
+    split.parts = {Fields(absl::StrCat("Nửa A ", r), OrgKind::kDepartment, province_),
+                   Fields(absl::StrCat("Nửa B ", r), OrgKind::kDepartment, province_)};
+    auto s = reg_->Split(Ctx(), split);
+    ASSERT_TRUE(s.ok()) << s.status();
+    MergeCmd merge;
+    merge.header = Header(D(2019 + r, 7, 1));
+    merge.sources = {UnitRef{s->successors[0], ""}, UnitRef{s->successors[1], ""}};
+    merge.new_unit = Fields(absl::StrCat("Sở hợp nhất ", r), OrgKind::kDepartment, province_);
+    auto m = reg_->Merge(Ctx(), merge);
+    ASSERT_TRUE(m.ok()) << m.status();
+    unit = m->successors.at(0);
+  }
+  auto preds = store_->Lineage(unit, true);
+  ASSERT_TRUE(preds.ok()) << preds.status();
+  EXPECT_EQ(preds->size(), static_cast<size_t>(4 * kRounds));
+  EXPECT_EQ(preds->back().distance, 2 * kRounds);
+}
+
 }  // namespace
 }  // namespace tinhgon::orgs

@@ -560,22 +560,27 @@ void PrepareOrgStatements(pqxx::connection& c) {
                           " SELECT kind, count(*) FROM t WHERE depth > 0 GROUP BY kind");
   c.prepare("counts_all", SubtreeCte("v.parent_id IS NULL AND $1::bigint = 0") +
                               " SELECT kind, count(*) FROM t GROUP BY kind");
+  // Lineage walks units, not paths: each unit reached once at its least distance (a history of
+  // splits and re-mergers has exponentially many paths), then the edges into those units.
   for (const bool pred : {true, false}) {
     const char* near = pred ? "successor_id" : "predecessor_id";
     const char* far = pred ? "predecessor_id" : "successor_id";
     c.prepare(pred ? "lineage_pred" : "lineage_succ",
               absl::StrCat(
-                  "WITH RECURSIVE w AS (SELECT l.*, 1 AS distance FROM lineage l WHERE l.", near,
-                  " = $1 UNION ALL SELECT l.*, w.distance + 1 FROM lineage l JOIN w ON l.", near,
-                  " = w.", far, " WHERE w.distance < 64)"
-                  " SELECT w.predecessor_id, w.successor_id, w.share, w.distance, ",
+                  "WITH RECURSIVE w(id, depth) AS (SELECT $1::bigint, 0 UNION"
+                  " SELECT l.", far, ", w.depth + 1 FROM lineage l JOIN w ON l.", near,
+                  " = w.id WHERE w.depth < 64),"
+                  " n AS (SELECT id, min(depth) AS depth FROM w GROUP BY id)"
+                  " SELECT l.predecessor_id, l.successor_id, l.share, n.depth + 1 AS distance, ",
                   kChangeCols,
-                  ", (SELECT name FROM unit_version x WHERE x.unit_id = w.predecessor_id"
+                  ", (SELECT name FROM unit_version x WHERE x.unit_id = l.predecessor_id"
                   "   ORDER BY valid_from DESC LIMIT 1) AS pred_name,"
-                  " (SELECT name FROM unit_version x WHERE x.unit_id = w.successor_id"
+                  " (SELECT name FROM unit_version x WHERE x.unit_id = l.successor_id"
                   "   ORDER BY valid_from DESC LIMIT 1) AS succ_name"
-                  " FROM w JOIN change_event c ON c.id = w.change_id"
-                  " ORDER BY w.distance, c.effective_date, w.predecessor_id, w.successor_id"));
+                  " FROM lineage l JOIN n ON l.", near, " = n.id"
+                  " JOIN change_event c ON c.id = l.change_id"
+                  " ORDER BY distance, c.effective_date, l.predecessor_id, l.successor_id"
+                  " LIMIT 10000"));
   }
   c.prepare("change_get", absl::StrCat("SELECT ", kChangeCols, " FROM change_event c WHERE c.id = $1"));
   c.prepare("changes_list",
