@@ -3,6 +3,7 @@
 // and a server with health, reflection and graceful shutdown.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -52,8 +53,8 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
 
 // Server streaming fed by a producer on a database worker: the producer pushes messages as it
 // reads them; at most `kMaxQueued` wait to be written (a slow client slows the producer rather
-// than filling memory). Push returns false once the call is over (the client cancelled or a
-// write failed): the producer should stop. The producer's status ends the call after the queued
+// than filling memory; one that reads nothing for `kStall` is cancelled). Push returns false
+// once the call is over (the client cancelled or a write failed): the producer should stop. The producer's status ends the call after the queued
 // messages are written (an error ends it at once).
 template <typename Msg>
 class StreamSink {
@@ -68,6 +69,7 @@ template <typename Msg>
 class ProducerWriteReactor final : public grpc::ServerWriteReactor<Msg> {
  public:
   static constexpr size_t kMaxQueued = 4;
+  static constexpr std::chrono::seconds kStall{60};  // longest wait for a client to read
 
   // What the producer holds: it outlives the reactor, so a producer still running after the
   // call ended (OnDone) finds `reactor == nullptr` instead of freed memory.
@@ -76,6 +78,7 @@ class ProducerWriteReactor final : public grpc::ServerWriteReactor<Msg> {
     std::recursive_mutex mu;
     std::condition_variable_any cv;
     ProducerWriteReactor* reactor = nullptr;  // null once the call is done
+    grpc::CallbackServerContext* ctx = nullptr;  // valid while `reactor` is
     std::deque<Msg> queue;                    // front() is being written when `writing`
     bool writing = false;
     bool finished = false;   // Finish was called
@@ -87,7 +90,11 @@ class ProducerWriteReactor final : public grpc::ServerWriteReactor<Msg> {
 
     bool Push(Msg message) override {
       std::unique_lock<std::recursive_mutex> l(mu);
-      cv.wait(l, [&] { return queue.size() < kMaxQueued || Over(); });
+      if (!cv.wait_for(l, kStall, [&] { return queue.size() < kMaxQueued || Over(); })) {
+        // A client that stops reading must not hold a database worker: end its call.
+        if (reactor != nullptr) ctx->TryCancel();
+        return false;
+      }
       if (Over()) return false;
       queue.push_back(std::move(message));
       if (!writing) {
@@ -176,6 +183,7 @@ grpc::ServerWriteReactor<Msg>* RunStream(grpc::CallbackServerContext* ctx,
                                          StreamHandler<Msg> handler) {
   auto* reactor = new internal::ProducerWriteReactor<Msg>();
   auto state = reactor->state();
+  state->ctx = ctx;
   auto info = std::make_shared<CallInfo>();
   absl::Status started = auth.Start(ctx, info.get());
   if (!started.ok()) {
