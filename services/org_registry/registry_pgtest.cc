@@ -178,6 +178,13 @@ TEST_F(RegistryTest, RetriedCreateReturnsTheFirstResult) {
                                      Fields("Sở khác", OrgKind::kDepartment, province_)});
   EXPECT_EQ(c.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ErrorField(c.status()), "request_id");
+  // Another caller's request ids are its own.
+  WriteContext other = Ctx("k1");
+  other.actor = "someone-else";
+  auto d = reg_->Create(other, CreateCmd{Header(D(2018, 1, 1)),
+                                         Fields("Sở Ngoại vụ", OrgKind::kDepartment, province_)});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_NE(d->successors, a->successors);
 }
 
 TEST_F(RegistryTest, ConsolidationMovesChildrenAndRecordsLineage) {

@@ -20,7 +20,8 @@ struct WriteContext {
   std::string actor;
   std::string request_id;
   std::string method;
-  // The request's own request_id: a retry with it returns the first outcome. Empty: none.
+  // The request's own request_id: a retry with it by the same actor returns the first outcome.
+  // Empty: none.
   std::string idempotency_key;
   std::string fingerprint;  // of the request, to tell a retry from a reused key
 };

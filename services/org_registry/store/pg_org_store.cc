@@ -333,7 +333,7 @@ class PgOrgTx : public OrgTx {
 
   absl::StatusOr<std::optional<ChangeOutcome>> FindRetry() override {
     if (ctx_.idempotency_key.empty()) return std::optional<ChangeOutcome>();
-    pqxx::result r = tx_.exec_prepared("idempotency_find", ctx_.idempotency_key);
+    pqxx::result r = tx_.exec_prepared("idempotency_find", ctx_.actor, ctx_.idempotency_key);
     if (r.empty()) return std::optional<ChangeOutcome>();
     if (r[0]["method"].as<std::string>() != ctx_.method ||
         r[0]["fingerprint"].as<std::string>() != ctx_.fingerprint) {
@@ -443,7 +443,7 @@ class PgOrgTx : public OrgTx {
     tx_.exec_prepared("change_units_insert", o.change_id,
                       IdArray(std::vector<int64_t>(all.begin(), all.end())));
     if (!ctx_.idempotency_key.empty()) {
-      tx_.exec_prepared("idempotency_insert", ctx_.idempotency_key, ctx_.method,
+      tx_.exec_prepared("idempotency_insert", ctx_.actor, ctx_.idempotency_key, ctx_.method,
                         ctx_.fingerprint, o.change_id);
     }
     return absl::OkStatus();
@@ -502,10 +502,11 @@ void PrepareOrgStatements(pqxx::connection& c) {
   c.prepare("idempotency_find",
             "SELECT i.method, i.fingerprint, c.id, c.kind, c.effective_date::text AS"
             " effective_date, c.predecessor_ids, c.successor_ids, c.units_ended, c.units_moved"
-            " FROM idempotency i JOIN change_event c ON c.id = i.change_id WHERE i.request_id = $1");
+            " FROM idempotency i JOIN change_event c ON c.id = i.change_id"
+            " WHERE i.actor = $1 AND i.request_id = $2");
   c.prepare("idempotency_insert",
-            "INSERT INTO idempotency(request_id, method, fingerprint, change_id)"
-            " VALUES ($1, $2, $3, $4)");
+            "INSERT INTO idempotency(actor, request_id, method, fingerprint, change_id)"
+            " VALUES ($1, $2, $3, $4, $5)");
   c.prepare("change_insert",
             "INSERT INTO change_event(kind, effective_date, act_number, act_date, act_issuer,"
             " act_title, note, actor, request_id) VALUES ($1, $2::date, $3, $4::date, $5, $6, $7,"
