@@ -253,6 +253,20 @@ void PgWorkerPool::Submit(Job job) {
   cv_.notify_one();
 }
 
+absl::Status PgWorkerPool::TrySubmit(Job job, size_t max_queued) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (jobs_.size() >= max_queued) {
+      return MakeError({absl::StatusCode::kResourceExhausted, "SERVER_BUSY", "",
+                        absl::StrCat("server busy: ", jobs_.size(), " calls waiting; retry later"),
+                        "Máy chủ đang quá tải, hãy thử lại sau"});
+    }
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return absl::OkStatus();
+}
+
 void PgWorkerPool::Loop(PgSession* session) {
   for (;;) {
     Job job;

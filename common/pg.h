@@ -92,6 +92,10 @@ class PgWorkerPool {
   PgWorkerPool(const PgOptions& options, int workers);
   ~PgWorkerPool();
   void Submit(Job job);
+  // Queues `job` unless `max_queued` jobs already wait: then returns RESOURCE_EXHAUSTED and
+  // drops it (load shedding: a flood of calls must not grow the queue without bound).
+  absl::Status TrySubmit(Job job, size_t max_queued = kDefaultMaxQueued);
+  static constexpr size_t kDefaultMaxQueued = 4096;
   int size() const { return static_cast<int>(threads_.size()); }
 
  private:

@@ -1,6 +1,8 @@
 // The migration runner and the transaction helper against a real PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -116,6 +118,35 @@ TEST_F(PgTest, SerializationFailuresAreRetriedNotReported) {
   for (auto& t : threads) t.join();
   for (const auto& f : failures) ADD_FAILURE() << f;
   EXPECT_EQ(Count(setup, "SELECT count(*) FROM a"), kWriters * kRows);
+}
+
+TEST_F(PgTest, AFullWorkerQueueShedsLoad) {
+  PgWorkerPool pool(Options(), 1);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false, running = false;
+  pool.Submit([&](PgSession&) {  // holds the only worker
+    std::unique_lock<std::mutex> l(mu);
+    running = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return release; });
+  });
+  {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return running; });
+  }
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(pool.TrySubmit([&](PgSession&) { ++ran; }, 2).ok());
+  EXPECT_TRUE(pool.TrySubmit([&](PgSession&) { ++ran; }, 2).ok());
+  EXPECT_EQ(pool.TrySubmit([&](PgSession&) { ++ran; }, 2).code(),
+            absl::StatusCode::kResourceExhausted);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (int i = 0; i < 200 && ran.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(ran.load(), 2);
 }
 
 TEST_F(PgTest, UnreachableDatabaseIsUnavailable) {

@@ -70,13 +70,15 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
     reactor->Finish(ToGrpcStatus(started));
     return reactor;
   }
-  pool.Submit([reactor, ctx, info, handler = std::move(handler)](PgSession& session) {
-    if (ctx->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(handler(session, *info)));
-  });
+  absl::Status queued =
+      pool.TrySubmit([reactor, ctx, info, handler = std::move(handler)](PgSession& session) {
+        if (ctx->IsCancelled()) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
+          return;
+        }
+        reactor->Finish(ToGrpcStatus(handler(session, *info)));
+      });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
   return reactor;
 }
 

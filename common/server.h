@@ -190,13 +190,15 @@ grpc::ServerWriteReactor<Msg>* RunStream(grpc::CallbackServerContext* ctx,
     state->Close(started);
     return reactor;
   }
-  pool.Submit([state, info, handler = std::move(handler)](PgSession& session) {
-    {
-      std::lock_guard<std::recursive_mutex> l(state->mu);
-      if (state->Over()) return;  // the call ended while the job waited
-    }
-    state->Close(handler(session, *info, *state));
-  });
+  absl::Status queued =
+      pool.TrySubmit([state, info, handler = std::move(handler)](PgSession& session) {
+        {
+          std::lock_guard<std::recursive_mutex> l(state->mu);
+          if (state->Over()) return;  // the call ended while the job waited
+        }
+        state->Close(handler(session, *info, *state));
+      });
+  if (!queued.ok()) state->Close(queued);
   return reactor;
 }
 

@@ -1,5 +1,7 @@
 #include "services/gateway/api/token_verifier.h"
 
+#include <memory>
+
 #include "common/status.h"
 #include "services/gateway/store/pg_token_store.h"
 
@@ -52,9 +54,13 @@ void TokenVerifier::Verify(absl::string_view authorization, absl::Time deadline,
     done(*std::move(hit));
     return;
   }
-  pool_.Submit([this, hash = std::move(hash), deadline, done = std::move(done)](PgSession& s) {
-    done(Load(s, hash, deadline));
-  });
+  // Unknown tokens reach the database: under a flood of them, shed load instead of queueing.
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  absl::Status queued =
+      pool_.TrySubmit([this, hash = std::move(hash), deadline, shared_done](PgSession& s) {
+        (*shared_done)(Load(s, hash, deadline));
+      });
+  if (!queued.ok()) (*shared_done)(queued);
 }
 
 absl::StatusOr<Identity> TokenVerifier::VerifyOn(PgSession& session,
