@@ -673,8 +673,16 @@ class EchoBackend final : public grpc::CallbackGenericService {
         seen_.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
       }
       seen_.deadline = ctx->deadline();
+      if (absl::EndsWith(ctx->method(), "/Hang")) ++hangs_started_;
     }
+    cv_.notify_all();
     return new Reactor(this, ctx, absl::EndsWith(ctx->method(), "/Hang"));
+  }
+  // Waits until `n` calls of Hang have reached the backend (a call cut short before the gateway
+  // has forwarded it never reaches it, and then nothing there can be cancelled).
+  bool WaitHangsStarted(int n, std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, d, [&] { return hangs_started_ >= n; });
   }
   Seen seen() {
     std::lock_guard<std::mutex> l(mu_);
@@ -722,6 +730,7 @@ class EchoBackend final : public grpc::CallbackGenericService {
   std::mutex mu_;
   std::condition_variable cv_;
   Seen seen_;
+  int hangs_started_ = 0;
 };
 
 TEST_F(GatewayTest, PassesMetadataDeadlinesCancellationAndStreams) {
@@ -792,19 +801,20 @@ TEST_F(GatewayTest, PassesMetadataDeadlinesCancellationAndStreams) {
   {  // The client's deadline cancels the backend's call.
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + admin_);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1500));
     auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
+    ASSERT_TRUE(echo.WaitHangsStarted(1, std::chrono::milliseconds(1400)));
     EXPECT_EQ(stream->Finish().error_code(), StatusCode::DEADLINE_EXCEEDED);
-    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(3)));
+    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(5)));
   }
   {  // So does the client's cancellation.
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + admin_);
     auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_TRUE(echo.WaitHangsStarted(2, std::chrono::seconds(5)));
     ctx.TryCancel();
     EXPECT_EQ(stream->Finish().error_code(), StatusCode::CANCELLED);
-    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(3)));
+    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(5)));
   }
   (*g)->Shutdown(absl::Seconds(1));
   echo_server->Shutdown();

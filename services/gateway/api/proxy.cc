@@ -228,7 +228,9 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       StartRead(&request_);
       return;
     }
-    client_ctx_->set_initial_metadata_corked(true);  // sent with the first message
+    // Headers go upstream at once (not corked until the first message): the backend learns of
+    // the call as a direct caller's would, so a deadline or a cancellation reaches it even when
+    // the client has sent nothing yet.
     Backend* backend = backend_;
     backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_, grpc::StubOptions(),
                                             &upstream_);
