@@ -233,14 +233,19 @@ tg_pg_service_conninfo() {
 }
 
 # tg_free_port: a TCP port on 127.0.0.1 nobody listens on right now.
+# Ports come from below the kernel's ephemeral range (32768 up), where outgoing connections take
+# their local ports: a port that is only the local end of a connection accepts nothing, yet
+# cannot be bound. A port is free when nothing listens on it and no socket uses it.
 tg_free_port() {
   local p i
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
+    if command -v ss >/dev/null 2>&1 && ss -Htan "( sport = :$p )" 2>/dev/null | grep -q .; then
+      continue
     fi
+    echo "$p"
+    return 0
   done
   return 1
 }
