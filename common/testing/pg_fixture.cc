@@ -42,4 +42,9 @@ PgOptions PgSchemaTest::Options() const {
   return o;
 }
 
+absl::Status PgSchemaTest::ApplyMigrations(const std::vector<Migration>& migrations) const {
+  PgSession session(Options());
+  return Migrate(session, schema_, migrations).status();
+}
+
 }  // namespace tinhgon::testing

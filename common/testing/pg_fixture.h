@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/migrate.h"
 #include "common/pg.h"
 
 namespace tinhgon::testing {
@@ -20,6 +21,8 @@ class PgSchemaTest : public ::testing::Test {
   void TearDown() override;
   // Options for a session whose search_path is the fresh schema.
   PgOptions Options() const;
+  // Applies a service's migrations to the fresh schema.
+  absl::Status ApplyMigrations(const std::vector<Migration>& migrations) const;
   std::string schema_;
 };
 

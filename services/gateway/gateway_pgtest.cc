@@ -50,8 +50,8 @@ class GatewayTest : public testing::PgSchemaTest {
     // The org registry, trusting only principals signed with kSecret.
     PgOptions o = Options();
     {
-      PgSession m(o);
-      ASSERT_TRUE(Migrate(m, schema_, orgs::OrgMigrations()).ok());
+      absl::Status migrated = ApplyMigrations(orgs::OrgMigrations());
+      ASSERT_TRUE(migrated.ok()) << migrated;
     }
     o.prepare = orgs::PrepareOrgStatements;
     org_pool_ = std::make_unique<PgWorkerPool>(o, 2);

@@ -23,8 +23,8 @@ class RegistryTest : public testing::PgSchemaTest {
     if (IsSkipped() || HasFatalFailure()) return;
     PgOptions o = Options();
     {
-      PgSession m(o);
-      ASSERT_TRUE(Migrate(m, schema_, OrgMigrations()).ok());
+      absl::Status migrated = ApplyMigrations(OrgMigrations());
+      ASSERT_TRUE(migrated.ok()) << migrated;
     }
     o.prepare = PrepareOrgStatements;
     session_ = std::make_unique<PgSession>(o);

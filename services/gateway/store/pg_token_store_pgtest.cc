@@ -19,9 +19,8 @@ class PgTokenStoreTest : public testing::PgSchemaTest {
     if (IsSkipped() || HasFatalFailure()) return;
     PgOptions o = Options();
     {
-      PgSession m(o);
-      auto applied = Migrate(m, schema_, GatewayMigrations());
-      ASSERT_TRUE(applied.ok()) << applied.status();
+      absl::Status migrated = ApplyMigrations(GatewayMigrations());
+      ASSERT_TRUE(migrated.ok()) << migrated;
     }
     o.prepare = PrepareGatewayStatements;
     session_ = std::make_unique<PgSession>(o);

@@ -23,8 +23,8 @@ class ApiTest : public testing::PgSchemaTest {
   void Start(const std::string& secret) {
     PgOptions o = Options();
     {
-      PgSession m(o);
-      ASSERT_TRUE(Migrate(m, schema_, OrgMigrations()).ok());
+      absl::Status migrated = ApplyMigrations(OrgMigrations());
+      ASSERT_TRUE(migrated.ok()) << migrated;
     }
     o.prepare = PrepareOrgStatements;
     pool_ = std::make_unique<PgWorkerPool>(o, 4);
