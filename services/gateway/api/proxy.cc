@@ -164,16 +164,22 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     ProxyCall* call_;
   };
 
+  // The backend's trailing metadata goes back to the client, but what gRPC itself manages.
+  // Called with `mu_` held, before the server side finishes.
+  void CopyTrailers() {
+    for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
+      const absl::string_view key(k.data(), k.size());
+      if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) continue;
+      ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
+    }
+  }
+
   void UnaryDone(const grpc::Status& s) {
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       upstream_done_ = true;
       if (!server_finished_) {
-        for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
-          const absl::string_view key(k.data(), k.size());
-          if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) continue;
-          ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
-        }
+        CopyTrailers();
         if (s.ok()) {
           server_finished_ = true;
           server_metadata_sent_ = true;
@@ -308,11 +314,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       upstream_done_ = true;
       if (!server_finished_) {
-        for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
-          const absl::string_view key(k.data(), k.size());
-          if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) continue;
-          ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
-        }
+        CopyTrailers();
         if (server_write_pending_) {
           pending_finish_ = s;  // after the last message reaches the client
         } else {
