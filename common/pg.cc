@@ -12,14 +12,22 @@
 
 namespace tinhgon {
 
+namespace {
+// A serialization failure or deadlock: nothing was written; the transaction may run again.
+absl::Status ConflictError(absl::string_view what) {
+  return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
+                    absl::StrCat("concurrent change; retry: ", what),
+                    "Xung đột dữ liệu đồng thời, hãy thử lại"});
+}
+}  // namespace
+
 absl::Status StatusFromSqlError(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
   std::string msg = e.what();
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   auto starts = [&](const char* p) { return state.rfind(p, 0) == 0; };
   if (state == "40001" || state == "40P01") {
-    return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
-                      "concurrent change; retry: " + msg, "Xung đột dữ liệu đồng thời, hãy thử lại"});
+    return ConflictError(msg);
   }
   if (state == "23505") {
     return MakeError({absl::StatusCode::kAlreadyExists, "UNIQUE_VIOLATION", "", msg,
@@ -124,9 +132,7 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
     } catch (const pqxx::transaction_rollback& e) {
       // Serialization failure or deadlock (libpqxx 6 derives these from pqxx::failure, not
       // sql_error): nothing was written; run the transaction again after a short, random pause.
-      last = MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
-                        absl::StrCat("concurrent change; retry: ", e.what()),
-                        "Xung đột dữ liệu đồng thời, hãy thử lại"});
+      last = ConflictError(e.what());
       thread_local std::mt19937 rng{std::random_device{}()};
       absl::SleepFor(absl::Milliseconds(std::uniform_int_distribution<int>(1, std::min(200, 10 << attempt))(rng)));
     } catch (const pqxx::sql_error& e) {
@@ -213,9 +219,7 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
                           "Mất kết nối cơ sở dữ liệu"});
       }
     } catch (const pqxx::transaction_rollback& e) {
-      return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
-                        absl::StrCat("concurrent change; retry: ", e.what()),
-                        "Xung đột dữ liệu đồng thời, hãy thử lại"});
+      return ConflictError(e.what());
     } catch (const pqxx::sql_error& e) {
       return StatusFromSqlError(e);
     } catch (const std::exception& e) {
