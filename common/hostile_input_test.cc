@@ -76,8 +76,12 @@ TEST(HostileInputTest, TimePhrasesEitherParseConsistentlyOrNameTheField) {
 TEST(HostileInputTest, ForgedPrincipalsAndPageTokensAreRejectedCleanly) {
   const absl::Time now = absl::FromUnixSeconds(1700000000);
   for (const std::string& in : Inputs(20000)) {
-    auto p = VerifyPrincipal("secret", in, SignPrincipal("other", in), "rid", now);
+    const SignedCall call{"rid", "/a.B/C", "", now};
+    auto p = VerifyPrincipal("secret", in, SignPrincipal("other", in), call, now);
     EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated) << in;
+    // Correctly signed garbage is refused too (malformed), never crashes.
+    auto q = VerifyPrincipal("secret", in, SignPrincipal("secret", in), call, now);
+    EXPECT_EQ(q.status().code(), absl::StatusCode::kUnauthenticated) << in;
     auto off = DecodePageToken(in, "page_token");
     if (off.ok()) {
       EXPECT_GE(*off, 0);

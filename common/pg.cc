@@ -15,11 +15,21 @@ namespace tinhgon {
 namespace {
 // A serialization failure or deadlock: nothing was written; the transaction may run again.
 absl::Status ConflictError(absl::string_view what) {
-  return MakeError({absl::StatusCode::kAborted, "TRANSACTION_CONFLICT", "",
+  return MakeError({absl::StatusCode::kAborted, kConflictReason, "",
                     absl::StrCat("concurrent change; retry: ", what),
                     "Xung đột dữ liệu đồng thời, hãy thử lại"});
 }
 }  // namespace
+
+bool IsRetryableConflict(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kAborted && ErrorReason(s) == kConflictReason;
+}
+
+absl::Duration ConflictBackoff(int attempt) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const int cap_ms = std::min(200, 5 << std::min(attempt, 8));
+  return absl::Milliseconds(std::uniform_int_distribution<int>(1, cap_ms)(rng));
+}
 
 absl::Status StatusFromSqlError(const pqxx::sql_error& e) {
   const std::string state = e.sqlstate();
@@ -71,6 +81,17 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
                         ", public");
       }
       nt.exec(setup);
+      // search_path skips a schema that does not exist: every table would land in `public`.
+      if (!options_.schema.empty() &&
+          nt.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options_.schema)
+              .empty()) {
+        return FailedPrecondition(
+            "SCHEMA_MISSING", "schema",
+            absl::StrCat("schema \"", options_.schema,
+                         "\" does not exist in this database: create it (deploy/local/pg.sh "
+                         "tg_pg_bootstrap does) before starting the service"),
+            absl::StrCat("Chưa có lược đồ \"", options_.schema, "\" trong cơ sở dữ liệu"));
+      }
     }
     if (options_.prepare) options_.prepare(*c);
     conn_ = std::move(c);
@@ -87,7 +108,7 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
 
 absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
                                  absl::Time deadline) {
-  constexpr int kAttempts = 8;
+  constexpr int kAttempts = 3;  // then the caller backs off off the worker
   absl::Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const absl::Duration left = deadline - absl::Now();
@@ -131,10 +152,9 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
                         "Không xác định được kết quả ghi"});
     } catch (const pqxx::transaction_rollback& e) {
       // Serialization failure or deadlock (libpqxx 6 derives these from pqxx::failure, not
-      // sql_error): nothing was written; run the transaction again after a short, random pause.
+      // sql_error): nothing was written; run the transaction again at once. No sleep here: a
+      // pause would hold this worker (CallRunner backs off without one).
       last = ConflictError(e.what());
-      thread_local std::mt19937 rng{std::random_device{}()};
-      absl::SleepFor(absl::Milliseconds(std::uniform_int_distribution<int>(1, std::min(200, 10 << attempt))(rng)));
     } catch (const pqxx::sql_error& e) {
       last = StatusFromSqlError(e);
       if (last.code() != absl::StatusCode::kAborted) return last;
@@ -230,7 +250,7 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
   return absl::InternalError("unreachable");
 }
 
-PgWorkerPool::PgWorkerPool(const PgOptions& options, int workers) {
+PgWorkerPool::PgWorkerPool(const PgOptions& options, int workers) : timer_([this] { TimerLoop(); }) {
   workers = std::max(1, workers);
   for (int i = 0; i < workers; ++i) {
     sessions_.push_back(std::make_unique<PgSession>(options));
@@ -246,15 +266,42 @@ PgWorkerPool::~PgWorkerPool() {
     stopping_ = true;
   }
   cv_.notify_all();
+  timer_cv_.notify_all();
+  timer_.join();
   for (auto& t : threads_) t.join();
 }
 
-void PgWorkerPool::Submit(Job job) {
+void PgWorkerPool::SubmitAfter(absl::Duration delay, Job job) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    jobs_.push_back(std::move(job));
+    delayed_.emplace(absl::Now() + delay, std::move(job));
   }
-  cv_.notify_one();
+  timer_cv_.notify_one();
+}
+
+size_t PgWorkerPool::queued() {
+  std::lock_guard<std::mutex> l(mu_);
+  return jobs_.size();
+}
+
+void PgWorkerPool::TimerLoop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stopping_) {
+    if (delayed_.empty()) {
+      timer_cv_.wait(l);
+      continue;
+    }
+    const absl::Time first = delayed_.begin()->first;
+    if (absl::Now() < first) {
+      timer_cv_.wait_for(l, absl::ToChronoNanoseconds(first - absl::Now()));
+      continue;
+    }
+    while (!delayed_.empty() && delayed_.begin()->first <= absl::Now()) {
+      jobs_.push_back(std::move(delayed_.begin()->second));
+      delayed_.erase(delayed_.begin());
+    }
+    cv_.notify_all();
+  }
 }
 
 absl::Status PgWorkerPool::TrySubmit(Job job, size_t max_queued) {

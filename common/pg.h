@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,15 @@ enum class TxMode {
   kLocked,
 };
 
+// The reason of the ABORTED status a serialization failure or deadlock gives: nothing was
+// written, and the work may run again (common/server.h re-runs calls after a backoff).
+inline constexpr char kConflictReason[] = "TRANSACTION_CONFLICT";
+
+// Whether a status is such a conflict, worth running the work again.
+bool IsRetryableConflict(const absl::Status& s);
+// The pause before re-run `attempt` (1, 2, ...): exponential with jitter, capped at 200 ms.
+absl::Duration ConflictBackoff(int attempt);
+
 // Maps a libpqxx / PostgreSQL error to the most specific status.
 absl::Status StatusFromSqlError(const pqxx::sql_error& e);
 
@@ -50,8 +60,10 @@ class PgSession {
   PgSession& operator=(const PgSession&) = delete;
 
   // Runs `fn` in one transaction; commits when it returns OK, rolls back otherwise. A statement
-  // timeout is set from `deadline` (capped by the default). Serialization failures in kWrite are
-  // retried up to 7 times, so `fn` must not have effects outside the transaction.
+  // timeout is set from `deadline` (capped by the default). A serialization failure or deadlock
+  // in kWrite is retried at once, twice (so `fn` must not have effects outside the
+  // transaction); if it persists, ABORTED with kConflictReason: the caller backs off without
+  // holding this session (CallRunner does) and runs it again.
   absl::Status Transact(TxMode mode, const std::function<absl::Status(pqxx::work&)>& fn,
                         absl::Time deadline = absl::InfiniteFuture());
 
@@ -62,7 +74,8 @@ class PgSession {
   absl::Status Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
                      absl::Time deadline = absl::InfiniteFuture());
 
-  // The open connection, connecting (and preparing statements) when needed.
+  // The open connection, connecting (and preparing statements) when needed. FAILED_PRECONDITION
+  // when the schema does not exist: tables must never land in another schema.
   absl::StatusOr<pqxx::connection*> Connection();
 
  private:
@@ -86,24 +99,32 @@ class CopyWriter {
 };
 
 // Worker threads, each owning a PgSession; jobs run in FIFO order on the first free worker.
+// Every queue is bounded: TrySubmit refuses past `max_queued`.
 class PgWorkerPool {
  public:
   using Job = std::function<void(PgSession&)>;
   PgWorkerPool(const PgOptions& options, int workers);
   ~PgWorkerPool();
-  void Submit(Job job);
   // Queues `job` unless `max_queued` jobs already wait: then returns RESOURCE_EXHAUSTED and
   // drops it (load shedding: a flood of calls must not grow the queue without bound).
   absl::Status TrySubmit(Job job, size_t max_queued = kDefaultMaxQueued);
+  // Queues `job` after `delay`, holding no worker meanwhile: for re-running work that was
+  // admitted already (a transaction conflict's retry), so not counted against `max_queued`.
+  void SubmitAfter(absl::Duration delay, Job job);
   static constexpr size_t kDefaultMaxQueued = 4096;
   int size() const { return static_cast<int>(threads_.size()); }
+  size_t queued();
 
  private:
   void Loop(PgSession* session);
+  void TimerLoop();
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   bool stopping_ = false;
+  std::condition_variable timer_cv_;
+  std::multimap<absl::Time, Job> delayed_;
+  std::thread timer_;
   std::vector<std::unique_ptr<PgSession>> sessions_;
   std::vector<std::thread> threads_;
 };

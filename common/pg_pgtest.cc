@@ -8,6 +8,7 @@
 
 #include "common/migrate.h"
 #include "common/pg.h"
+#include "common/status.h"
 #include "common/testing/pg_fixture.h"
 
 namespace tinhgon {
@@ -90,6 +91,9 @@ TEST_F(PgTest, FailedTransactionWritesNothingAndMapsErrors) {
   EXPECT_EQ(Count(s, "SELECT count(*) FROM a"), 0);
 }
 
+// Serialization failures are retried at once inside Transact; those that persist come out as
+// ABORTED with kConflictReason (never INTERNAL), and the caller's re-run after a backoff (what
+// CallRunner does, off the worker) gets every row in.
 TEST_F(PgTest, SerializationFailuresAreRetriedNotReported) {
   PgSession setup(Options());
   ASSERT_TRUE(Migrate(setup, schema_, kMigrations).ok());
@@ -103,11 +107,16 @@ TEST_F(PgTest, SerializationFailuresAreRetriedNotReported) {
     threads.emplace_back([&, w] {
       PgSession s(Options());
       for (int i = 0; i < kRows; ++i) {
-        absl::Status st = s.Transact(TxMode::kWrite, [&](pqxx::work& tx) {
-          const int n = tx.exec("SELECT count(*) FROM a")[0][0].as<int>();
-          tx.exec_params("INSERT INTO a VALUES ($1, $2)", w * 1000 + i, std::to_string(n));
-          return absl::OkStatus();
-        });
+        absl::Status st;
+        for (int attempt = 0;; ++attempt) {
+          st = s.Transact(TxMode::kWrite, [&](pqxx::work& tx) {
+            const int n = tx.exec("SELECT count(*) FROM a")[0][0].as<int>();
+            tx.exec_params("INSERT INTO a VALUES ($1, $2)", w * 1000 + i, std::to_string(n));
+            return absl::OkStatus();
+          });
+          if (!IsRetryableConflict(st) || attempt == 20) break;
+          absl::SleepFor(ConflictBackoff(attempt + 1));
+        }
         if (!st.ok()) {
           std::lock_guard<std::mutex> l(mu);
           failures.push_back(st);
@@ -125,12 +134,13 @@ TEST_F(PgTest, AFullWorkerQueueShedsLoad) {
   std::mutex mu;
   std::condition_variable cv;
   bool release = false, running = false;
-  pool.Submit([&](PgSession&) {  // holds the only worker
-    std::unique_lock<std::mutex> l(mu);
-    running = true;
-    cv.notify_all();
-    cv.wait(l, [&] { return release; });
-  });
+  ASSERT_TRUE(pool.TrySubmit([&](PgSession&) {  // holds the only worker
+                    std::unique_lock<std::mutex> l(mu);
+                    running = true;
+                    cv.notify_all();
+                    cv.wait(l, [&] { return release; });
+                  })
+                  .ok());
   {
     std::unique_lock<std::mutex> l(mu);
     cv.wait(l, [&] { return running; });
@@ -147,6 +157,39 @@ TEST_F(PgTest, AFullWorkerQueueShedsLoad) {
   cv.notify_all();
   for (int i = 0; i < 200 && ran.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
   EXPECT_EQ(ran.load(), 2);
+}
+
+// A job submitted for later holds no worker while it waits: others run meanwhile.
+TEST_F(PgTest, DelayedJobsHoldNoWorker) {
+  PgWorkerPool pool(Options(), 1);
+  std::atomic<int> order{0}, delayed_at{0}, quick_at{0};
+  pool.SubmitAfter(absl::Milliseconds(300), [&](PgSession&) { delayed_at = ++order; });
+  ASSERT_TRUE(pool.TrySubmit([&](PgSession&) { quick_at = ++order; }).ok());
+  for (int i = 0; i < 200 && delayed_at.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(quick_at.load(), 1);
+  EXPECT_EQ(delayed_at.load(), 2);
+}
+
+// search_path skips a schema that does not exist, so tables would silently go to `public`:
+// a session on a missing schema refuses to start, and nothing is created anywhere.
+TEST_F(PgTest, AMissingSchemaIsRefusedNeverPublic) {
+  PgOptions o = Options();
+  o.schema = schema_ + "_missing";
+  PgSession s(o);
+  PgSession plain(Options());
+  const int public_tables =
+      Count(plain, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+  absl::Status st = s.Transact(TxMode::kLocked, [](pqxx::work& tx) {
+    tx.exec("CREATE TABLE should_not_exist (x int)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition) << st;
+  EXPECT_EQ(ErrorReason(st), "SCHEMA_MISSING");
+  EXPECT_NE(st.message().find(o.schema), std::string::npos);
+  auto applied = Migrate(s, o.schema, {{1, "t", "CREATE TABLE t (x int)"}});
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count(plain, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            public_tables);
 }
 
 TEST_F(PgTest, UnreachableDatabaseIsUnavailable) {

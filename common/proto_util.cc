@@ -49,15 +49,19 @@ absl::StatusOr<int> PageSize(int requested, int fallback, int max, const std::st
   return requested > max ? max : requested;
 }
 
-std::string Fingerprint(const google::protobuf::Message& m) {
+std::string CanonicalBytes(const google::protobuf::Message& m) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
+    m.SerializePartialToCodedStream(&coded);
   }
-  return MigrationChecksum(bytes);
+  return bytes;
+}
+
+std::string Fingerprint(const google::protobuf::Message& m) {
+  return MigrationChecksum(CanonicalBytes(m));
 }
 
 }  // namespace tinhgon

@@ -23,6 +23,10 @@ absl::StatusOr<int> DecodePageToken(const std::string& token, const std::string&
 // A page size in [1, max], `fallback` when 0; negative is an error.
 absl::StatusOr<int> PageSize(int requested, int fallback, int max, const std::string& field);
 
+// Deterministic serialization: the bytes a signature binds (the gateway forwards exactly these,
+// so a backend's re-serialization of what it parsed is the same).
+std::string CanonicalBytes(const google::protobuf::Message& m);
+
 // A stable hash of a request (deterministic serialization), to tell a retry of a request from a
 // different request that reuses its request_id.
 std::string Fingerprint(const google::protobuf::Message& m);

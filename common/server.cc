@@ -1,107 +1,148 @@
 #include "common/server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <random>
 
-#include "absl/strings/match.h"
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/resource_quota.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/strings/str_format.h"
 #include "common/log.h"
-#include "common/status.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace tinhgon {
+
+// ---- stall watch ----------------------------------------------------------------------------
+
+StallWatch::StallWatch(absl::Duration limit, absl::Duration tick)
+    : limit_(limit), tick_(tick), thread_([this] { Loop(); }) {}
+
+StallWatch::~StallWatch() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<StallWatch::Handle> StallWatch::Watch(grpc::ServerContextBase* ctx) {
+  auto h = std::make_shared<Handle>(ctx);
+  std::lock_guard<std::mutex> lock(mu_);
+  handles_.push_back(h);
+  return h;
+}
+
+void StallWatch::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(tick_), [&] { return stopping_; });
+    if (stopping_) return;
+    const absl::Time now = absl::Now();
+    std::vector<std::shared_ptr<Handle>> stalled;
+    std::vector<grpc::ServerContextBase*> contexts;
+    size_t kept = 0;
+    for (size_t i = 0; i < handles_.size(); ++i) {
+      auto h = handles_[i].lock();
+      if (!h) continue;  // the call is over
+      if (auto* ctx = h->PinIfStalled(now, limit_)) {
+        stalled.push_back(h);
+        contexts.push_back(ctx);
+      }
+      if (kept != i) handles_[kept] = std::move(handles_[i]);  // never a self-move: it empties
+      ++kept;
+    }
+    handles_.resize(kept);
+    lock.unlock();
+    // No lock of ours is held while calling into gRPC; the pins keep each context alive.
+    for (size_t i = 0; i < stalled.size(); ++i) {
+      contexts[i]->TryCancel();
+      stalled_.fetch_add(1);
+      stalled[i]->Unpin();
+    }
+    lock.lock();
+  }
+}
+
+void StallWatch::Handle::WriteStarted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  write_since_ = absl::Now();
+}
+
+void StallWatch::Handle::WriteDone() {
+  std::lock_guard<std::mutex> lock(mu_);
+  write_since_ = absl::InfiniteFuture();
+}
+
+void StallWatch::Handle::CallDone() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return pins_ == 0; });
+  ctx_ = nullptr;
+}
+
+grpc::ServerContextBase* StallWatch::Handle::PinIfStalled(absl::Time now, absl::Duration limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ctx_ == nullptr || now - write_since_ < limit) return nullptr;
+  write_since_ = absl::InfiniteFuture();  // cancel once
+  ++pins_;
+  return ctx_;
+}
+
+void StallWatch::Handle::Unpin() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --pins_;
+  }
+  cv_.notify_all();
+}
+
+// ---- runners --------------------------------------------------------------------------------
+
+
+// ---- client streaming -----------------------------------------------------------------------
+
+bool ByteBudget::TryTake(size_t n) {
+  size_t used = used_.load();
+  do {
+    if (n > limit_ || used > limit_ - n) return false;
+  } while (!used_.compare_exchange_weak(used, used + n));
+  return true;
+}
+
+void ByteBudget::Give(size_t n) { used_.fetch_sub(n); }
+
+bool BudgetHold::Take(size_t n) {
+  if (budget_ == nullptr) return true;
+  if (!budget_->TryTake(n)) return false;
+  bytes_ += n;
+  return true;
+}
+
+// ---- server bootstrap -----------------------------------------------------------------------
+
 namespace {
 
-std::string Metadata(const grpc::CallbackServerContext* ctx, const char* key) {
-  auto range = ctx->client_metadata().equal_range(key);
-  if (range.first == range.second) return "";
-  return std::string(range.first->second.data(), range.first->second.size());
-}
-
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return absl::StrFormat("%016x", rng());
-}
+// gRPC's reflection plugin registers itself for every server of a process that links it; a
+// server that serves its own reflection (the gateway) removes it.
+class WithoutReflectionPlugin final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const auto& p) { return p->name() == "proto_server_reflection"; }),
+                   plugins->end());
+  }
+};
 
 }  // namespace
 
-absl::Status CallAuthenticator::Start(grpc::CallbackServerContext* ctx, CallInfo* info) const {
-  info->request_id = Metadata(ctx, kRequestIdHeader);
-  if (info->request_id.empty() || info->request_id.size() > 128) info->request_id = NewRequestId();
-  ctx->AddInitialMetadata(kRequestIdHeader, info->request_id);
-  const auto deadline = ctx->deadline();
-  if (deadline != std::chrono::system_clock::time_point::max()) {
-    info->deadline = absl::FromChrono(deadline);
-  }
-  const std::string encoded = Metadata(ctx, kPrincipalHeader);
-  if (!enforcing()) {
-    if (!encoded.empty()) {
-      return MakeError({absl::StatusCode::kUnauthenticated, "PRINCIPAL_REJECTED", "",
-                        "this service trusts no principal metadata (no shared secret set)",
-                        "Dịch vụ không chấp nhận danh tính truyền vào"});
-    }
-    info->principal.subject = "local-admin";
-    info->principal.roles = {"admin"};
-    return absl::OkStatus();
-  }
-  if (encoded.empty()) {
-    return MakeError({absl::StatusCode::kUnauthenticated, "PRINCIPAL_MISSING", "",
-                      "call through the gateway: no principal", "Hãy gọi qua cổng API"});
-  }
-  auto p = VerifyPrincipal(secret_, encoded, Metadata(ctx, kPrincipalSigHeader), info->request_id,
-                           absl::Now());
-  if (!p.ok()) return p.status();
-  info->principal = *std::move(p);
-  return absl::OkStatus();
-}
-
-grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* ctx,
-                                   const CallAuthenticator& auth, PgWorkerPool& pool,
-                                   UnaryHandler handler) {
-  auto* reactor = ctx->DefaultReactor();
-  auto info = std::make_shared<CallInfo>();
-  absl::Status started = auth.Start(ctx, info.get());
-  if (!started.ok()) {
-    reactor->Finish(ToGrpcStatus(started));
-    return reactor;
-  }
-  absl::Status queued =
-      pool.TrySubmit([reactor, ctx, info, handler = std::move(handler)](PgSession& session) {
-        if (ctx->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
-          return;
-        }
-        reactor->Finish(ToGrpcStatus(handler(session, *info)));
-      });
-  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
-  return reactor;
-}
-
-absl::Status CheckTrustedListen(const std::string& listen, const CallAuthenticator& auth) {
-  if (auth.enforcing()) return absl::OkStatus();
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  if (absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]") {
-    return absl::OkStatus();
-  }
-  return FailedPrecondition(
-      "UNTRUSTED_LISTEN", "listen",
-      absl::StrCat("without a trust secret every call runs as administrator: listen on loopback, "
-                   "not ", listen, ", or set TINHGON_TRUST_SECRET"),
-      "Không có khóa tin cậy: chỉ được nghe trên địa chỉ nội bộ");
-}
-
-absl::Status ServeUntilSignal(const ServerOptions& options) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started from here inherit the mask
-
+absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const ServerOptions& o) {
   // gRPC serves health from its own copy of the messages; linking ours puts health.proto in the
   // descriptor pool, so reflection can describe grpc.health.v1.Health (grpcurl needs it).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
@@ -109,27 +150,89 @@ absl::Status ServeUntilSignal(const ServerOptions& options) {
   // gRPC locks several per call.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(16 << 20);
-  for (grpc::Service* s : options.services) builder.RegisterService(s);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  if (o.reflection) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  } else {
+    builder.SetOption(std::make_unique<WithoutReflectionPlugin>());
   }
-  auto* health = server->GetHealthCheckService();
-  for (const auto& n : options.health_names) health->SetServingStatus(n, true);
+  auto server = std::unique_ptr<RunningServer>(new RunningServer());
+  server->name_ = o.name;
+  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
+  if (o.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, o.max_concurrent_streams);
+  }
+  if (o.max_connection_idle > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(o.max_connection_idle)));
+  }
+  if (o.memory_quota_bytes > 0) {
+    grpc::ResourceQuota quota(o.name + "-quota");
+    quota.Resize(o.memory_quota_bytes);
+    builder.SetResourceQuota(quota);
+  }
+  for (grpc::Service* s : o.services) builder.RegisterService(s);
+  if (o.generic != nullptr) builder.RegisterCallbackGenericService(o.generic);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(o.name, ": cannot listen on ", o.listen));
+  }
+  auto* health = server->server_->GetHealthCheckService();
+  for (const auto& n : o.health_names) health->SetServingStatus(n, true);
   health->SetServingStatus("", true);
-  LogInfo(options.name, " listening on ", options.listen, " (port ", port, ")");
+  LogInfo(o.name, " listening on ", o.listen, " (port ", server->port_, ")");
+  return server;
+}
 
+void RunningServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus("", false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+}
+
+RunningServer::~RunningServer() {
+  if (server_) Shutdown(absl::Seconds(1));
+}
+
+namespace {
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started from here inherit the mask
+}
+
+int WaitForSignal() {
+  sigset_t set = TerminationSignals();
   int sig = 0;
   sigwait(&set, &sig);
+  return sig;
+}
+
+absl::Status ServeUntilSignal(const ServerOptions& options) {
+  BlockTerminationSignals();
+  TG_ASSIGN_OR_RETURN(std::unique_ptr<RunningServer> server, RunningServer::Start(options));
+  const int sig = WaitForSignal();
   LogInfo(options.name, " got signal ", sig, ", shutting down");
-  health->SetServingStatus("", false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Shutdown(absl::Seconds(5));
   return absl::OkStatus();
+}
+
+void RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 }  // namespace tinhgon

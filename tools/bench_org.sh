@@ -5,7 +5,10 @@
 #   2. history through the change path (mergers, consolidations, end of the district level);
 #   3. as-of subtree of a province and of the country vs the bare recursive SQL;
 #   4. point reads: GetOrgUnit over gRPC (org_registry_server, grpc_load counting statuses)
-#      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs.
+#      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs;
+#   5. bulk import over the API: the same country as a file, loaded by seed_loader in one
+#      ImportOrgUnits call into a second server, vs the in-process import of step 1; with the
+#      server's peak memory.
 # Usage: tools/bench_org.sh [PROVINCES (34)] [RUNS (3)] [SECONDS (10)]. Needs a build in
 # $TINHGON_BUILD_DIR (default build) with the targets org_bench, grpc_load, seed_loader and
 # org_registry_server. Loopback only; every load is bounded in time.
@@ -25,8 +28,10 @@ done
 TMP=$(mktemp -d /tmp/tinhgon-bench.XXXXXX)
 chmod 755 "$TMP"
 SERVER_PID=
+IMPORT_PID=
 cleanup() {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [[ -n $IMPORT_PID ]] && kill "$IMPORT_PID" 2>/dev/null && wait "$IMPORT_PID" 2>/dev/null
   tg_pg_stop "$TMP/data" || true
   rm -rf "$TMP"
 }
@@ -76,3 +81,27 @@ p99_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/
 pg_med=$(printf '%s\n' "${pg_runs[@]}" | median)
 awk -v g="$ok_med" -v p="$pg_med" -v a="$p50_med" -v b="$p99_med" -v n="$RUNS" 'BEGIN {
   printf "point reads (median of %d): GetOrgUnit over gRPC %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio gRPC/pgbench %.2f\n", n, g, a, b, p, g / p }'
+
+# 5. Bulk import over the API: seed_loader streams the country to a fresh server in one call.
+"$BUILD/tools/org_bench" --provinces="$PROVINCES" --write_tsv="$TMP/country.tsv"
+"$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS bench_import CASCADE; CREATE SCHEMA bench_import"
+IPORT=$(tg_free_port)
+"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$IPORT" --db="$DB" \
+  --schema=bench_import --workers=2 --trust_secret= 2>"$TMP/import-server.log" &
+IMPORT_PID=$!
+for _ in $(seq 1 100); do
+  "$BUILD/tools/seed_loader" --target="127.0.0.1:$IPORT" --health >/dev/null 2>&1 && break
+  sleep 0.2
+done
+rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$IMPORT_PID/status")
+started=$(date +%s.%N)
+"$BUILD/tools/seed_loader" --target="127.0.0.1:$IPORT" --file="$TMP/country.tsv" \
+  --deadline_ms=600000 | tail -n1
+ended=$(date +%s.%N)
+peak=$(awk '/^VmHWM/ {print $2}' "/proc/$IMPORT_PID/status")
+kill "$IMPORT_PID" && wait "$IMPORT_PID" 2>/dev/null || true
+IMPORT_PID=
+rows=$(($(wc -l <"$TMP/country.tsv") - 1))
+awk -v s="$started" -v e="$ended" -v n="$rows" -v b="$rss_before" -v p="$peak" \
+  -v f="$(stat -c %s "$TMP/country.tsv")" 'BEGIN {
+  printf "bulk import over the API: %d rows (%.1f MB of TSV) by seed_loader in one ImportOrgUnits call: %.1f s (%.0f units/s), server RSS %.0f MB before, peak %.0f MB\n", n, f / 1e6, e - s, n / (e - s), b / 1024, p / 1024 }'

@@ -30,6 +30,9 @@ ABSL_FLAG(int, provinces, 34, "provinces in the synthetic country");
 ABSL_FLAG(int, reps, 5, "repetitions of each read measurement (the median is printed)");
 ABSL_FLAG(bool, reads_only, false, "skip loading: measure reads of an earlier load");
 ABSL_FLAG(std::string, ids_file, "", "write the first and last unit id here (for point reads)");
+ABSL_FLAG(std::string, write_tsv, "",
+          "only write the synthetic country here as a seed_loader file (every row coded by its "
+          "key) and exit: the input of the ImportOrgUnits measurement in bench_org.sh");
 
 namespace tinhgon {
 namespace {
@@ -121,8 +124,37 @@ int Reads(const std::string& db, const std::string& schema) {
   return 0;
 }
 
+// The synthetic country as a tools/seed_loader file: one change (2015-01-01, SYNTH-2015); rows
+// without a code are coded by their key, since the loader names rows and parents by code.
+int WriteTsv(const std::string& path, const std::vector<ImportRow>& rows) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    return 1;
+  }
+  static const char* kClass[] = {"", "PROVINCE_CLASS_SPECIAL", "PROVINCE_CLASS_I",
+                                 "PROVINCE_CLASS_II", "PROVINCE_CLASS_III"};
+  std::fprintf(f, "code\tparent_code\tkind\tname\teffective_date\tact_number\tprovince_class"
+                  "\tarea_km2\tpopulation\thouseholds\tmountainous\n");
+  for (const ImportRow& r : rows) {
+    const orgs::Attributes& a = r.fields.attributes;
+    auto opt = [](const auto& v) { return v ? absl::StrCat(*v) : std::string(); };
+    std::fprintf(f, "%s\t%s\tORG_KIND_%s\t%s\t2015-01-01\tSYNTH-2015\t%s\t%s\t%s\t%s\t%s\n",
+                 r.key.c_str(), r.parent_key.c_str(), orgs::KindName(r.fields.kind),
+                 r.fields.name.c_str(), kClass[a.province_class], opt(a.area_km2).c_str(),
+                 opt(a.population).c_str(), opt(a.households).c_str(),
+                 a.mountainous ? "true" : "");
+  }
+  return std::fclose(f) == 0 ? 0 : 1;
+}
+
 int Run() {
   setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows line by line when redirected
+  if (!absl::GetFlag(FLAGS_write_tsv).empty()) {
+    tools::CountryShape shape;
+    shape.provinces = absl::GetFlag(FLAGS_provinces);
+    return WriteTsv(absl::GetFlag(FLAGS_write_tsv), tools::SynthesizeCountry(shape, 2015));
+  }
   const std::string db = absl::GetFlag(FLAGS_db);
   const std::string schema = absl::GetFlag(FLAGS_schema);
   const std::string copy_schema = absl::GetFlag(FLAGS_copy_schema);

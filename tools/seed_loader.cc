@@ -1,24 +1,36 @@
-// seed_loader: loads org units from a tab-separated file into the org registry over gRPC, and
-// probes a server's health.
+// seed_loader: loads org units from a tab-separated file into the org registry with one
+// ImportOrgUnits call (all rows in one change, or none), and probes a server's health.
 //
-//   seed_loader --target=127.0.0.1:50061 --file=data/lam_dong/units.tsv [--dry_run]
-//   seed_loader --target=127.0.0.1:50061 --health
+//   seed_loader --token=$(cat var/secrets/admin_token) --file=units.tsv [--dry_run]
+//                                                  through the gateway (127.0.0.1:50051)
+//   TINHGON_TRUST_SECRET=... seed_loader --target=127.0.0.1:50061 --file=units.tsv
+//                                                  straight to the registry (deploy/local/up)
+//   seed_loader --target=HOST:PORT --health
 //
 // The whole file is parsed and checked first; any bad row is reported as file:line with the
-// column at fault and nothing is sent. Then the rows are created in order, one CreateOrgUnit
-// (one transaction) each, with the request_id "seed-<file stem>-<code>": the registry answers a
-// retried request_id with the unit it created the first time, so loading a file again creates
-// nothing and a load that stopped half-way resumes where it stopped. A parent is named by code:
-// an earlier row of the file, or a unit already in the registry (looked up by code as of the
-// row's effective date). The first failing call stops the load; its row, code and field
-// violations are printed. Exit codes: 0 done, 1 a call failed or the server is not serving,
-// 2 bad flags or a bad file.
+// column at fault and nothing is sent. A file is one change: every row must have the same
+// effective_date and legal basis (act_number, act_date, issuer, title). A parent is named by
+// code: an earlier row of the file, or a unit already in the registry (looked up by code as of
+// the effective date, before anything is sent). Then the rows go in one client-streaming
+// ImportOrgUnits call, in batches, with request_id "seed-<file stem>-<hash of the rows>": the
+// registry answers a retry of the same content with the units it created the first time, so
+// loading a file again creates nothing ("existing"). A file whose content changed is a new
+// import: rows already in the registry are refused (their codes are held), naming the line.
+// With --dry_run the registry checks everything a real import would and writes nothing.
+// Errors name file:line and the column (from the registry's field violations); exit codes:
+// 0 done, 1 a call failed or the server is not serving, 2 bad flags or a bad file.
+//
+// Who calls: with --token (env TINHGON_TOKEN) a bearer token, for the gateway; with
+// --trust_secret (env TINHGON_TRUST_SECRET) a principal (subject seed-loader, role admin)
+// signed as the gateway would, for a backend reached directly; with neither, nothing (a
+// registry in local mode).
 //
 // File format (see data/lam_dong/units.tsv): '#' lines and blank lines are ignored; the first
 // other line is the header naming the columns, in any order. Required columns: code, kind,
 // name, effective_date, act_number. Optional: parent_code, short_name, act_date, issuer, title,
 // province_class, area_km2, population, households, mountainous. Enums are proto enum names.
 #include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,6 +50,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -46,29 +59,39 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/call.h"
 #include "common/config.h"
 #include "common/date.h"
 #include "common/principal.h"
+#include "common/proto_util.h"
+#include "common/request_id.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tinhgon/orgregistry/v1/org_registry.grpc.pb.h"
 
-ABSL_FLAG(std::string, target, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_TARGET", "127.0.0.1:50061"),
-          "org registry address (env TINHGON_ORG_REGISTRY_TARGET)");
+ABSL_FLAG(std::string, target, tinhgon::EnvOr("TINHGON_TARGET", "127.0.0.1:50051"),
+          "address of the gateway (default), or of an org registry reached directly with "
+          "--trust_secret (env TINHGON_TARGET)");
 ABSL_FLAG(std::string, file, "", "the TSV file of units to load");
 ABSL_FLAG(bool, dry_run, false,
-          "parse and check the file, print what would be created, send nothing");
+          "parse the file and have the registry check every row (parents, codes held) without "
+          "writing anything; prints what would be created");
 ABSL_FLAG(bool, health, false,
           "only check grpc.health.v1.Health/Check on --target: exit 0 when SERVING, else 1");
 ABSL_FLAG(std::string, health_service, "",
           "the service name asked by --health (\"\" = the server)");
-// The secret is read from the environment when the flag is empty, not used as the flag's
-// default, so that --help never prints it.
+// Secrets are read from the environment when the flags are empty, not used as the flags'
+// defaults, so that --help never prints them.
+ABSL_FLAG(std::string, token, "",
+          "bearer token for the gateway (an admin's, or a service token granted ImportOrgUnits); "
+          "default: env TINHGON_TOKEN");
 ABSL_FLAG(std::string, trust_secret, "",
-          "when set, calls carry a principal (subject seed-loader, role admin) signed with it, as "
-          "the gateway would; empty for a server in dev mode (default: env TINHGON_TRUST_SECRET)");
-ABSL_FLAG(int, deadline_ms, 10000, "deadline of each call");
+          "for a backend reached directly: calls carry a principal (subject seed-loader, role "
+          "admin) signed with this secret, as the gateway would; default: env "
+          "TINHGON_TRUST_SECRET; empty for a registry in local mode");
+ABSL_FLAG(int, deadline_ms, 120000, "deadline of each call (the import is one call)");
+ABSL_FLAG(int, batch_rows, 1000, "rows per ImportOrgUnits message");
 
 namespace {
 
@@ -77,6 +100,7 @@ namespace orgv1 = ::tinhgon::orgregistry::v1;
 constexpr int kExitOk = 0;
 constexpr int kExitCallFailed = 1;
 constexpr int kExitBadInput = 2;
+constexpr char kService[] = "/tinhgon.orgregistry.v1.OrgRegistry/";
 
 // ---------------------------------------------------------------------------------------------
 // The file.
@@ -419,18 +443,33 @@ std::string CodeName(grpc::StatusCode code) {
   }
 }
 
-// The request field a violation names, as the file's column: "unit.attributes.area_km2" →
-// "area_km2", "unit.parent_id" → "parent_code", "legal_basis.act_date" → "act_date".
+// The file's column for a request field of ImportOrgUnits: "rows[3].unit.attributes.area_km2"
+// → "area_km2", "rows[3].unit.parent_id" and "rows[3].parent_key" → "parent_code",
+// "rows[3].key" → "code", "header.legal_basis.act_date" → "act_date"; "" for other fields.
 std::string ColumnOf(absl::string_view field) {
+  if (absl::ConsumePrefix(&field, "rows[")) {
+    const size_t close = field.find("].");
+    if (close == absl::string_view::npos) return "";
+    field.remove_prefix(close + 2);
+    if (field == "key") return "code";
+    if (field == "parent_key") return "parent_code";
+  } else if (!absl::ConsumePrefix(&field, "header.")) {
+    return "";
+  }
   for (absl::string_view prefix : {"unit.attributes.", "unit.", "legal_basis."}) {
-    if (absl::ConsumePrefix(&field, prefix)) {
-      break;
-    }
+    if (absl::ConsumePrefix(&field, prefix)) break;
   }
-  if (field == "parent_id") {
-    return "parent_code";
-  }
-  return std::string(field);
+  if (field == "parent_id") return "parent_code";
+  return std::string(field);  // name, code, area_km2, act_number, effective_date, ...
+}
+
+// The row a request field names ("rows[12]..." → 12), or -1.
+int RowOf(absl::string_view field) {
+  if (!absl::ConsumePrefix(&field, "rows[")) return -1;
+  int i = -1;
+  const size_t close = field.find(']');
+  if (close == absl::string_view::npos || !absl::SimpleAtoi(field.substr(0, close), &i)) return -1;
+  return i;
 }
 
 struct CallError {
@@ -462,71 +501,52 @@ CallError Describe(const grpc::Status& s) {
   }
   return e;
 }
-
-class Loader {
+// Whom the calls are from: a bearer token (through the gateway), a principal signed with the
+// trust secret (straight to a backend), or nobody (a registry in local mode).
+class Caller {
  public:
-  Loader(const std::shared_ptr<grpc::Channel>& channel, std::string secret, absl::Duration deadline)
-      : stub_(orgv1::OrgRegistry::NewStub(channel)),
-        secret_(std::move(secret)),
-        deadline_(deadline) {}
+  Caller(std::string token, std::string secret, absl::Duration deadline)
+      : token_(std::move(token)), secret_(std::move(secret)), deadline_(deadline) {}
 
-  // A call's context: deadline, request id and, with a trust secret, a signed principal.
-  void Prepare(grpc::ClientContext* ctx, const std::string& request_id) const {
+  // A call's context: deadline, a fresh request id and the caller's credentials, for `method`
+  // and the request's body hash ("" for a client-streaming call).
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& method,
+                                               const std::string& body_hash) const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline_)));
-    if (!request_id.empty()) {
-      ctx->AddMetadata(tinhgon::kRequestIdHeader, request_id);
-    }
-    if (!secret_.empty()) {
+    const std::string rid = tinhgon::NewRequestId();
+    if (!token_.empty()) {
+      ctx->AddMetadata(tinhgon::kRequestIdHeader, rid);
+      ctx->AddMetadata("authorization", "Bearer " + token_);
+    } else if (!secret_.empty()) {
       tinhgon::Principal p;
       p.subject = "seed-loader";
       p.roles = {"admin"};
-      const std::string encoded = tinhgon::EncodePrincipal(p, request_id, absl::Now());
-      ctx->AddMetadata(tinhgon::kPrincipalHeader, encoded);
-      ctx->AddMetadata(tinhgon::kPrincipalSigHeader, tinhgon::SignPrincipal(secret_, encoded));
+      tinhgon::SignOutgoing(*ctx, secret_, p, {rid, kService + method, body_hash, absl::Now()});
+    } else {
+      ctx->AddMetadata(tinhgon::kRequestIdHeader, rid);
     }
-  }
-
-  // Calls `fn(ctx)` again while the server is unreachable or slow: safe here because every
-  // call is a read or a create with a request_id.
-  template <typename Fn>
-  grpc::Status WithRetry(const std::string& request_id, Fn fn) const {
-    grpc::Status s;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      grpc::ClientContext ctx;
-      Prepare(&ctx, request_id);
-      s = fn(&ctx);
-      if (s.error_code() != grpc::UNAVAILABLE && s.error_code() != grpc::DEADLINE_EXCEEDED) {
-        return s;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-    }
-    return s;
-  }
-
-  grpc::Status Create(const orgv1::CreateOrgUnitRequest& req, orgv1::OrgUnit* out) const {
-    return WithRetry(req.request_id(),
-                     [&](grpc::ClientContext* ctx) { return stub_->CreateOrgUnit(ctx, req, out); });
-  }
-
-  grpc::Status FindByCode(const std::string& code, const tinhgon::Date& as_of,
-                          orgv1::ListOrgUnitsResponse* out) const {
-    orgv1::ListOrgUnitsRequest req;
-    req.set_code(code);
-    req.set_page_size(2);
-    auto* d = req.mutable_as_of();
-    d->set_year(as_of.year());
-    d->set_month(as_of.month());
-    d->set_day(as_of.day());
-    return WithRetry("",
-                     [&](grpc::ClientContext* ctx) { return stub_->ListOrgUnits(ctx, req, out); });
+    return ctx;
   }
 
  private:
-  std::unique_ptr<orgv1::OrgRegistry::Stub> stub_;
-  std::string secret_;
+  std::string token_, secret_;
   absl::Duration deadline_;
 };
+
+// Calls `fn(ctx)` again while the server is unreachable or slow: safe here because every call
+// is a read, a dry run or an import with a request_id (a retry returns the first result).
+template <typename Fn>
+grpc::Status WithRetry(Fn fn) {
+  grpc::Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    s = fn();
+    if (s.error_code() != grpc::UNAVAILABLE && s.error_code() != grpc::DEADLINE_EXCEEDED) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+  }
+  return s;
+}
 
 void SetDate(const tinhgon::Date& d, google::type::Date* out) {
   out->set_year(d.year());
@@ -540,11 +560,13 @@ std::string FileStem(const std::string& path) {
   return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
 }
 
-orgv1::CreateOrgUnitRequest BuildRequest(const Row& r, const std::string& request_id,
-                                         int64_t parent_id) {
-  orgv1::CreateOrgUnitRequest req;
-  req.set_request_id(request_id);
-  orgv1::OrgUnit* u = req.mutable_unit();
+// One import row from a file row; `parent_id` is an existing parent's id (0: none, or an
+// earlier row named by parent_key).
+orgv1::ImportRow ImportRowOf(const Row& r, int64_t parent_id, bool parent_in_file) {
+  orgv1::ImportRow out;
+  out.set_key(r.code);
+  if (parent_in_file) out.set_parent_key(r.parent_code);
+  orgv1::OrgUnit* u = out.mutable_unit();
   u->set_code(r.code);
   u->set_name(r.name);
   u->set_short_name(r.short_name);
@@ -552,25 +574,42 @@ orgv1::CreateOrgUnitRequest BuildRequest(const Row& r, const std::string& reques
   u->set_parent_id(parent_id);
   orgv1::Attributes* a = u->mutable_attributes();
   a->set_province_class(r.province_class);
-  if (r.area_km2) {
-    a->set_area_km2(*r.area_km2);
-  }
-  if (r.population) {
-    a->set_population(*r.population);
-  }
-  if (r.households) {
-    a->set_households(*r.households);
-  }
+  if (r.area_km2) a->set_area_km2(*r.area_km2);
+  if (r.population) a->set_population(*r.population);
+  if (r.households) a->set_households(*r.households);
   a->set_mountainous(r.mountainous);
-  SetDate(r.effective_date, req.mutable_effective_date());
-  auto* lb = req.mutable_legal_basis();
-  lb->set_act_number(r.act_number);
-  if (r.act_date) {
-    SetDate(*r.act_date, lb->mutable_act_date());
+  return out;
+}
+
+// The import's header, but its request_id, from the first row (every row shares these).
+orgv1::ImportOrgUnitsRequest HeaderOf(const Row& first, const std::string& path) {
+  orgv1::ImportOrgUnitsRequest m;
+  orgv1::ImportHeader* h = m.mutable_header();
+  SetDate(first.effective_date, h->mutable_effective_date());
+  auto* lb = h->mutable_legal_basis();
+  lb->set_act_number(first.act_number);
+  if (first.act_date) SetDate(*first.act_date, lb->mutable_act_date());
+  lb->set_issuer(first.issuer);
+  lb->set_title(first.title);
+  h->set_note(absl::StrCat("seed_loader: ", path.substr(path.find_last_of('/') + 1)));
+  return m;
+}
+
+// Hex SHA-256 over the messages (each length-prefixed): what tells this file's content apart.
+std::string ContentHash(const std::vector<orgv1::ImportOrgUnitsRequest>& messages) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+  for (const auto& m : messages) {
+    const std::string bytes = tinhgon::CanonicalBytes(m);
+    const uint64_t size = bytes.size();
+    EVP_DigestUpdate(md, &size, sizeof(size));
+    EVP_DigestUpdate(md, bytes.data(), bytes.size());
   }
-  lb->set_issuer(r.issuer);
-  lb->set_title(r.title);
-  return req;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md, digest, &len);
+  EVP_MD_CTX_free(md);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 int Health(const std::string& target) {
@@ -593,102 +632,198 @@ int Health(const std::string& target) {
   return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? kExitOk
                                                                          : kExitCallFailed;
 }
+// Every row of a file is one change: the effective date and legal basis of the first row.
+// Reports each row that differs (file:line: field ...); true when none does.
+bool CheckOneChange(const std::string& path, const std::vector<Row>& rows) {
+  bool ok = true;
+  const Row& first = rows.front();
+  auto report = [&](const Row& r, const char* column, const std::string& value,
+                    const std::string& expected) {
+    std::cerr << path << ":" << r.line << ": field " << column << ": \"" << value
+              << "\" differs from \"" << expected << "\" on line " << first.line
+              << ": a file is one change (one ImportOrgUnits call); put rows of another date "
+                 "or act in a file of their own\n";
+    ok = false;
+  };
+  auto date = [](const std::optional<tinhgon::Date>& d) { return d ? d->ToString() : ""; };
+  for (const Row& r : rows) {
+    if (r.effective_date != first.effective_date) {
+      report(r, "effective_date", r.effective_date.ToString(), first.effective_date.ToString());
+    } else if (r.act_number != first.act_number) {
+      report(r, "act_number", r.act_number, first.act_number);
+    } else if (date(r.act_date) != date(first.act_date)) {
+      report(r, "act_date", date(r.act_date), date(first.act_date));
+    } else if (r.issuer != first.issuer) {
+      report(r, "issuer", r.issuer, first.issuer);
+    } else if (r.title != first.title) {
+      report(r, "title", r.title, first.title);
+    }
+  }
+  return ok;
+}
 
 int Load(const std::string& target, const std::string& path, bool dry_run) {
   TsvParser parser(path);
   if (!parser.Parse()) {
-    for (const std::string& e : parser.errors()) {
-      std::cerr << e << "\n";
-    }
+    for (const std::string& e : parser.errors()) std::cerr << e << "\n";
     std::cerr << "seed_loader: " << parser.errors().size()
               << " error(s) in the file; nothing was sent\n";
     return kExitBadInput;
   }
   const std::vector<Row>& rows = parser.rows();
-  const std::string prefix = absl::StrCat("seed-", FileStem(path), "-");
+  if (rows.empty()) {
+    std::cerr << path << ": no rows; nothing was sent\n";
+    return kExitBadInput;
+  }
+  if (!CheckOneChange(path, rows)) {
+    std::cerr << "seed_loader: the file mixes changes; nothing was sent\n";
+    return kExitBadInput;
+  }
+  const std::string token = absl::GetFlag(FLAGS_token).empty() ? tinhgon::EnvOr("TINHGON_TOKEN", "")
+                                                               : absl::GetFlag(FLAGS_token);
+  const std::string secret = absl::GetFlag(FLAGS_trust_secret).empty()
+                                 ? tinhgon::EnvOr("TINHGON_TRUST_SECRET", "")
+                                 : absl::GetFlag(FLAGS_trust_secret);
+  if (!token.empty() && !secret.empty()) {
+    std::cerr << "seed_loader: both a token (--token, TINHGON_TOKEN) and a trust secret "
+                 "(--trust_secret, TINHGON_TRUST_SECRET) are set: use the token for the gateway "
+                 "or the secret for a backend, not both\n";
+    return kExitBadInput;
+  }
+  const int batch_rows = absl::GetFlag(FLAGS_batch_rows);
+  if (batch_rows < 1) {
+    std::cerr << "seed_loader: --batch_rows must be at least 1\n";
+    return kExitBadInput;
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);  // the ids of up to 500,000 new units
+  auto stub = orgv1::OrgRegistry::NewStub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  const Caller caller(token, secret, absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
 
+  // Parents outside the file, by code as of the effective date: each looked up once.
+  const tinhgon::Date day = rows.front().effective_date;
+  std::map<std::string, int> line_of_code;
+  for (const Row& r : rows) line_of_code.emplace(r.code, r.line);
+  std::map<std::string, int64_t> existing_parent;
+  for (const Row& r : rows) {
+    if (r.parent_code.empty() || line_of_code.count(r.parent_code) ||
+        existing_parent.count(r.parent_code)) {
+      continue;
+    }
+    orgv1::ListOrgUnitsRequest req;
+    req.set_code(r.parent_code);
+    req.set_page_size(2);
+    SetDate(day, req.mutable_as_of());
+    orgv1::ListOrgUnitsResponse found;
+    const grpc::Status s = WithRetry([&] {
+      auto ctx = caller.Context("ListOrgUnits", tinhgon::BodyHash(req));
+      return stub->ListOrgUnits(ctx.get(), req, &found);
+    });
+    if (!s.ok()) {
+      std::cerr << path << ":" << r.line << ": looking up parent_code " << r.parent_code << ": "
+                << Describe(s).summary << "\nseed_loader: nothing was loaded\n";
+      return kExitCallFailed;
+    }
+    if (found.units_size() != 1) {
+      std::cerr << path << ":" << r.line << ": field parent_code: "
+                << (found.units_size() == 0 ? "no unit" : "more than one unit") << " with code \""
+                << r.parent_code << "\" in the file or in the registry as of " << day.ToString()
+                << "\nseed_loader: nothing was loaded\n";
+      return kExitCallFailed;
+    }
+    existing_parent[r.parent_code] = found.units(0).id();
+  }
+
+  // The messages: the header, then batches of rows.
+  std::vector<orgv1::ImportOrgUnitsRequest> messages{HeaderOf(rows.front(), path)};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i % batch_rows == 0) messages.emplace_back().mutable_batch();
+    const Row& r = rows[i];
+    const bool in_file = !r.parent_code.empty() && line_of_code.count(r.parent_code);
+    const int64_t parent_id =
+        r.parent_code.empty() || in_file ? 0 : existing_parent.at(r.parent_code);
+    *messages.back().mutable_batch()->add_rows() = ImportRowOf(r, parent_id, in_file);
+  }
+  const std::string request_id =
+      absl::StrCat("seed-", FileStem(path), "-", ContentHash(messages).substr(0, 16));
+  orgv1::ImportHeader* header = messages.front().mutable_header();
+  header->set_request_id(request_id);
+  header->set_dry_run(dry_run);
+
+  orgv1::ImportOrgUnitsResponse resp;
+  const grpc::Status s = WithRetry([&] {
+    auto ctx = caller.Context("ImportOrgUnits", /*body_hash=*/"");
+    resp.Clear();
+    auto writer = stub->ImportOrgUnits(ctx.get(), &resp);
+    for (const auto& m : messages) {
+      if (!writer->Write(m)) break;  // the server has answered already
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  });
+  if (!s.ok()) {
+    const CallError e = Describe(s);
+    std::map<int, std::vector<std::string>> by_line;  // line → its messages
+    std::vector<std::string> general;
+    for (const auto& [field, description] : e.fields) {
+      const int row = RowOf(field);
+      const int line = row >= 0 && row < static_cast<int>(rows.size()) ? rows[row].line
+                       : absl::StartsWith(field, "header.") ? rows.front().line
+                                                             : 0;
+      const std::string column = ColumnOf(field);
+      const std::string what = absl::StrCat(
+          "field ", parser.HasColumn(column) ? column : field, ": ", description,
+          "  (request field ", field, ")");
+      if (line > 0) {
+        by_line[line].push_back(what);
+      } else {
+        general.push_back(what);
+      }
+    }
+    std::cerr << path << ": ImportOrgUnits" << (dry_run ? " (dry run)" : "") << ": " << e.summary
+              << "\n";
+    for (const auto& [line, whats] : by_line) {
+      for (const std::string& w : whats) std::cerr << path << ":" << line << ": " << w << "\n";
+    }
+    for (const std::string& w : general) std::cerr << path << ": " << w << "\n";
+    for (const std::string& d : e.details) std::cerr << "    " << d << "\n";
+    std::cerr << "seed_loader: nothing was loaded (an import is all or nothing); fix the file "
+                 "and run again\n";
+    return kExitCallFailed;
+  }
+
+  std::string counts;
+  for (const auto& kc : resp.counts()) {
+    absl::StrAppend(&counts, counts.empty() ? "" : ", ", kc.count(), " ",
+                    orgv1::OrgKind_Name(kc.kind()));
+  }
   if (dry_run) {
     for (const Row& r : rows) {
       std::cout << "would create " << r.code
                 << "  parent=" << (r.parent_code.empty() ? "-" : r.parent_code) << "  "
-                << orgv1::OrgKind_Name(r.kind) << "  " << r.name << "  from "
-                << r.effective_date.ToString() << "  request_id=" << prefix << r.code << "\n";
+                << orgv1::OrgKind_Name(r.kind) << "  " << r.name << "\n";
     }
     std::cout << "seed_loader: " << path << ": " << rows.size()
-              << " rows, all valid (dry run: nothing sent)\n";
+              << " rows, all valid (dry run: checked by the registry, nothing written; would "
+                 "create "
+              << counts << ")\n";
     return kExitOk;
   }
-
-  Loader loader(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()),
-                absl::GetFlag(FLAGS_trust_secret).empty()
-                    ? tinhgon::EnvOr("TINHGON_TRUST_SECRET", "")
-                    : absl::GetFlag(FLAGS_trust_secret),
-                absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
-  const int64_t started = absl::ToUnixSeconds(absl::Now());
-  std::map<std::string, int64_t> id_of_code;
-  int created = 0, existing = 0;
-
-  auto fail = [&](const Row& r, const std::string& what, const grpc::Status& s) {
-    const CallError e = Describe(s);
-    std::cerr << path << ":" << r.line << ": code " << r.code << ": " << what << ": " << e.summary
-              << "\n";
-    for (const auto& [field, description] : e.fields) {
-      const std::string column = ColumnOf(field);
-      std::cerr << path << ":" << r.line << ": field "
-                << (parser.HasColumn(column) ? column : field) << ": " << description
-                << "  (request field " << field << ")\n";
-    }
-    for (const std::string& d : e.details) {
-      std::cerr << "    " << d << "\n";
-    }
-    std::cerr << "seed_loader: stopped at line " << r.line << " after " << created
-              << " created and " << existing << " already there, of " << rows.size()
-              << " rows; fix and run again (loaded rows are not duplicated)\n";
+  if (resp.unit_ids_size() != static_cast<int>(rows.size())) {
+    std::cerr << "seed_loader: the registry answered " << resp.unit_ids_size() << " ids for "
+              << rows.size() << " rows\n";
     return kExitCallFailed;
-  };
-
-  for (const Row& r : rows) {
-    int64_t parent_id = 0;
-    if (!r.parent_code.empty()) {
-      auto it = id_of_code.find(r.parent_code);
-      if (it != id_of_code.end()) {
-        parent_id = it->second;
-      } else {
-        orgv1::ListOrgUnitsResponse found;
-        const grpc::Status s = loader.FindByCode(r.parent_code, r.effective_date, &found);
-        if (!s.ok()) {
-          return fail(r, "looking up parent_code " + r.parent_code, s);
-        }
-        if (found.units_size() != 1) {
-          std::cerr << path << ":" << r.line << ": field parent_code: "
-                    << (found.units_size() == 0 ? "no unit" : "more than one unit")
-                    << " with code \"" << r.parent_code << "\" in the file before this row or in "
-                    << "the registry as of " << r.effective_date.ToString() << "\n";
-          std::cerr << "seed_loader: stopped at line " << r.line << " after " << created
-                    << " created and " << existing << " already there\n";
-          return kExitCallFailed;
-        }
-        parent_id = found.units(0).id();
-        id_of_code[r.parent_code] = parent_id;
-      }
-    }
-    const std::string request_id = prefix + r.code;
-    orgv1::OrgUnit unit;
-    const grpc::Status s = loader.Create(BuildRequest(r, request_id, parent_id), &unit);
-    if (!s.ok()) {
-      return fail(r, "CreateOrgUnit", s);
-    }
-    id_of_code[r.code] = unit.id();
-    // A retried request_id returns the unit as it was created then: an earlier creation time
-    // means an earlier load did it. (Only the wording depends on this.)
-    const bool earlier =
-        unit.audit().has_create_time() && unit.audit().create_time().seconds() < started;
-    (earlier ? existing : created)++;
-    std::cout << (earlier ? "existing" : "created ") << " " << r.code << " id=" << unit.id() << " "
-              << orgv1::OrgKind_Name(r.kind) << " " << unit.name() << "\n";
   }
-  std::cout << "seed_loader: " << path << ": " << rows.size() << " rows: " << created
-            << " created, " << existing << " already there\n";
+  const char* status = resp.replayed() ? "existing" : "created ";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::cout << status << " " << rows[i].code << " id=" << resp.unit_ids(static_cast<int>(i))
+              << " " << orgv1::OrgKind_Name(rows[i].kind) << " " << rows[i].name << "\n";
+  }
+  std::cout << "seed_loader: " << path << ": " << rows.size() << " rows: "
+            << (resp.replayed() ? 0 : rows.size()) << " created, "
+            << (resp.replayed() ? rows.size() : 0) << " already there (change "
+            << resp.change_id() << ", request_id " << request_id << "; " << counts << ")\n";
   return kExitOk;
 }
 
@@ -696,8 +831,10 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "loads org units from a TSV file into the org registry, or checks its health.\n"
-      "  seed_loader --target=HOST:PORT --file=units.tsv [--dry_run]\n"
+      "loads org units from a TSV file into the org registry (one ImportOrgUnits call), or "
+      "checks a server's health.\n"
+      "  seed_loader --token=TOKEN --file=units.tsv [--dry_run]     (through the gateway)\n"
+      "  TINHGON_TRUST_SECRET=... seed_loader --target=REGISTRY --file=units.tsv\n"
       "  seed_loader --target=HOST:PORT --health");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) {

@@ -5,53 +5,51 @@
 
 #include <cstdio>
 
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/impl/server_builder_option.h>
-#include <grpcpp/impl/server_builder_plugin.h>
+#include <google/protobuf/stubs/logging.h>
+
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/log.h"
 #include "services/gateway/api/api_files.h"
 #include "services/gateway/api/backends.h"
 #include "services/gateway/api/proxy.h"
+#include "services/gateway/api/registry_units.h"
+#include "services/gateway/tokens.h"
 #include "services/gateway/api/reflection.h"
 #include "services/gateway/api/token_admin_api.h"
 #include "services/gateway/domain/policy.h"
 #include "services/gateway/store/pg_token_store.h"
 
 namespace tinhgon::gateway {
-namespace {
-
-// gRPC's reflection plugin registers itself for every server of a process that links it
-// (common/server.cc does); the gateway serves its own reflection, so the plugin must go.
-class WithoutReflectionPlugin final : public grpc::ServerBuilderOption {
- public:
-  void UpdateArguments(grpc::ChannelArguments*) override {}
-  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
-                                  [](const auto& p) { return p->name() == "proto_server_reflection"; }),
-                   plugins->end());
-  }
-};
-
-}  // namespace
 
 struct Gateway::Parts {
-  Parts(const GatewayOptions& o, PgWorkerPool& pool, const Clock& clock)
+  Parts(const GatewayOptions& o, PgWorkerPool& pool, const Clock& clock, Observer& observer,
+        ReadMethods reads)
       : verifier(pool, clock, VerifierOptions{o.token_cache_ttl}),
-        policy(DefaultPolicyTable()),
+        policy(DefaultPolicyTable(), std::move(reads)),
         limiter(o.rate_limit, clock),
-        backends(o.routes, o.channels_per_backend) {}
+        auth(verifier, policy, limiter, observer, o.caps),
+        backends(o.routes, o.channels_per_backend),
+        stalls(o.stall_limit),
+        runner("tinhgon.gateway.v1.TokenAdmin", auth, pool) {}
   TokenVerifier verifier;
   Policy policy;
   RateLimiter limiter;
+  GatewayAuthenticator auth;
   Backends backends;
-  std::unique_ptr<GatewayCore> core;
-  std::unique_ptr<ProxyService> proxy;
+  StallWatch stalls;
+  CallRunner runner;
+  std::unique_ptr<UnitDirectory> units;
   std::unique_ptr<TokenAdminApi> admin;
   std::unique_ptr<ReflectionIndex> index;
   std::unique_ptr<ReflectionV1> reflection_v1;
+  std::unique_ptr<ProxyService> proxy;
 };
+
+GatewayAuthenticator& Gateway::authenticator() { return parts_->auth; }
+StallWatch& Gateway::stalls() { return parts_->stalls; }
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
                                                         PgWorkerPool& pool, const Clock& clock) {
@@ -59,15 +57,32 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
     return absl::InvalidArgumentError(
         "trust_secret: at least 16 bytes, shared with the services (TINHGON_TRUST_SECRET)");
   }
+  QuietProtobufLogs();
   std::unique_ptr<Gateway> g(new Gateway());
   auto observer = Observer::Create(o.access_log, o.metrics_listen);
   if (!observer.ok()) return observer.status();
   g->observer_ = *std::move(observer);
-  g->parts_ = std::make_unique<Parts>(o, pool, clock);
+  std::vector<std::string> routed = {"tinhgon.gateway.v1.TokenAdmin"};
+  for (const auto& [service, addresses] : o.routes) routed.push_back(service);
+  g->parts_ = std::make_unique<Parts>(o, pool, clock, *g->observer_, DeclaredReads(routed));
   Parts& p = *g->parts_;
-  p.core = std::make_unique<GatewayCore>(GatewayCore{p.verifier, p.policy, p.limiter, p.backends,
-                                                     *g->observer_, o.trust_secret});
-  p.admin = std::make_unique<TokenAdminApi>(*p.core, pool, clock);
+
+  constexpr char kRegistry[] = "tinhgon.orgregistry.v1.OrgRegistry";
+  if (auto it = o.routes.find(kRegistry); o.check_token_units && it != o.routes.end()) {
+    ClientOptions c;
+    c.backend_name = "org-registry";
+    c.target = it->second.front();
+    c.trust_secret = o.trust_secret;
+    c.self = Principal{"gateway", 0, {"service"}};
+    p.units = std::make_unique<RegistryUnits>(MakeOrgRegistryClient(std::move(c)));
+  }
+  UnitDirectory* units = p.units.get();
+  TokenVerifier* verifier = &p.verifier;
+  p.admin = std::make_unique<TokenAdminApi>(
+      p.runner, [&clock, units, verifier](PgSession& s, absl::Time deadline) {
+        return std::make_unique<Tokens>(std::make_unique<PgTokenStore>(s, deadline), clock, units,
+                                        [verifier](int64_t id) { verifier->Forget(id); });
+      });
 
   const google::protobuf::DescriptorPool* dpool = google::protobuf::DescriptorPool::generated_pool();
   (void)LinkedApiFiles();
@@ -75,7 +90,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
   for (const std::string& s : p.backends.services()) {
     if (dpool->FindServiceByName(s) == nullptr) {
       LogError("gateway: routed service ", s,
-               " is not linked into the gateway: calls pass, reflection cannot describe it");
+               " is not linked into the gateway: its calls are refused (UNIMPLEMENTED)");
+      continue;
     }
     services.push_back(s);
   }
@@ -86,36 +102,52 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
   }
   p.index = std::make_unique<ReflectionIndex>(services, dpool);
   p.reflection_v1 = std::make_unique<ReflectionV1>(*p.index);
-  p.proxy = std::make_unique<ProxyService>(*p.core, *p.index);
+  p.proxy = std::make_unique<ProxyService>(p.auth, p.backends, o.trust_secret, *p.index,
+                                           p.stalls, o.limits);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  builder.SetOption(std::make_unique<WithoutReflectionPlugin>());
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &g->port_);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.RegisterService(p.admin.get());
-  builder.RegisterService(p.reflection_v1.get());
-  builder.RegisterCallbackGenericService(p.proxy.get());
-  g->server_ = builder.BuildAndStart();
-  if (!g->server_ || g->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("gateway: cannot listen on ", o.listen));
-  }
-  auto* health = g->server_->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  for (const std::string& s : services) health->SetServingStatus(s, true);
+  RaiseFileLimit();
+  ServerOptions so;
+  so.name = "gateway";
+  so.listen = o.listen;
+  so.services = {p.admin.get(), p.reflection_v1.get()};
+  so.generic = p.proxy.get();
+  so.health_names = services;
+  so.reflection = false;  // served above, for every routed service
+  so.max_receive_message_bytes = static_cast<int>(
+      std::max(o.limits.max_message_bytes, o.limits.max_stream_message_bytes));
+  so.max_concurrent_streams = o.max_concurrent_streams;
+  so.max_connection_idle = o.max_connection_idle;
+  so.memory_quota_bytes = o.memory_quota_bytes;
+  TG_ASSIGN_OR_RETURN(g->server_, RunningServer::Start(so));
   return g;
 }
 
-void Gateway::Shutdown(absl::Duration grace) {
-  if (shut_down_) return;
-  shut_down_ = true;
-  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus("", false);
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+Gateway::~Gateway() {
+  if (server_) server_->Shutdown(absl::Seconds(1));
 }
 
-Gateway::~Gateway() {
-  if (server_) Shutdown(absl::Seconds(1));
+namespace {
+void LimitedProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  static std::atomic<int64_t> second{0};
+  static std::atomic<int> lines{0};
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  if (second.exchange(now) != now) lines = 0;
+  if (lines.fetch_add(1) >= 5) return;
+  std::string text;  // one line whatever it says: control characters escaped
+  for (unsigned char c : message.substr(0, 500)) {
+    if (c < ' ' || c == 0x7f) {
+      absl::StrAppend(&text, absl::StrFormat("\\x%02x", c));
+    } else {
+      text.push_back(static_cast<char>(c));
+    }
+  }
+  LogLine(level >= google::protobuf::LOGLEVEL_ERROR ? "ERROR" : "INFO",
+          absl::StrCat("libprotobuf ", filename, ":", line, " ", text));
 }
+}  // namespace
+
+void QuietProtobufLogs() { google::protobuf::SetLogHandler(&LimitedProtobufLog); }
 
 absl::StatusOr<bool> BootstrapAdminToken(PgSession& session, const Clock& clock,
                                          const std::string& path) {

@@ -24,19 +24,24 @@
 #include "common/principal.h"
 #include "common/server.h"
 #include "common/testing/pg_fixture.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "services/gateway/store/pg_token_store.h"
 #include "services/org_registry/api/org_registry_api.h"
+#include "services/org_registry/pg_wiring.h"
 #include "services/org_registry/store/pg_org_store.h"
 #include "tinhgon/gateway/v1/gateway.grpc.pb.h"
 #include "tinhgon/orgregistry/v1/org_registry.grpc.pb.h"
+#include "tinhgon/testing/v1/echo.grpc.pb.h"
 
 namespace tinhgon::gateway {
 namespace {
 
 namespace opb = ::tinhgon::orgregistry::v1;
 namespace gpb = ::tinhgon::gateway::v1;
+namespace epb = ::tinhgon::testing::v1;
 using grpc::StatusCode;
 
 constexpr char kSecret[] = "gateway-test-secret-0123456789";
@@ -56,7 +61,10 @@ class GatewayTest : public testing::PgSchemaTest {
     o.prepare = orgs::PrepareOrgStatements;
     org_pool_ = std::make_unique<PgWorkerPool>(o, 2);
     org_auth_ = std::make_unique<CallAuthenticator>(kSecret);
-    org_api_ = std::make_unique<orgs::OrgRegistryApi>(*org_pool_, *org_auth_, org_clock_);
+    org_runner_ = std::make_unique<CallRunner>(opb::OrgRegistry::service_full_name(), *org_auth_,
+                                               *org_pool_);
+    org_api_ = std::make_unique<orgs::OrgRegistryApi>(*org_runner_,
+                                                      orgs::PgRegistryFactory(org_clock_));
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &org_port_);
     b.RegisterService(org_api_.get());
@@ -118,13 +126,20 @@ class GatewayTest : public testing::PgSchemaTest {
     PgSchemaTest::TearDown();
   }
 
-  std::unique_ptr<Gateway> StartGateway(RateLimit limit) {
+  GatewayOptions BaseOptions() {
     GatewayOptions o;
     o.listen = "127.0.0.1:0";
     o.routes[kOrgService] = {absl::StrCat("127.0.0.1:", org_port_)};
     o.trust_secret = kSecret;
-    o.rate_limit = limit;
     o.access_log = false;
+    return o;
+  }
+  std::unique_ptr<Gateway> StartGateway(RateLimit limit) {
+    GatewayOptions o = BaseOptions();
+    o.rate_limit = limit;
+    return StartGateway(o);
+  }
+  std::unique_ptr<Gateway> StartGateway(const GatewayOptions& o) {
     auto g = Gateway::Start(o, *gw_pool_, clock_);
     EXPECT_TRUE(g.ok()) << g.status();
     return g.ok() ? *std::move(g) : nullptr;
@@ -254,6 +269,7 @@ class GatewayTest : public testing::PgSchemaTest {
   int org_port_ = 0;
   std::unique_ptr<PgWorkerPool> org_pool_;
   std::unique_ptr<CallAuthenticator> org_auth_;
+  std::unique_ptr<CallRunner> org_runner_;
   std::unique_ptr<orgs::OrgRegistryApi> org_api_;
   std::unique_ptr<grpc::Server> org_server_;
   std::string gw_schema_;
@@ -389,44 +405,94 @@ TEST_F(GatewayTest, TokenLifecycle) {
   EXPECT_EQ(lresp.tokens_size(), 4);
 }
 
+// IssueToken refuses what would make a token lie about who it is, naming the field, and
+// writes nothing: a unit the registry does not have, a subject that already names another
+// identity, a grant of token administration, a ttl too short to be meant.
+TEST_F(GatewayTest, IssueTokenChecksUnitSubjectGrantsAndTtl) {
+  auto issue = [&](const std::string& subject, std::vector<std::string> roles, int64_t unit,
+                   std::vector<std::string> grants, int64_t ttl_s, int32_t ttl_ns = 0) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    gpb::IssueTokenRequest req;
+    req.set_subject(subject);
+    req.set_org_unit_id(unit);
+    for (auto& r : roles) req.add_roles(r);
+    for (auto& g : grants) req.add_grants(g);
+    req.mutable_ttl()->set_seconds(ttl_s);
+    req.mutable_ttl()->set_nanos(ttl_ns);
+    gpb::IssueTokenResponse resp;
+    return admin_api_->IssueToken(&ctx, req, &resp);
+  };
+  auto field = [](const grpc::Status& s) {
+    google::rpc::Status st;
+    st.ParseFromString(s.error_details());
+    for (const auto& d : st.details()) {
+      google::rpc::BadRequest br;
+      if (d.UnpackTo(&br) && br.field_violations_size() > 0) {
+        return br.field_violations(0).field();
+      }
+    }
+    return std::string();
+  };
+  const std::vector<int> before = Snapshot();
+  grpc::Status s = issue("so-xyz", {"agency"}, 987654, {}, 0);
+  EXPECT_EQ(s.error_code(), StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_EQ(field(s), "org_unit_id");
+  s = issue("svc", {"service"}, 0, {"/tinhgon.gateway.v1.TokenAdmin/IssueToken"}, 0);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field(s), "grants[0]");
+  s = issue("short", {"viewer"}, 0, {}, 0, /*ttl_ns=*/1);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(field(s), "ttl");
+  // The bootstrap admin's subject names an admin: a viewer may not take it.
+  s = issue("bootstrap-admin", {"viewer"}, 0, {}, 0);
+  EXPECT_EQ(s.error_code(), StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(field(s), "subject");
+  EXPECT_EQ(Snapshot(), before);
+  // A unit that exists is fine; a second token of the same identity is a rotation.
+  EXPECT_TRUE(issue("so-noi-vu", {"agency"}, own_, {}, 3600).ok());
+  EXPECT_TRUE(issue("so-noi-vu", {"agency"}, own_, {}, 3600).ok());
+  EXPECT_EQ(issue("so-noi-vu", {"agency"}, other_, {}, 3600).error_code(),
+            StatusCode::ALREADY_EXISTS);
+}
+
 TEST_F(GatewayTest, ForgedPrincipalsAreRefused) {
   auto direct = opb::OrgRegistry::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", org_port_), grpc::InsecureChannelCredentials()));
   const std::vector<int> before = Snapshot();
   Principal admin{"mallory", 0, {"admin"}};
+  const auto req = CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_);
   auto create_direct = [&](const std::string& secret, bool with_principal) {
     grpc::ClientContext ctx;
-    const std::string rid = "forged-1";
-    ctx.AddMetadata(kRequestIdHeader, rid);
     if (with_principal) {
-      const std::string enc = EncodePrincipal(admin, rid, absl::Now());
-      ctx.AddMetadata(kPrincipalHeader, enc);
-      ctx.AddMetadata(kPrincipalSigHeader, SignPrincipal(secret, enc));
+      SignOutgoing(ctx, secret, admin,
+                   {"forged-1", "/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit",
+                    BodyHash(req), absl::Now()});
     }
     opb::OrgUnit out;
-    return direct->CreateOrgUnit(&ctx, CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_),
-                                 &out)
-        .error_code();
+    return direct->CreateOrgUnit(&ctx, req, &out).error_code();
   };
   EXPECT_EQ(create_direct("", false), StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(create_direct("not-the-secret", true), StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Snapshot(), before);
 
   // Through the gateway, principal headers a client sends are dropped: a service token granted
-  // CreateOrgUnit passes the gateway, and the backend sees the service principal (not admin).
+  // CreateOrgUnit passes the gateway and writes, and the backend sees the service principal
+  // (with its grant), not the forged admin.
   const std::string svc =
       MustIssue("tinh-khac", {"service"}, 0, {"/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit"});
-  const std::vector<int> before2 = Snapshot();
   grpc::ClientContext ctx;
   Auth(&ctx, svc);
-  const std::string enc = EncodePrincipal(admin, "rid-x", absl::Now());
-  ctx.AddMetadata(kRequestIdHeader, "rid-x");
-  ctx.AddMetadata(kPrincipalHeader, enc);
-  ctx.AddMetadata(kPrincipalSigHeader, SignPrincipal(kSecret, enc));  // even a leaked signature
+  SignOutgoing(ctx, kSecret, admin,  // even a leaked signature for this very call
+               {"rid-x", "/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit", BodyHash(req),
+                absl::Now()});
   opb::OrgUnit out;
-  EXPECT_EQ(orgs_->CreateOrgUnit(&ctx, CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_), &out)
-                .error_code(),
-            StatusCode::PERMISSION_DENIED);
+  grpc::Status s = orgs_->CreateOrgUnit(&ctx, req, &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.audit().created_by(), "tinh-khac");
+  // The grant names CreateOrgUnit only.
+  const std::vector<int> before2 = Snapshot();
+  EXPECT_EQ(Update(svc, own_).error_code(), StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Snapshot(), before2);
 }
 
@@ -656,168 +722,417 @@ TEST_F(GatewayTest, RoundRobinSkipsAReplicaThatIsDown) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(get(), StatusCode::OK);
 }
 
-// A backend that echoes bytes and records what reached it, to see what the proxy passes on:
-// metadata, deadline, cancellation, client and server streaming, trailers.
-class EchoBackend final : public grpc::CallbackGenericService {
+// The test echo service's backend: records what reached it (metadata, deadline, whether the
+// principal verifies for this very call), answers by method, and notices cancellation.
+class EchoBackend final : public epb::Echo::CallbackService {
  public:
   struct Seen {
     std::multimap<std::string, std::string> metadata;
     std::chrono::system_clock::time_point deadline;
-    bool cancelled = false;
+    absl::Status principal = absl::UnknownError("no call");
+    std::string subject;
   };
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const epb::EchoMessage* req,
+                                 epb::EchoMessage* resp) override {
+    Record(ctx, "Echo", BodyHash(*req));
+    resp->set_text(req->text());
+    ctx->AddTrailingMetadata("x-echo-trailer", "done");
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+  grpc::ServerWriteReactor<epb::EchoMessage>* Repeat(grpc::CallbackServerContext* ctx,
+                                                     const epb::EchoMessage* req) override {
+    Record(ctx, "Repeat", BodyHash(*req));
+    return new Repeater(this, *req);
+  }
+
+  grpc::ServerReadReactor<epb::EchoMessage>* Collect(grpc::CallbackServerContext* ctx,
+                                                     epb::EchoMessage* resp) override {
+    Record(ctx, "Collect", "");
+    return new Collector(resp);
+  }
+
+  grpc::ServerWriteReactor<epb::EchoMessage>* Hang(grpc::CallbackServerContext* ctx,
+                                                   const epb::EchoMessage* req) override {
+    Record(ctx, "Hang", BodyHash(*req));
     {
       std::lock_guard<std::mutex> l(mu_);
-      seen_ = Seen();
-      for (const auto& [k, v] : ctx->client_metadata()) {
-        seen_.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
-      }
-      seen_.deadline = ctx->deadline();
-      if (absl::EndsWith(ctx->method(), "/Hang")) ++hangs_started_;
+      ++hangs_started_;
     }
     cv_.notify_all();
-    return new Reactor(this, ctx, absl::EndsWith(ctx->method(), "/Hang"));
+    return new Hanger(this);
   }
-  // Waits until `n` calls of Hang have reached the backend (a call cut short before the gateway
-  // has forwarded it never reaches it, and then nothing there can be cancelled).
+
+  grpc::ServerBidiReactor<epb::EchoMessage, epb::EchoMessage>* Chat(
+      grpc::CallbackServerContext* ctx) override {
+    Record(ctx, "Chat", "");
+    auto* r = new Hanger2();
+    return r;
+  }
+
   bool WaitHangsStarted(int n, std::chrono::milliseconds d) {
     std::unique_lock<std::mutex> l(mu_);
     return cv_.wait_for(l, d, [&] { return hangs_started_ >= n; });
+  }
+  bool WaitCancelled(int n, std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, d, [&] { return cancelled_ >= n; });
   }
   Seen seen() {
     std::lock_guard<std::mutex> l(mu_);
     return seen_;
   }
-  bool WaitCancelled(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> l(mu_);
-    return cv_.wait_for(l, d, [&] { return seen_.cancelled; });
+  int calls() {
+    std::lock_guard<std::mutex> l(mu_);
+    return calls_;
+  }
+  int cancelled() {
+    std::lock_guard<std::mutex> l(mu_);
+    return cancelled_;
   }
 
  private:
-  class Reactor final : public grpc::ServerGenericBidiReactor {
-   public:
-    Reactor(EchoBackend* b, grpc::GenericCallbackServerContext* ctx, bool hang)
-        : b_(b), ctx_(ctx), hang_(hang) {
-      if (!hang_) StartRead(&buf_);
+  void Record(grpc::CallbackServerContext* ctx, const char* method, const std::string& body) {
+    std::lock_guard<std::mutex> l(mu_);
+    ++calls_;
+    seen_ = Seen();
+    for (const auto& [k, v] : ctx->client_metadata()) {
+      seen_.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
     }
-    void OnReadDone(bool ok) override {
-      if (!ok) {
-        ctx_->AddTrailingMetadata("x-echo-trailer", "done");
-        Finish(grpc::Status::OK);
-        return;
-      }
-      StartWrite(&buf_);
+    seen_.deadline = ctx->deadline();
+    auto get = [&](const char* key) {
+      auto it = seen_.metadata.find(key);
+      return it == seen_.metadata.end() ? std::string() : it->second;
+    };
+    auto p = VerifyPrincipal(kSecret, get(kPrincipalHeader), get(kPrincipalSigHeader),
+                             {get(kRequestIdHeader),
+                              absl::StrCat("/tinhgon.testing.v1.Echo/", method), body,
+                              absl::Now()},
+                             absl::Now());
+    seen_.principal = p.status();
+    if (p.ok()) seen_.subject = p->subject;
+  }
+  void Cancelled() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++cancelled_;
+    }
+    cv_.notify_all();
+  }
+
+  class Repeater final : public grpc::ServerWriteReactor<epb::EchoMessage> {
+   public:
+    Repeater(EchoBackend* b, const epb::EchoMessage& req) : b_(b), left_(req.count()) {
+      msg_.set_text(req.text());
+      msg_.set_padding(std::string(std::max(0, req.size()), 'x'));
+      Next();
     }
     void OnWriteDone(bool ok) override {
-      if (ok) StartRead(&buf_);
+      if (!ok) return Finish(grpc::Status::CANCELLED);
+      b_->written_.fetch_add(1);
+      Next();
     }
+    void OnCancel() override { b_->Cancelled(); }
+    void OnDone() override { delete this; }
+
+   private:
+    void Next() {
+      if (left_-- <= 0) return Finish(grpc::Status::OK);
+      StartWrite(&msg_);
+    }
+    EchoBackend* b_;
+    int left_;
+    epb::EchoMessage msg_;
+  };
+
+  class Collector final : public grpc::ServerReadReactor<epb::EchoMessage> {
+   public:
+    explicit Collector(epb::EchoMessage* resp) : resp_(resp) { StartRead(&in_); }
+    void OnReadDone(bool ok) override {
+      if (!ok) return Finish(grpc::Status::OK);
+      resp_->set_text(resp_->text() + in_.text());
+      resp_->set_count(resp_->count() + 1);
+      StartRead(&in_);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    epb::EchoMessage* resp_;
+    epb::EchoMessage in_;
+  };
+
+  class Hanger final : public grpc::ServerWriteReactor<epb::EchoMessage> {
+   public:
+    explicit Hanger(EchoBackend* b) : b_(b) {}
     void OnCancel() override {
-      {
-        std::lock_guard<std::mutex> l(b_->mu_);
-        b_->seen_.cancelled = true;
-      }
-      b_->cv_.notify_all();
-      if (hang_) Finish(grpc::Status::CANCELLED);
+      b_->Cancelled();
+      Finish(grpc::Status::CANCELLED);
     }
     void OnDone() override { delete this; }
 
    private:
     EchoBackend* b_;
-    grpc::GenericCallbackServerContext* ctx_;
-    bool hang_;
-    grpc::ByteBuffer buf_;
   };
+
+  class Hanger2 final : public grpc::ServerBidiReactor<epb::EchoMessage, epb::EchoMessage> {
+   public:
+    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
+    void OnDone() override { delete this; }
+  };
+
   std::mutex mu_;
   std::condition_variable cv_;
   Seen seen_;
+  int calls_ = 0;
   int hangs_started_ = 0;
+  int cancelled_ = 0;
+
+ public:
+  std::atomic<int64_t> written_{0};  // answers of Repeat that left the backend
 };
 
-TEST_F(GatewayTest, PassesMetadataDeadlinesCancellationAndStreams) {
-  EchoBackend echo;
-  grpc::ServerBuilder b;
-  int echo_port = 0;
-  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
-  b.RegisterCallbackGenericService(&echo);
-  auto echo_server = b.BuildAndStart();
-  ASSERT_NE(echo_port, 0);
-  GatewayOptions o;
-  o.listen = "127.0.0.1:0";
-  o.routes["tinhgon.test.v1.Echo"] = {absl::StrCat("127.0.0.1:", echo_port)};
-  o.trust_secret = kSecret;
-  o.access_log = false;
-  auto g = Gateway::Start(o, *gw_pool_, clock_);
-  ASSERT_TRUE(g.ok()) << g.status();
-  auto channel = Channel(**g);
-  using Stream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
-  auto open = [&](grpc::ClientContext* ctx, const char* method) {
-    const grpc::internal::RpcMethod m(method, grpc::internal::RpcMethod::BIDI_STREAMING);
-    return std::unique_ptr<Stream>(
-        grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-            channel.get(), m, ctx));
-  };
-
-  {  // Client and server streaming, metadata in and out, the deadline.
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + admin_);
-    ctx.AddMetadata("x-custom", "kept");
-    ctx.AddMetadata(kPrincipalHeader, "forged");
-    ctx.AddMetadata(kPrincipalSigHeader, "forged");
-    ctx.AddMetadata(kRequestIdHeader, "rid-echo");
-    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(20);
-    ctx.set_deadline(deadline);
-    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Echo");
-    for (const char* word : {"một", "hai", "ba"}) {
-      grpc::Slice slice(std::string{word});
-      grpc::ByteBuffer msg(&slice, 1);
-      ASSERT_TRUE(stream->Write(msg));
-      grpc::ByteBuffer back;
-      ASSERT_TRUE(stream->Read(&back));
-      std::vector<grpc::Slice> parts;
-      ASSERT_TRUE(back.Dump(&parts).ok());
-      std::string text;
-      for (const auto& p : parts) text.append(reinterpret_cast<const char*>(p.begin()), p.size());
-      EXPECT_EQ(text, word);
-    }
-    ASSERT_TRUE(stream->WritesDone());
-    grpc::ByteBuffer extra;
-    EXPECT_FALSE(stream->Read(&extra));
-    ASSERT_TRUE(stream->Finish().ok());
-    EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-echo-trailer"), 1u);
-
-    const EchoBackend::Seen seen = echo.seen();
-    EXPECT_EQ(seen.metadata.count("authorization"), 0u);  // the token stays at the gateway
-    EXPECT_EQ(seen.metadata.count("x-custom"), 1u);
-    ASSERT_EQ(seen.metadata.count(kPrincipalHeader), 1u);
-    ASSERT_EQ(seen.metadata.count(kRequestIdHeader), 1u);
-    EXPECT_EQ(seen.metadata.find(kRequestIdHeader)->second, "rid-echo");
-    auto p = VerifyPrincipal(kSecret, seen.metadata.find(kPrincipalHeader)->second,
-                             seen.metadata.find(kPrincipalSigHeader)->second, "rid-echo",
-                             absl::Now());
-    ASSERT_TRUE(p.ok()) << p.status();
-    EXPECT_EQ(p->subject, "bootstrap-admin");
-    EXPECT_LT(std::chrono::abs(seen.deadline - deadline), std::chrono::seconds(1));
+// The gateway in front of an EchoBackend.
+class EchoTest : public GatewayTest {
+ protected:
+  void SetUp() override {
+    GatewayTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port_);
+    b.RegisterService(&echo_);
+    echo_server_ = b.BuildAndStart();
+    ASSERT_NE(echo_port_, 0);
   }
+  void TearDown() override {
+    echo_gateway_.reset();
+    if (echo_server_) echo_server_->Shutdown(std::chrono::system_clock::now());
+    GatewayTest::TearDown();
+  }
+  GatewayOptions EchoOptions() {
+    GatewayOptions o = BaseOptions();
+    o.routes["tinhgon.testing.v1.Echo"] = {absl::StrCat("127.0.0.1:", echo_port_)};
+    return o;
+  }
+  std::unique_ptr<epb::Echo::Stub> Start(const GatewayOptions& o) {
+    echo_gateway_ = StartGateway(o);
+    if (!echo_gateway_) return nullptr;
+    return epb::Echo::NewStub(Channel(*echo_gateway_));
+  }
+  // A unary call of `method` with raw `bytes` as the request, through the gateway.
+  grpc::Status RawUnary(const std::string& method, const std::string& bytes) {
+    grpc::GenericStub generic(Channel(*echo_gateway_));
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer req(&slice, 1), reply;
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &reply, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> l(mu);
+      status = s;
+      done = true;
+      cv.notify_all();
+    });
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return done; });
+    return status;
+  }
+
+  EchoBackend echo_;
+  int echo_port_ = 0;
+  std::unique_ptr<grpc::Server> echo_server_;
+  std::unique_ptr<Gateway> echo_gateway_;
+};
+
+TEST_F(EchoTest, ForwardsAnAllowlistOfHeadersAndSignsTheVeryCall) {
+  auto stub = Start(EchoOptions());
+  ASSERT_NE(stub, nullptr);
+  grpc::ClientContext ctx;
+  Auth(&ctx, admin_);
+  ctx.AddMetadata("accept-language", "vi-VN");
+  ctx.AddMetadata("x-custom", "not forwarded");
+  ctx.AddMetadata("x-junk", std::string(7000, 'j'));  // would overflow the backend's limit
+  ctx.AddMetadata(kPrincipalHeader, "forged");
+  ctx.AddMetadata(kPrincipalSigHeader, "forged");
+  ctx.AddMetadata(kRequestIdHeader, "rid-echo");
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(20);
+  ctx.set_deadline(deadline);
+  epb::EchoMessage req, resp;
+  req.set_text("một hai ba");
+  grpc::Status s = stub->Echo(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.text(), "một hai ba");
+  EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-echo-trailer"), 1u);
+
+  const EchoBackend::Seen seen = echo_.seen();
+  EXPECT_EQ(seen.metadata.count("authorization"), 0u);  // the token stays at the gateway
+  EXPECT_EQ(seen.metadata.count("x-custom"), 0u);
+  EXPECT_EQ(seen.metadata.count("x-junk"), 0u);
+  ASSERT_EQ(seen.metadata.count("accept-language"), 1u);
+  ASSERT_EQ(seen.metadata.count(kPrincipalHeader), 1u);
+  ASSERT_EQ(seen.metadata.count(kRequestIdHeader), 1u);
+  EXPECT_EQ(seen.metadata.find(kRequestIdHeader)->second, "rid-echo");
+  // Signed for this method and this body: the backend's check passes.
+  EXPECT_TRUE(seen.principal.ok()) << seen.principal;
+  EXPECT_EQ(seen.subject, "bootstrap-admin");
+  EXPECT_LT(std::chrono::abs(seen.deadline - deadline), std::chrono::seconds(1));
+
+  // A call with no deadline gets the gateway's default upstream.
+  grpc::ClientContext ctx2;
+  ctx2.AddMetadata("authorization", "Bearer " + admin_);
+  ASSERT_TRUE(stub->Echo(&ctx2, req, &resp).ok());
+  EXPECT_LT(echo_.seen().deadline, std::chrono::system_clock::now() + std::chrono::seconds(61));
+}
+
+TEST_F(EchoTest, StreamsBothWaysAndPropagatesDeadlinesAndCancellation) {
+  auto stub = Start(EchoOptions());
+  ASSERT_NE(stub, nullptr);
+  {  // Server streaming: every answer, in order.
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    epb::EchoMessage req, msg;
+    req.set_text("lặp");
+    req.set_count(50);
+    req.set_size(1000);
+    auto reader = stub->Repeat(&ctx, req);
+    int n = 0;
+    while (reader->Read(&msg)) ++n;
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(n, 50);
+    EXPECT_TRUE(echo_.seen().principal.ok()) << echo_.seen().principal;
+  }
+  {  // Client streaming: signed without a body hash, every message forwarded.
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    epb::EchoMessage resp;
+    auto writer = stub->Collect(&ctx, &resp);
+    for (const char* w : {"một", "hai", "ba"}) {
+      epb::EchoMessage m;
+      m.set_text(w);
+      ASSERT_TRUE(writer->Write(m));
+    }
+    ASSERT_TRUE(writer->WritesDone());
+    ASSERT_TRUE(writer->Finish().ok());
+    EXPECT_EQ(resp.text(), "mộthaiba");
+    EXPECT_EQ(resp.count(), 3);
+    EXPECT_TRUE(echo_.seen().principal.ok()) << echo_.seen().principal;
+  }
+  {  // Bidi streaming is not proxied.
+    grpc::ClientContext ctx;
+    Auth(&ctx, admin_);
+    auto stream = stub->Chat(&ctx);
+    EXPECT_EQ(stream->Finish().error_code(), StatusCode::UNIMPLEMENTED);
+  }
+  epb::EchoMessage hang;
   {  // The client's deadline cancels the backend's call.
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + admin_);
+    Auth(&ctx, admin_);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1500));
-    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
-    ASSERT_TRUE(echo.WaitHangsStarted(1, std::chrono::milliseconds(1400)));
-    EXPECT_EQ(stream->Finish().error_code(), StatusCode::DEADLINE_EXCEEDED);
-    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(5)));
+    auto reader = stub->Hang(&ctx, hang);
+    ASSERT_TRUE(echo_.WaitHangsStarted(1, std::chrono::milliseconds(1400)));
+    EXPECT_EQ(reader->Finish().error_code(), StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_TRUE(echo_.WaitCancelled(1, std::chrono::seconds(5)));
   }
   {  // So does the client's cancellation.
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + admin_);
-    auto stream = open(&ctx, "/tinhgon.test.v1.Echo/Hang");
-    ASSERT_TRUE(echo.WaitHangsStarted(2, std::chrono::seconds(5)));
+    Auth(&ctx, admin_);
+    auto reader = stub->Hang(&ctx, hang);
+    ASSERT_TRUE(echo_.WaitHangsStarted(2, std::chrono::seconds(5)));
     ctx.TryCancel();
-    EXPECT_EQ(stream->Finish().error_code(), StatusCode::CANCELLED);
-    EXPECT_TRUE(echo.WaitCancelled(std::chrono::seconds(5)));
+    EXPECT_EQ(reader->Finish().error_code(), StatusCode::CANCELLED);
+    EXPECT_TRUE(echo_.WaitCancelled(2, std::chrono::seconds(5)));
   }
-  (*g)->Shutdown(absl::Seconds(1));
-  echo_server->Shutdown();
+}
+
+// Requests that do not parse are INVALID_ARGUMENT at the gateway, and oversized ones
+// RESOURCE_EXHAUSTED; neither reaches the backend.
+TEST_F(EchoTest, MalformedAndOversizedRequestsStopAtTheGateway) {
+  GatewayOptions o = EchoOptions();
+  o.limits.max_message_bytes = 64 << 10;
+  auto stub = Start(o);
+  ASSERT_NE(stub, nullptr);
+  const int before = echo_.calls();
+  // Field 1 (text, a string) holding bytes that are not UTF-8.
+  const std::string bad_utf8 = std::string("\x0a\x03\xff\xfe\xfd", 5);
+  grpc::Status s = RawUnary("/tinhgon.testing.v1.Echo/Echo", bad_utf8);
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("tinhgon.testing.v1.EchoMessage"), std::string::npos);
+  // Garbage: a length running past the end.
+  s = RawUnary("/tinhgon.testing.v1.Echo/Echo", std::string("\x0a\x7f\x01", 3));
+  EXPECT_EQ(s.error_code(), StatusCode::INVALID_ARGUMENT) << s.error_message();
+  // Too large for the method.
+  epb::EchoMessage big;
+  big.set_padding(std::string(100 << 10, 'x'));
+  grpc::ClientContext ctx;
+  Auth(&ctx, admin_);
+  epb::EchoMessage resp;
+  EXPECT_EQ(stub->Echo(&ctx, big, &resp).error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(echo_.calls(), before);
+  // And a sound one passes.
+  epb::EchoMessage ok;
+  ok.set_text("ổn");
+  EXPECT_TRUE(RawUnary("/tinhgon.testing.v1.Echo/Echo", ok.SerializeAsString()).ok());
+  EXPECT_EQ(echo_.calls(), before + 1);
+}
+
+// A client that stops reading a stream is cancelled after the stall limit (and the backend's
+// call with it), while other callers are served; streams per principal are bounded.
+TEST_F(EchoTest, SlowReadersAreCancelledAndStreamsPerPrincipalBounded) {
+  GatewayOptions o = EchoOptions();
+  o.stall_limit = absl::Seconds(1);
+  o.limits.streams_per_principal = 3;
+  auto stub = Start(o);
+  ASSERT_NE(stub, nullptr);
+  const std::string reader_token = MustIssue("slow-reader", {"viewer"});
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<epb::EchoMessage>>> readers;
+  epb::EchoMessage req, msg;
+  req.set_count(100000);
+  req.set_size(64 << 10);  // 6.4 GB if it were all buffered
+  for (int i = 0; i < 3; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    Auth(contexts.back().get(), reader_token);
+    contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    readers.push_back(stub->Repeat(contexts.back().get(), req));
+    // One answer, then nothing more is read.
+    ASSERT_TRUE(readers.back()->Read(&msg)) << readers.back()->Finish().error_message();
+  }
+  {  // A fourth stream of the same principal is refused; another principal is served.
+    grpc::ClientContext ctx;
+    Auth(&ctx, reader_token);
+    epb::EchoMessage small;
+    small.set_count(1);
+    auto r = stub->Repeat(&ctx, small);
+    while (r->Read(&msg)) {
+    }
+    EXPECT_EQ(r->Finish().error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  }
+  EXPECT_EQ(Get(admin_, own_).error_code(), StatusCode::OK);
+  // The stall limit ends the three streams, and the backend sees its calls cancelled.
+  EXPECT_TRUE(echo_.WaitCancelled(3, std::chrono::seconds(15))) << echo_.cancelled();
+  EXPECT_GE(echo_gateway_->stalls().stalled(), 3);
+  // Flow control held: what left the backend is a few MB a stream, not the 6.4 GB asked for.
+  EXPECT_LT(echo_.written_.load(), 3 * 400);
+  for (auto& r : readers) {
+    while (r->Read(&msg)) {
+    }
+    EXPECT_EQ(r->Finish().error_code(), StatusCode::CANCELLED);
+  }
+  // Their slots are free again.
+  grpc::ClientContext ctx;
+  Auth(&ctx, reader_token);
+  epb::EchoMessage small;
+  small.set_count(2);
+  auto r = stub->Repeat(&ctx, small);
+  int n = 0;
+  while (r->Read(&msg)) ++n;
+  EXPECT_TRUE(r->Finish().ok());
+  EXPECT_EQ(n, 2);
 }
 
 TEST_F(GatewayTest, MetricsCountCallsByMethodAndCode) {

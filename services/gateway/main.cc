@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/migrate.h"
+#include "common/server.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/store/pg_token_store.h"
 
@@ -58,11 +59,7 @@ int main(int argc, char** argv) {
   using namespace tinhgon;
   using namespace tinhgon::gateway;
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads started from here inherit the mask
+  BlockTerminationSignals();  // threads started from here inherit the mask
 
   GatewayOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
@@ -136,8 +133,7 @@ int main(int argc, char** argv) {
           o.metrics_listen.empty() ? "-" : o.metrics_listen, ", token cache ",
           absl::FormatDuration(o.token_cache_ttl), ", rate limit ", o.rate_limit.rate,
           "/s burst ", o.rate_limit.burst, " per token");
-  int sig = 0;
-  sigwait(&set, &sig);
+  const int sig = WaitForSignal();
   LogInfo("gateway got signal ", sig, ", shutting down");
   (*gw)->Shutdown(absl::Seconds(5));
   return 0;

@@ -10,6 +10,7 @@
 #include "common/migrate.h"
 #include "common/server.h"
 #include "services/org_registry/api/org_registry_api.h"
+#include "services/org_registry/pg_wiring.h"
 #include "services/org_registry/store/pg_org_store.h"
 
 ABSL_FLAG(std::string, listen, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_LISTEN", "127.0.0.1:50061"),
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Tinh Gọn org-registry service");
   absl::ParseCommandLine(argc, argv);
   using namespace tinhgon;
+  BlockTerminationSignals();
 
   std::unique_ptr<Clock> clock = std::make_unique<SystemClock>();
   if (!absl::GetFlag(FLAGS_today).empty()) {
@@ -62,7 +64,8 @@ int main(int argc, char** argv) {
   if (!auth.enforcing()) {
     LogInfo("no trust secret: local mode, every call runs as local-admin");
   }
-  orgs::OrgRegistryApi api(pool, auth, *clock);
+  CallRunner runner(orgs::pb::OrgRegistry::service_full_name(), auth, pool);
+  orgs::OrgRegistryApi api(runner, orgs::PgRegistryFactory(*clock));
 
   ServerOptions opts;
   opts.name = "org-registry";

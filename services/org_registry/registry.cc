@@ -161,6 +161,39 @@ absl::Status CheckNotInside(OrgTx& tx, int64_t unit, int64_t container, Date d,
       absl::StrCat("Đơn vị ", unit, " là hoặc trực thuộc đơn vị ", container));
 }
 
+// The checks of an import that need the stored units: every existing parent is active on `d`
+// and takes the kinds placed under it, no code of the batch is held on or after `d`. Fills
+// `parents` with the existing parents. `lock` takes row locks (a write; not in a dry run).
+absl::Status CheckImportParentsAndCodes(OrgTx& tx, const std::vector<ImportRow>& rows,
+                                        const std::vector<int>& parent_row, Date d, bool lock,
+                                        absl::flat_hash_map<int64_t, UnitRecord>* parents) {
+  std::vector<std::string> codes;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const UnitFields& f = rows[i].fields;
+    if (!f.code.empty()) codes.push_back(f.code);
+    if (parent_row[i] >= 0 || f.parent_id == 0) continue;
+    const std::string field = absl::StrCat("rows[", i, "].unit.parent_id");
+    auto it = parents->find(f.parent_id);
+    if (it == parents->end()) {
+      TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> p, tx.Load(f.parent_id, d, lock));
+      if (!p) return NoUnit(f.parent_id, field);
+      it = parents->emplace(f.parent_id, *std::move(p)).first;
+    }
+    TG_RETURN_IF_ERROR(CheckParent(it->second, f.parent_id, f.kind, d, field));
+  }
+  TG_ASSIGN_OR_RETURN(auto held, tx.CodesHeldFrom(codes, d));
+  if (held.empty()) return absl::OkStatus();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto h = held.find(rows[i].fields.code);
+    if (h == held.end()) continue;
+    return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE",
+                      absl::StrCat("rows[", i, "].unit.code"),
+                      absl::StrCat("code ", h->first, " is held by unit ", h->second),
+                      absl::StrCat("Mã ", h->first, " đang thuộc đơn vị ", h->second)});
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ChangeOutcome> Registry::Run(
@@ -174,6 +207,7 @@ absl::StatusOr<ChangeOutcome> Registry::Run(
     TG_ASSIGN_OR_RETURN(std::optional<ChangeOutcome> retry, tx.FindRetry());
     if (retry) {
       outcome = *std::move(retry);
+      outcome.replayed = true;
       return absl::OkStatus();
     }
     ChangeEvent ev;
@@ -250,13 +284,7 @@ absl::StatusOr<ChangeOutcome> Registry::Update(const WriteContext& ctx, const Up
     const UnitFields& old = rec.latest.fields;
     moved = moved && f.parent_id != old.parent_id;
     reclassified = reclassified && f.kind != old.kind;
-    if (old.name == f.name && old.short_name == f.short_name && old.code == f.code &&
-        old.kind == f.kind && old.parent_id == f.parent_id &&
-        old.attributes.province_class == f.attributes.province_class &&
-        old.attributes.area_km2 == f.attributes.area_km2 &&
-        old.attributes.population == f.attributes.population &&
-        old.attributes.households == f.attributes.households &&
-        old.attributes.mountainous == f.attributes.mountainous) {
+    if (f == old) {
       return InvalidField("update_mask", "the masked fields already have these values",
                           "Không có thay đổi nào");
     }
@@ -375,24 +403,11 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
   if (cmd.parts.size() > 100) {
     return InvalidField("parts", "at most 100 parts", "Tối đa 100 đơn vị mới");
   }
-  std::vector<double> shares = cmd.shares;
+  TG_ASSIGN_OR_RETURN(const std::vector<double> shares,
+                      SplitShares(cmd.shares, cmd.parts.size(), cmd.keep_source));
   const size_t n = cmd.parts.size();
-  if (std::all_of(shares.begin(), shares.end(), [](double s) { return s == 0; })) {
-    shares.assign(n, 1.0 / static_cast<double>(cmd.keep_source ? n + 1 : n));
-  }
-  double sum = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(shares[i]) || shares[i] <= 0 || shares[i] > 1) {
-      return InvalidField(Idx("parts", i) + ".share",
-                          "must be in (0, 1] (or leave every share 0 for equal parts)",
-                          "Tỷ lệ phải trong khoảng (0, 1]");
-    }
-    sum += shares[i];
     TG_RETURN_IF_ERROR(ValidateFields(cmd.parts[i], Idx("parts", i) + ".unit"));
-  }
-  if (sum > 1 + 1e-6 || (!cmd.keep_source && sum < 1 - 1e-6)) {
-    return InvalidField("parts", absl::StrCat("shares add up to ", sum, "; they must make 1"),
-                        "Tổng tỷ lệ phải bằng 1");
   }
   for (const auto& [child, part] : cmd.child_part) {
     if (part < 0 || static_cast<size_t>(part) >= n) {
@@ -535,6 +550,20 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
                          t.unit_id, ") has a change effective after ", d.ToString()),
             "Đơn vị cấp trên có thay đổi hiệu lực sau ngày này");
       }
+      // Every unit this change ends gets a lineage row to the unit that takes over its
+      // functions: the target's parent (normally the root), which also receives the children
+      // that may stand under it. A staffing baseline can follow these rows like any other.
+      auto End = [&](int64_t id) -> absl::Status {
+        TG_RETURN_IF_ERROR(tx.EndUnit(id, d, UnitState::kDissolved, out.change_id));
+        TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, parent_id, 1.0));
+        out.predecessors.push_back(id);
+        if (std::find(out.successors.begin(), out.successors.end(), parent_id) ==
+            out.successors.end()) {
+          out.successors.push_back(parent_id);
+        }
+        ++out.units_ended;
+        return absl::OkStatus();
+      };
       TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> kids,
                           ChildrenToMove(tx, t.unit_id, d, "kind"));
       for (const UnitVersion& k : kids) {
@@ -543,22 +572,17 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
           ++out.units_moved;
           continue;
         }
-        // Cannot stand under the grandparent: it ends with its own subtree.
+        // Cannot stand under the grandparent: it ends with its own subtree, and their functions
+        // go where the target's go (End, above).
         TG_RETURN_IF_ERROR(CheckNoLaterChangesBelow(tx, k.unit_id, d, "kind"));
         TG_ASSIGN_OR_RETURN(std::vector<UnitVersion> below, tx.Descendants(k.unit_id, d));
         for (auto it = below.rbegin(); it != below.rend(); ++it) {
-          TG_RETURN_IF_ERROR(tx.EndUnit(it->unit_id, d, UnitState::kDissolved, out.change_id));
-          ++out.units_ended;
+          TG_RETURN_IF_ERROR(End(it->unit_id));
         }
-        TG_RETURN_IF_ERROR(tx.EndUnit(k.unit_id, d, UnitState::kDissolved, out.change_id));
-        ++out.units_ended;
+        TG_RETURN_IF_ERROR(End(k.unit_id));
       }
-      TG_RETURN_IF_ERROR(tx.EndUnit(t.unit_id, d, UnitState::kDissolved, out.change_id));
-      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, t.unit_id, parent_id, 1.0));
-      out.predecessors.push_back(t.unit_id);
-      ++out.units_ended;
+      TG_RETURN_IF_ERROR(End(t.unit_id));
     }
-    out.successors = {cmd.root_id};
     return absl::OkStatus();
   });
 }
@@ -570,33 +594,9 @@ absl::StatusOr<ChangeOutcome> Registry::Import(const WriteContext& ctx,
   TG_RETURN_IF_ERROR(ValidateImportBatch(rows, &parent_row));
   const Date d = header.effective_date;
   return Run(ctx, ChangeKind::kCreate, header, [&](OrgTx& tx, ChangeOutcome& out) {
-    // Existing parents: each must be active and take the kinds placed under it.
     absl::flat_hash_map<int64_t, UnitRecord> parents;
-    std::vector<std::string> codes;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const UnitFields& f = rows[i].fields;
-      if (!f.code.empty()) codes.push_back(f.code);
-      if (parent_row[i] >= 0 || f.parent_id == 0) continue;
-      auto it = parents.find(f.parent_id);
-      if (it == parents.end()) {
-        TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> p, tx.Load(f.parent_id, d, true));
-        if (!p) return NoUnit(f.parent_id, absl::StrCat("rows[", i, "].parent_id"));
-        it = parents.emplace(f.parent_id, *std::move(p)).first;
-      }
-      TG_RETURN_IF_ERROR(CheckParent(it->second, f.parent_id, f.kind, d,
-                                     absl::StrCat("rows[", i, "].parent_id")));
-    }
-    TG_ASSIGN_OR_RETURN(auto held, tx.CodesHeldFrom(codes, d));
-    if (!held.empty()) {
-      for (size_t i = 0; i < rows.size(); ++i) {
-        auto h = held.find(rows[i].fields.code);
-        if (h == held.end()) continue;
-        return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE",
-                          absl::StrCat("rows[", i, "].code"),
-                          absl::StrCat("code ", h->first, " is held by unit ", h->second),
-                          absl::StrCat("Mã ", h->first, " đang thuộc đơn vị ", h->second)});
-      }
-    }
+    TG_RETURN_IF_ERROR(CheckImportParentsAndCodes(tx, rows, parent_row, d, /*lock=*/true,
+                                                  &parents));
     TG_ASSIGN_OR_RETURN(std::vector<int64_t> ids, tx.ReserveUnitIds(static_cast<int>(rows.size())));
     std::vector<UnitVersion> versions(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -620,6 +620,24 @@ absl::StatusOr<ChangeOutcome> Registry::Import(const WriteContext& ctx,
   });
 }
 
+absl::StatusOr<ImportSummary> Registry::CheckImport(const ChangeHeader& header,
+                                                    const std::vector<ImportRow>& rows) {
+  // In Import's order: the rows, then the header (Run), then what needs the stored units.
+  std::vector<int> parent_row;
+  TG_RETURN_IF_ERROR(ValidateImportBatch(rows, &parent_row));
+  TG_RETURN_IF_ERROR(ValidateLegalBasis(header.legal_basis, "legal_basis"));
+  TG_RETURN_IF_ERROR(ValidateText(header.note, "note", 4000, false, /*multiline=*/true));
+  TG_RETURN_IF_ERROR(store_.ReadOnly([&](OrgTx& tx) {
+    absl::flat_hash_map<int64_t, UnitRecord> parents;
+    return CheckImportParentsAndCodes(tx, rows, parent_row, header.effective_date,
+                                      /*lock=*/false, &parents);
+  }));
+  ImportSummary out;
+  out.units = static_cast<int>(rows.size());
+  out.by_kind = CountByKind(rows);
+  return out;
+}
+
 absl::StatusOr<UnitView> Registry::Get(int64_t id, std::optional<Date> as_of) {
   if (id <= 0) return InvalidField("id", "must be a positive unit id", "Mã đơn vị không hợp lệ");
   const Date d = as_of.value_or(Today());
@@ -634,6 +652,77 @@ absl::StatusOr<UnitView> Registry::Get(int64_t id, std::optional<Date> as_of) {
                                  v->unit.established.ToString()));
   }
   return *std::move(v);
+}
+
+absl::Status Registry::CheckRoot(int64_t root, Date as_of, const char* field) {
+  if (root < 0) return InvalidField(field, "must not be negative", "Không hợp lệ");
+  if (root == 0) return absl::OkStatus();
+  TG_ASSIGN_OR_RETURN(UnitView v, Get(root, as_of));
+  if (!v.version.Covers(as_of) || (v.unit.ended && *v.unit.ended <= as_of)) {
+    return FailedPrecondition("ROOT_NOT_ACTIVE", field,
+                              absl::StrCat("unit ", root, " is not active on ", as_of.ToString()),
+                              "Đơn vị gốc không hoạt động vào ngày này");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ListPage> Registry::List(const ListQuery& q) {
+  ListPage page;
+  TG_ASSIGN_OR_RETURN(page.units, store_.List(q, &page.total));
+  return page;
+}
+
+absl::StatusOr<std::unique_ptr<UnitReader>> Registry::Subtree(int64_t root, Date as_of,
+                                                              int max_depth) {
+  if (max_depth < 0) return InvalidField("max_depth", "must not be negative", "Không hợp lệ");
+  TG_RETURN_IF_ERROR(CheckRoot(root, as_of, "root_id"));
+  return store_.OpenSubtree(root, as_of, max_depth);
+}
+
+absl::StatusOr<LineageView> Registry::Lineage(int64_t id) {
+  if (id <= 0) return InvalidField("id", "must be a positive unit id", "Không hợp lệ");
+  TG_ASSIGN_OR_RETURN(std::optional<UnitView> last, store_.GetLatest(id));
+  if (!last) return NoUnit(id, "id");
+  LineageView out;
+  out.as_of = last->unit.ended ? *last->unit.ended : Today();
+  out.unit = *std::move(last);
+  TG_ASSIGN_OR_RETURN(out.predecessors, store_.Lineage(id, true));
+  TG_ASSIGN_OR_RETURN(out.successors, store_.Lineage(id, false));
+  return out;
+}
+
+absl::StatusOr<std::map<OrgKind, int>> Registry::Counts(int64_t root, Date as_of) {
+  TG_RETURN_IF_ERROR(CheckRoot(root, as_of, "root_id"));
+  return store_.Counts(root, as_of);
+}
+
+absl::StatusOr<CountsDiff> Registry::DiffCounts(int64_t root, Date from, Date to) {
+  if (root < 0) return InvalidField("root_id", "must not be negative", "Không hợp lệ");
+  if (root != 0) {  // the root must exist on one of the dates at least
+    TG_ASSIGN_OR_RETURN(std::optional<UnitView> last, store_.GetLatest(root));
+    if (!last) return NoUnit(root, "root_id");
+  }
+  CountsDiff d;
+  TG_ASSIGN_OR_RETURN(d.from, store_.Counts(root, from));
+  TG_ASSIGN_OR_RETURN(d.to, store_.Counts(root, to));
+  return d;
+}
+
+absl::StatusOr<ChangeEvent> Registry::GetChange(int64_t id) {
+  TG_ASSIGN_OR_RETURN(std::optional<ChangeEvent> ev, store_.GetChange(id));
+  if (!ev) {
+    return NotFound("CHANGE_NOT_FOUND", "", absl::StrCat("no change ", id),
+                    absl::StrCat("Không có thay đổi ", id));
+  }
+  return *std::move(ev);
+}
+
+absl::StatusOr<std::vector<ChangeEvent>> Registry::ListChanges(int64_t unit_id,
+                                                               std::optional<Date> from,
+                                                               std::optional<Date> to, int limit,
+                                                               int offset) {
+  if (unit_id < 0) return InvalidField("unit_id", "must not be negative", "Không hợp lệ");
+  return store_.ListChanges(unit_id, from, to, limit, offset);
 }
 
 }  // namespace tinhgon::orgs

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,9 +67,33 @@ struct EndLevelCmd {
   OrgKind kind = OrgKind::kUnspecified;
 };
 
+struct ListPage {
+  std::vector<UnitView> units;
+  int total = 0;  // matches of the query, over every page
+};
+
+struct LineageView {
+  UnitView unit;  // its last version
+  Date as_of;     // the date the unit is shown as of: its end, or today
+  std::vector<LineageEdge> predecessors, successors;
+};
+
+struct CountsDiff {
+  std::map<OrgKind, int> from, to;
+};
+
+// What an import would create.
+struct ImportSummary {
+  int units = 0;
+  std::map<OrgKind, int> by_kind;
+};
+
 class Registry {
  public:
   Registry(OrgStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // The same, owning its store (what an adapter's UseCaseFactory builds for one call).
+  Registry(std::unique_ptr<OrgStore> store, const Clock& clock)
+      : owned_(std::move(store)), store_(*owned_), clock_(clock) {}
 
   absl::StatusOr<ChangeOutcome> Create(const WriteContext& ctx, const CreateCmd& cmd);
   absl::StatusOr<ChangeOutcome> Update(const WriteContext& ctx, const UpdateCmd& cmd);
@@ -79,19 +104,37 @@ class Registry {
   // Creates many units in one change and one transaction, checked by the same rules as Create.
   absl::StatusOr<ChangeOutcome> Import(const WriteContext& ctx, const ChangeHeader& header,
                                        const std::vector<ImportRow>& rows);
+  // A dry run of Import: every check Import makes, against one snapshot of the stored units;
+  // writes nothing and records nothing under the request id.
+  absl::StatusOr<ImportSummary> CheckImport(const ChangeHeader& header,
+                                            const std::vector<ImportRow>& rows);
 
   // A unit as of a date: the version then, or, after its end, its last version (state says how
   // it ended). NOT_FOUND before it existed or when there is no such unit.
   absl::StatusOr<UnitView> Get(int64_t id, std::optional<Date> as_of);
 
+  // Reads. `root` 0 = every root; a nonzero root must be active on the date asked.
+  absl::StatusOr<ListPage> List(const ListQuery& q);
+  absl::StatusOr<std::unique_ptr<UnitReader>> Subtree(int64_t root, Date as_of, int max_depth);
+  absl::StatusOr<LineageView> Lineage(int64_t id);
+  absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of);
+  // The root must have existed at some time.
+  absl::StatusOr<CountsDiff> DiffCounts(int64_t root, Date from, Date to);
+  absl::StatusOr<ChangeEvent> GetChange(int64_t id);
+  absl::StatusOr<std::vector<ChangeEvent>> ListChanges(int64_t unit_id, std::optional<Date> from,
+                                                       std::optional<Date> to, int limit,
+                                                       int offset);
+
   Date Today() const { return clock_.Today(); }
-  OrgStore& store() { return store_; }
 
  private:
+  // An active root on `as_of` (0 passes).
+  absl::Status CheckRoot(int64_t root, Date as_of, const char* field);
   // Runs a change: retry lookup, the change's own steps, the outcome record.
   absl::StatusOr<ChangeOutcome> Run(const WriteContext& ctx, ChangeKind kind,
                                     const ChangeHeader& header,
                                     const std::function<absl::Status(OrgTx&, ChangeOutcome&)>& fn);
+  std::unique_ptr<OrgStore> owned_;
   OrgStore& store_;
   const Clock& clock_;
 };

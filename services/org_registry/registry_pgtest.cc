@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 
 #include "common/migrate.h"
@@ -249,7 +253,7 @@ TEST_F(RegistryTest, AConsolidatedUnitMayTakeOverAPredecessorsCode) {
   ListQuery q;
   q.as_of = D(2025, 1, 1);
   q.code = "681";
-  q.order_by = "v.unit_id";
+  q.order = ListOrder::kId;
   int total = 0;
   auto found = store_->List(q, &total);
   ASSERT_TRUE(found.ok());
@@ -296,7 +300,7 @@ TEST_F(RegistryTest, SplitAssignsChildrenAndShares) {
   cmd.header.effective_date = D(2021, 1, 1);
   cmd.child_part.clear();
   cmd.shares = {0.5, 0.2};
-  EXPECT_EQ(ErrorField(reg_->Split(Ctx(), cmd).status()), "parts");
+  EXPECT_EQ(ErrorField(reg_->Split(Ctx(), cmd).status()), "parts[1].share");
 }
 
 TEST_F(RegistryTest, DissolveNeedsASuccessorForChildren) {
@@ -398,7 +402,7 @@ TEST_F(RegistryTest, ImportCreatesATreeInOneChangeOrNothing) {
   rows.back().fields.parent_id = province_;
   auto clash = reg_->Import(Ctx(), Header(D(2018, 1, 1)), rows);
   EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(ErrorField(clash.status()), "rows[1].code");
+  EXPECT_EQ(ErrorField(clash.status()), "rows[1].unit.code");
   EXPECT_EQ(Snapshot(), before);
 }
 
@@ -518,6 +522,213 @@ TEST_F(RegistryTest, LineageStaysLinearThroughRepeatedSplitsAndMergers) {
   ASSERT_TRUE(preds.ok()) << preds.status();
   EXPECT_EQ(preds->size(), static_cast<size_t>(4 * kRounds));
   EXPECT_EQ(preds->back().distance, 2 * kRounds);
+}
+
+// Regression (review): a unit created under a parent that has ended must be refused as
+// FAILED_PRECONDITION / PARENT_NOT_ACTIVE naming the parent field, by every path that creates
+// or moves a unit, and nothing may be written.
+TEST_F(RegistryTest, AnEndedParentIsNotActiveForEveryPathThatPlacesAUnit) {
+  const int64_t gone = MustCreate(Fields("Sở cũ", OrgKind::kDepartment, province_));
+  const int64_t other = MustCreate(Fields("Sở khác", OrgKind::kDepartment, province_));
+  const int64_t div = MustCreate(Fields("Phòng", OrgKind::kDivision, other));
+  ASSERT_TRUE(reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2020, 1, 1)), UnitRef{gone, ""}, 0}).ok());
+  const auto before = Snapshot();
+  const Date later = D(2021, 1, 1);
+  auto expect = [&](const absl::Status& s, const std::string& field) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_EQ(ErrorReason(s), "PARENT_NOT_ACTIVE") << s;
+    EXPECT_EQ(ErrorField(s), field) << s;
+  };
+  expect(Create(Fields("Phòng mới", OrgKind::kDivision, gone), later).status(),
+         "unit.parent_id");
+  UpdateCmd move{Header(later), UnitRef{div, ""}, {}, {"parent_id"}};
+  move.fields.parent_id = gone;
+  expect(reg_->Update(Ctx(), move).status(), "unit.parent_id");
+  MergeCmd merge;
+  merge.header = Header(later);
+  merge.sources = {UnitRef{div, ""}};
+  merge.new_unit = Fields("Phòng hợp nhất", OrgKind::kDivision, gone);
+  expect(reg_->Merge(Ctx(), merge).status(), "new_unit.parent_id");
+  SplitCmd split;
+  split.header = Header(later);
+  split.source = UnitRef{div, ""};
+  split.parts = {Fields("Phòng A", OrgKind::kDivision, other),
+                 Fields("Phòng B", OrgKind::kDivision, gone)};
+  expect(reg_->Split(Ctx(), split).status(), "parts[1].unit.parent_id");
+  ImportRow row;
+  row.key = "x";
+  row.fields = Fields("Phòng nhập", OrgKind::kDivision, gone);
+  expect(reg_->Import(Ctx(), Header(later), {row}).status(), "rows[0].unit.parent_id");
+  expect(reg_->CheckImport(Header(later), {row}).status(), "rows[0].unit.parent_id");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+// Regression (review): EndLevel ended subtrees without lineage rows, so a baseline following
+// lineage lost the units that could not move. Every unit it ends now has one edge, share 1, to
+// the unit that takes over its functions: the ended target's parent.
+TEST_F(RegistryTest, EndLevelGivesEveryUnitItEndsALineageRow) {
+  const int64_t dept = MustCreate(Fields("Sở Nông nghiệp", OrgKind::kDepartment, province_));
+  const int64_t sub = MustCreate(Fields("Chi cục Kiểm lâm", OrgKind::kSubDepartment, dept));
+  const int64_t sub_div = MustCreate(Fields("Phòng Kỹ thuật", OrgKind::kDivision, sub));
+  const int64_t div = MustCreate(Fields("Phòng Tổ chức", OrgKind::kDivision, dept));
+  const int64_t psu = MustCreate(Fields("Trung tâm Khuyến nông", OrgKind::kPublicServiceUnit, dept));
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2025, 7, 1)), province_,
+                                             OrgKind::kDepartment});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->units_ended, 4);
+  EXPECT_EQ(o->units_moved, 1);
+  EXPECT_EQ(Get(psu, D(2025, 7, 1)).version.fields.parent_id, province_);
+  for (int64_t id : {dept, sub, sub_div, div}) {
+    auto succ = store_->Lineage(id, false);
+    ASSERT_TRUE(succ.ok()) << succ.status();
+    ASSERT_EQ(succ->size(), 1u) << "unit " << id;
+    EXPECT_EQ(succ->at(0).successor, province_);
+    EXPECT_EQ(succ->at(0).change.kind, ChangeKind::kEndLevel);
+    EXPECT_DOUBLE_EQ(succ->at(0).share, 1.0);
+    EXPECT_NE(std::find(o->predecessors.begin(), o->predecessors.end(), id),
+              o->predecessors.end());
+  }
+  EXPECT_EQ(o->successors, std::vector<int64_t>{province_});
+  auto moved = store_->Lineage(psu, false);  // a unit that moved continues: no lineage
+  ASSERT_TRUE(moved.ok());
+  EXPECT_TRUE(moved->empty());
+  auto into = store_->Lineage(province_, true);
+  ASSERT_TRUE(into.ok());
+  EXPECT_EQ(into->size(), 4u);
+}
+
+// Regression (review): Split read shares[i] unchecked; fewer shares than parts read past the
+// end of the vector. Every bad share is refused naming parts[i].share, and nothing is written.
+TEST_F(RegistryTest, SplitRefusesBadSharesNamingThePart) {
+  const int64_t d = MustCreate(Fields("UBND huyện A", OrgKind::kDistrictCommittee, province_));
+  SplitCmd cmd;
+  cmd.header = Header(D(2020, 1, 1));
+  cmd.source = UnitRef{d, ""};
+  cmd.parts = {Fields("UBND huyện B", OrgKind::kDistrictCommittee, province_),
+               Fields("UBND huyện C", OrgKind::kDistrictCommittee, province_),
+               Fields("UBND huyện D", OrgKind::kDistrictCommittee, province_)};
+  const auto before = Snapshot();
+  const std::vector<std::pair<std::vector<double>, std::string>> cases = {
+      {{0.5, 0.5}, "parts[2].share"},                      // fewer shares than parts
+      {{0.5, -0.25, 0.75}, "parts[1].share"},              // negative
+      {{std::nan(""), 0.5, 0.5}, "parts[0].share"},        // not a number
+      {{0.5, 0.4, 0.05}, "parts[2].share"},                // adds up to 0.95
+      {{0.5, 0.4, 0.2}, "parts[2].share"},                 // adds up to 1.1
+  };
+  for (const auto& [shares, field] : cases) {
+    cmd.shares = shares;
+    auto s = reg_->Split(Ctx(), cmd).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(ErrorField(s), field);
+  }
+  EXPECT_EQ(Snapshot(), before);
+  cmd.shares = {0.5, 0.3, 0.2};
+  EXPECT_TRUE(reg_->Split(Ctx(), cmd).ok());
+}
+
+// An update whose masked fields already hold the new values changes nothing (FieldsTuple).
+TEST_F(RegistryTest, AnUpdateThatChangesNothingIsRefused) {
+  UnitFields f = Fields("UBND huyện Lạc Dương", OrgKind::kDistrictCommittee, province_);
+  f.attributes.mountainous = true;
+  f.attributes.area_km2 = 1230.5;
+  const int64_t id = MustCreate(f);
+  const auto before = Snapshot();
+  UpdateCmd same{Header(D(2020, 1, 1)), UnitRef{id, ""}, f, {"attributes", "name"}};
+  auto s = reg_->Update(Ctx(), same).status();
+  EXPECT_EQ(ErrorField(s), "update_mask") << s;
+  EXPECT_EQ(Snapshot(), before);
+  same.fields.attributes.mountainous = false;
+  same.mask = {"attributes.mountainous"};
+  auto o = reg_->Update(Ctx(), same);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, ChangeKind::kAmend);
+}
+
+// Regression (review): the list query was built by splicing the order into its text. Each order
+// is now a statement prepared on connect; the store picks it by the ListOrder value.
+TEST_F(RegistryTest, ListOrdersArePreparedStatements) {
+  MustCreate(Fields("Sở B", OrgKind::kDepartment, province_, "68.B"));
+  MustCreate(Fields("Sở A", OrgKind::kDepartment, province_, "68.A"));
+  MustCreate(Fields("Sở C", OrgKind::kDepartment, province_, "68.C"));
+  ListQuery q;
+  q.as_of = D(2019, 1, 1);
+  q.parent_id = province_;
+  auto names = [&](ListOrder order) {
+    q.order = order;
+    int total = 0;
+    std::vector<std::string> out;
+    auto page = store_->List(q, &total);
+    EXPECT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(total, 3);
+    if (page.ok()) {
+      for (const UnitView& v : *page) out.push_back(v.version.fields.name);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names(ListOrder::kName), (V{"Sở A", "Sở B", "Sở C"}));
+  EXPECT_EQ(names(ListOrder::kNameDesc), (V{"Sở C", "Sở B", "Sở A"}));
+  EXPECT_EQ(names(ListOrder::kId), (V{"Sở B", "Sở A", "Sở C"}));
+  EXPECT_EQ(names(ListOrder::kIdDesc), (V{"Sở C", "Sở A", "Sở B"}));
+  EXPECT_EQ(names(ListOrder::kCode), (V{"Sở A", "Sở B", "Sở C"}));
+  EXPECT_EQ(names(ListOrder::kCodeDesc), (V{"Sở C", "Sở B", "Sở A"}));
+  q.offset = 10;  // past the end: no rows, the total still counts the matches
+  q.order = ListOrder::kName;
+  int total = 0;
+  auto past = store_->List(q, &total);
+  ASSERT_TRUE(past.ok());
+  EXPECT_TRUE(past->empty());
+  EXPECT_EQ(total, 3);
+  std::vector<std::string> prepared;
+  ASSERT_TRUE(session_->Transact(TxMode::kRead, [&](pqxx::work& tx) {
+    for (const auto& row : tx.exec("SELECT name FROM pg_prepared_statements WHERE name LIKE"
+                                   " 'list\\_%' ORDER BY name")) {
+      prepared.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(prepared, (V{"list_by_code", "list_by_code_desc", "list_by_id", "list_by_id_desc",
+                         "list_by_name", "list_by_name_desc"}));
+}
+
+TEST_F(RegistryTest, ImportDryRunChecksEverythingAndWritesNothing) {
+  MustCreate(Fields("UBND huyện Đà Lạt", OrgKind::kDistrictCommittee, province_, "672"));
+  std::vector<ImportRow> rows;
+  auto row = [&](const std::string& key, const std::string& parent, OrgKind kind,
+                 const std::string& code) {
+    ImportRow r;
+    r.key = key;
+    r.parent_key = parent;
+    r.fields = Fields("Đơn vị " + key, kind, parent.empty() ? province_ : 0, code);
+    rows.push_back(r);
+  };
+  row("d", "", OrgKind::kDistrictCommittee, "673");
+  row("c1", "d", OrgKind::kCommuneCommittee, "");
+  row("c2", "d", OrgKind::kCommuneCommittee, "");
+  const auto before = Snapshot();
+  auto would = reg_->CheckImport(Header(D(2018, 1, 1)), rows);
+  ASSERT_TRUE(would.ok()) << would.status();
+  EXPECT_EQ(would->units, 3);
+  EXPECT_EQ(would->by_kind, (std::map<OrgKind, int>{{OrgKind::kDistrictCommittee, 1},
+                                                     {OrgKind::kCommuneCommittee, 2}}));
+  rows[0].fields.code = "672";  // held already: the dry run sees it
+  auto clash = reg_->CheckImport(Header(D(2018, 1, 1)), rows);
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(clash.status()), "rows[0].unit.code");
+  EXPECT_EQ(ErrorField(reg_->CheckImport(ChangeHeader(), rows).status()),
+            "legal_basis.act_number");
+  EXPECT_EQ(Snapshot(), before);
+
+  rows[0].fields.code = "673";
+  auto first = reg_->Import(Ctx("imp-1"), Header(D(2018, 1, 1)), rows);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  const auto after = Snapshot();
+  auto again = reg_->Import(Ctx("imp-1"), Header(D(2018, 1, 1)), rows);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->successors, first->successors);
+  EXPECT_EQ(Snapshot(), after);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
-// tools/seed_loader against a real org registry: the Lâm Đồng sample loads, loading it again
-// changes nothing, bad input is reported precisely.
+// tools/seed_loader against real servers: the Lâm Đồng sample loads in one ImportOrgUnits call,
+// loading it again changes nothing, bad input is reported precisely and loads nothing (an
+// import is all or nothing); the loader reaches the registry in local mode, with the trust
+// secret, and through the gateway with a bearer token.
 'use strict';
 
 const { describe, it, before, after } = require('node:test');
@@ -50,10 +52,11 @@ describe('seed_loader', { skip: skip || false }, () => {
     assert.equal(down.code, 1);
   });
 
-  it('checks the sample in a dry run without sending anything', async () => {
+  it('checks the sample in a dry run without writing anything', async () => {
     const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${SAMPLE}`, '--dry_run']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /all valid \(dry run/);
+    assert.match(r.stdout, /1 ORG_KIND_PROVINCE_COMMITTEE/);
     const found = await orgs.ListOrgUnits({ code: '68', as_of: AS_OF });
     assert.equal(found.units.length, 0);
   });
@@ -111,7 +114,7 @@ describe('seed_loader', { skip: skip || false }, () => {
     assert.equal(res.units[0].code, '672');
   });
 
-  it('stops at a row the registry refuses, naming its line and column', async () => {
+  it('loads nothing when a parent is unknown, naming its line and column', async () => {
     const file = path.join(tmp, 'orphan.tsv');
     fs.writeFileSync(file, [
       'code\tparent_code\tkind\tname\teffective_date\tact_number',
@@ -123,9 +126,42 @@ describe('seed_loader', { skip: skip || false }, () => {
     const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${file}`]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`${file}:3: field parent_code: `));
-    assert.match(r.stdout, /created\s+68\.X1 /);
-    const x3 = await orgs.ListOrgUnits({ code: '68.X3', as_of: AS_OF });
-    assert.equal(x3.units.length, 0, 'rows after the failing one were loaded');
+    for (const code of ['68.X1', '68.X3']) {
+      const found = await orgs.ListOrgUnits({ code, as_of: AS_OF });
+      assert.equal(found.units.length, 0, `${code} was loaded`);
+    }
+  });
+
+  it('loads nothing when the registry refuses a row, naming its line and column', async () => {
+    const file = path.join(tmp, 'clash.tsv');
+    fs.writeFileSync(file, [
+      'code\tparent_code\tkind\tname\teffective_date\tact_number',
+      '68.Y1\t68\tORG_KIND_DEPARTMENT\tSở Thử nghiệm\t2018-01-01\tTEST-2',
+      '672\t68\tORG_KIND_DISTRICT_COMMITTEE\tUBND huyện trùng mã\t2018-01-01\tTEST-2',
+      '',
+    ].join('\n'));
+    for (const dry of [true, false]) {
+      const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${file}`,
+        ...(dry ? ['--dry_run'] : [])]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /ALREADY_EXISTS/);
+      assert.match(r.stderr, new RegExp(`${file}:3: field code: .*request field rows\\[1\\]\\.unit\\.code`));
+    }
+    const y1 = await orgs.ListOrgUnits({ code: '68.Y1', as_of: AS_OF });
+    assert.equal(y1.units.length, 0, 'a row of a refused import was loaded');
+  });
+
+  it('refuses a file that mixes dates, sending nothing', async () => {
+    const file = path.join(tmp, 'mixed.tsv');
+    fs.writeFileSync(file, [
+      'code\tparent_code\tkind\tname\teffective_date\tact_number',
+      '68.Z1\t68\tORG_KIND_DEPARTMENT\tSở Z1\t2018-01-01\tTEST-3',
+      '68.Z2\t68\tORG_KIND_DEPARTMENT\tSở Z2\t2019-01-01\tTEST-3',
+      '',
+    ].join('\n'));
+    const r = await h.runTool(LOADER, [`--target=${server.target}`, `--file=${file}`]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`${file}:3: field effective_date: `));
   });
 
   // Counts below the province as of AS_OF, by CountUnits and by ListOrgUnits.
@@ -140,4 +176,58 @@ describe('seed_loader', { skip: skip || false }, () => {
     });
     return { total: c.total, byKind, districts: districts.units.length };
   }
+});
+
+describe('seed_loader with a trust secret, and through the gateway', { skip: skip || false }, () => {
+  const secret = `e2e-seed-${Date.now()}-secret`;
+  let registry;
+  let gateway;
+  let tmp;
+
+  before(async () => {
+    registry = await h.startOrgRegistry({ schema: h.freshSchema('seedsig'), trustSecret: secret });
+    gateway = await h.startGateway({
+      schema: h.freshSchema('seedgw'), routes: { [SVC]: registry.target }, trustSecret: secret,
+    });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tinhgon-e2e-'));
+  });
+
+  after(async () => {
+    if (gateway) await gateway.stop();
+    if (registry) await registry.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('signs the client-streaming import with the trust secret, straight to the registry', async () => {
+    const denied = await h.runTool(LOADER, [`--target=${registry.target}`, `--file=${SAMPLE}`]);
+    assert.equal(denied.code, 1, denied.stdout + denied.stderr);
+    assert.match(denied.stderr, /UNAUTHENTICATED/);
+    const r = await h.runTool(LOADER, [`--target=${registry.target}`, `--file=${SAMPLE}`,
+      `--trust_secret=${secret}`]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(idsOf(r.stdout)['68'], r.stdout);
+  });
+
+  it('loads through the gateway with a bearer token, and a retry there creates nothing', async () => {
+    const file = path.join(tmp, 'gw.tsv');
+    fs.writeFileSync(file, [
+      'code\tparent_code\tkind\tname\teffective_date\tact_number',
+      '68.GW1\t68\tORG_KIND_DEPARTMENT\tSở qua cổng\t2018-01-01\tTEST-GW',
+      '68.GW2\t68.GW1\tORG_KIND_DIVISION\tPhòng qua cổng\t2018-01-01\tTEST-GW',
+      '',
+    ].join('\n'));
+    const noToken = await h.runTool(LOADER, [`--target=${gateway.target}`, `--file=${file}`]);
+    assert.equal(noToken.code, 1, noToken.stdout + noToken.stderr);
+    assert.match(noToken.stderr, /UNAUTHENTICATED/);
+    const args = [`--target=${gateway.target}`, `--file=${file}`, `--token=${gateway.adminToken}`];
+    const dry = await h.runTool(LOADER, [...args, '--dry_run']);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    const first = await h.runTool(LOADER, args);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /created\s+68\.GW2 /);
+    const again = await h.runTool(LOADER, args);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /existing 68\.GW2 /);
+    assert.deepEqual(idsOf(again.stdout), idsOf(first.stdout));
+  });
 });

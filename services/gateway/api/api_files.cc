@@ -1,5 +1,7 @@
 #include "services/gateway/api/api_files.h"
 
+#include <google/protobuf/descriptor.pb.h>
+
 #include "grpc/health/v1/health.pb.h"
 #include "grpc/reflection/v1/reflection.pb.h"
 #include "tinhgon/gateway/v1/gateway.pb.h"
@@ -22,6 +24,23 @@ std::vector<const google::protobuf::FileDescriptor*> LinkedApiFiles() {
       ::grpc::health::v1::HealthCheckRequest::descriptor()->file(),
       ::grpc::reflection::v1::ServerReflectionRequest::descriptor()->file(),
   };
+}
+
+ReadMethods DeclaredReads(const std::vector<std::string>& services) {
+  (void)LinkedApiFiles();
+  ReadMethods reads;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : services) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* m = service->method(i);
+      if (m->options().idempotency_level() == google::protobuf::MethodOptions::NO_SIDE_EFFECTS) {
+        reads.insert("/" + name + "/" + m->name());
+      }
+    }
+  }
+  return reads;
 }
 
 }  // namespace tinhgon::gateway

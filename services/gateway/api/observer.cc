@@ -59,6 +59,42 @@ Observer::MethodMetrics& Observer::For(absl::string_view method) {
   return ref;
 }
 
+std::string LogValue(absl::string_view v) {
+  std::string out;
+  const size_t n = std::min<size_t>(v.size(), 200);
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c > ' ' && c < 0x7f && c != '"' && c != '\\' && c != '=') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&out, absl::StrFormat("\\x%02x", c));
+    }
+  }
+  if (v.size() > n) out += "...";
+  if (out.empty()) out = "-";
+  return out;
+}
+
+bool Observer::AdmitRefusalLine(int64_t* suppressed_before) {
+  const int64_t second = absl::ToUnixSeconds(absl::Now());
+  std::lock_guard<std::mutex> lock(log_mu_);
+  *suppressed_before = 0;
+  if (second != log_second_) {
+    *suppressed_before = suppressed_;
+    suppressed_ = 0;
+    log_second_ = second;
+    lines_this_second_ = 0;
+  }
+  if (lines_this_second_ >= kRefusalLinesPerSecond) {
+    ++suppressed_;
+    suppressed_total_.fetch_add(1);
+    return false;
+  }
+  ++lines_this_second_;
+  return true;
+}
+
 void Observer::Record(const CallRecord& r) {
   // Unknown methods share one label: a client must not grow the metrics without bound.
   const absl::string_view label = r.method.empty() ? absl::string_view("unknown") : r.method;
@@ -76,11 +112,19 @@ void Observer::Record(const CallRecord& r) {
     c->Increment();
   }
   m.latency->Observe(absl::ToDoubleSeconds(r.latency));
-  if (access_log_) {
-    LogLine("ACCESS", absl::StrFormat("method=%s principal=%s code=%s latency_ms=%.3f request_id=%s",
-                                      label, r.principal, CodeName(r.code),
-                                      absl::ToDoubleMilliseconds(r.latency), r.request_id));
+  if (!access_log_) return;
+  // Calls refused before anyone was authenticated can come in floods: a few lines a second.
+  const bool anonymous_refusal = r.principal == "-" && r.code != grpc::StatusCode::OK;
+  int64_t suppressed = 0;
+  if (anonymous_refusal && !AdmitRefusalLine(&suppressed)) return;
+  if (suppressed > 0) {
+    LogLine("ACCESS", absl::StrFormat("suppressed=%d reason=refusals_over_%d_per_second",
+                                      suppressed, kRefusalLinesPerSecond));
   }
+  LogLine("ACCESS", absl::StrFormat("method=%s principal=%s code=%s latency_ms=%.3f request_id=%s",
+                                    label, LogValue(r.principal), CodeName(r.code),
+                                    absl::ToDoubleMilliseconds(r.latency),
+                                    LogValue(r.request_id)));
 }
 
 }  // namespace tinhgon::gateway

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,7 +24,7 @@
 namespace tinhgon::gateway {
 
 struct CallRecord {
-  absl::string_view method;     // full method name; "" when unknown
+  absl::string_view method;     // a method the gateway knows; "" for anything else
   absl::string_view principal;  // "subject#token_id", or "-" before authentication
   grpc::StatusCode code = grpc::StatusCode::OK;
   absl::Duration latency;
@@ -36,8 +37,13 @@ class Observer {
   static absl::StatusOr<std::unique_ptr<Observer>> Create(bool access_log,
                                                           const std::string& metrics_listen);
 
+  // Counts the call under its method (only methods the gateway knows become labels: a client
+  // cannot grow the metrics) and logs an access line. Refusals before authentication are
+  // logged at most `kRefusalLinesPerSecond` a second, with a count of those left out.
   void Record(const CallRecord& r);
   prometheus::Registry& registry() { return *registry_; }
+  static constexpr int kRefusalLinesPerSecond = 20;
+  int64_t suppressed_lines() const { return suppressed_total_.load(); }
 
  private:
   Observer(bool access_log, std::shared_ptr<prometheus::Registry> registry);
@@ -46,6 +52,8 @@ class Observer {
     std::array<prometheus::Counter*, 17> by_code{};
   };
   MethodMetrics& For(absl::string_view method);
+  // Whether to log this refusal line; counts the ones left out.
+  bool AdmitRefusalLine(int64_t* suppressed_before);
 
   bool access_log_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -54,7 +62,16 @@ class Observer {
   prometheus::Family<prometheus::Histogram>& latency_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_;
+  std::mutex log_mu_;
+  int64_t log_second_ = 0;
+  int lines_this_second_ = 0;
+  int64_t suppressed_ = 0;
+  std::atomic<int64_t> suppressed_total_{0};
 };
+
+// A value safe to put in a key=value log line: printable ASCII kept, anything else (spaces,
+// quotes, backslashes, newlines, bytes of UTF-8) escaped as \xNN, cut at 200 bytes.
+std::string LogValue(absl::string_view v);
 
 // The name of a gRPC status code, e.g. "PERMISSION_DENIED".
 const char* CodeName(grpc::StatusCode code);

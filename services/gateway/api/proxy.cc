@@ -1,153 +1,155 @@
 #include "services/gateway/api/proxy.h"
 
-#include <atomic>
+#include <google/protobuf/dynamic_message.h>
 
-#include <google/protobuf/descriptor.h>
+#include <atomic>
 #include <mutex>
-#include <random>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/grpc_status.h"
-#include "common/principal.h"
 #include "common/status.h"
 
 namespace tinhgon::gateway {
 namespace {
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return absl::StrFormat("gw-%016x", rng());
+grpc::Status Refused(absl::StatusCode code, const char* reason, const std::string& field,
+                     const std::string& message, const char* message_vi) {
+  return ToGrpcStatus(MakeError({code, reason, field, message, message_vi}));
 }
 
-bool IsSaneRequestId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (c <= ' ' || c > '~') return false;
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  return true;
+  return out;
 }
 
-std::string Header(const grpc::CallbackServerContext& ctx, const char* key) {
-  auto range = ctx.client_metadata().equal_range(key);
-  if (range.first == range.second) return "";
-  return std::string(range.first->second.data(), range.first->second.size());
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
-// Client metadata that must not reach a backend: the bearer token (backends trust the signed
-// principal, never tokens), principal headers (only the gateway may set them), the request id
-// (set by the gateway) and what gRPC itself manages.
-bool Forwardable(absl::string_view key) {
-  return key != "authorization" && !absl::StartsWith(key, "x-tinhgon-principal") &&
-         key != kRequestIdHeader && !absl::StartsWith(key, "grpc-") &&
-         !absl::StartsWith(key, ":") && key != "te" && key != "content-type" &&
-         key != "user-agent" && key != "host";
+}  // namespace
+
+bool ForwardedHeader(absl::string_view key) { return key == "accept-language"; }
+
+absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor* type,
+                                             const std::string& bytes) {
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  if (prototype == nullptr) return absl::InternalError("no message class for the request");
+  std::unique_ptr<google::protobuf::Message> m(prototype->New());
+  if (!m->ParseFromString(bytes)) {
+    return MakeError({absl::StatusCode::kInvalidArgument, "MALFORMED_REQUEST", "",
+                      absl::StrCat("the request is not a valid ", type->full_name(),
+                                   " (bad encoding, or a string field that is not UTF-8)"),
+                      "Yêu cầu không đúng định dạng"});
+  }
+  return CanonicalBytes(*m);
 }
 
-absl::Time DeadlineOf(const grpc::CallbackServerContext& ctx) {
-  const auto d = ctx.deadline();
-  if (d == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
-  return absl::FromChrono(d);
-}
-
-// One proxied call: the server side (the client's call to the gateway) and the upstream side
-// (the gateway's call to a backend), pumping messages one at a time each way. Guarded by a
-// recursive mutex: gRPC may run a reaction inline from a Start* call made under the lock.
+// One proxied call, half duplex: authenticate, read the request message(s), one upstream call
+// that gets them, relay its answers, finish with its status. At any moment exactly one step is
+// in progress (the authentication, a read, an upstream write or read, a write to the client),
+// and the reaction that ends it starts the next; only OnCancel and the two OnDones come from
+// elsewhere. The mutex guards the few fields those touch; no gRPC call is made under it.
 class ProxyCall final : public grpc::ServerGenericBidiReactor {
  public:
-  ProxyCall(GatewayCore& core, grpc::GenericCallbackServerContext* ctx)
-      : core_(core), ctx_(ctx), started_(absl::Now()), upstream_(this), unary_upstream_(this) {}
+  enum class Kind { kUnary, kServerStream, kClientStream };
+
+  ProxyCall(ProxyService& svc, grpc::GenericCallbackServerContext* ctx,
+            const ProxiedMethod* method)
+      : svc_(svc), ctx_(ctx), method_(method), started_(absl::Now()),
+        stall_(svc.stalls_.Watch(ctx)), upstream_(this), unary_upstream_(this) {
+    if (method_ != nullptr) {
+      const auto* d = method_->descriptor;
+      kind_ = d->client_streaming() ? Kind::kClientStream
+              : d->server_streaming() ? Kind::kServerStream
+                                      : Kind::kUnary;
+    }
+  }
 
   void Start() {
-    request_id_ = RequestIdOf(*ctx_);
-    ctx_->AddInitialMetadata(kRequestIdHeader, request_id_);
-    const MethodName name = SplitMethod(ctx_->method());
-    route_ = name.service.empty() ? nullptr : core_.backends.Find(name.service);
-    if (route_ == nullptr) {
-      method_label_.clear();  // unknown methods share one metrics label
-      FinishLocal(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                               absl::StrCat("unknown method ", ctx_->method())));
-      return;
+    if (method_ != nullptr && method_->descriptor->client_streaming() &&
+        method_->descriptor->server_streaming()) {
+      return FinishLocal(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                      "bidi-streaming methods are not proxied"));
     }
-    method_label_ = ctx_->method();
-    // Unary methods (known from the linked descriptors) take a cheaper path than the generic
-    // bidi stream; unknown or streaming methods go as a stream.
-    const google::protobuf::ServiceDescriptor* svc =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name.service);
-    const google::protobuf::MethodDescriptor* md =
-        svc == nullptr ? nullptr : svc->FindMethodByName(name.method);
-    unary_ = md != nullptr && !md->client_streaming() && !md->server_streaming();
-    core_.verifier.Verify(Header(*ctx_, "authorization"), DeadlineOf(*ctx_),
-                          [this](absl::StatusOr<Identity> id) { OnAuthenticated(std::move(id)); });
+    svc_.auth_.Authenticate(ctx_, method_ != nullptr ? method_->full_name : "", "",
+                            [this](absl::StatusOr<CallInfo> who) { Authenticated(std::move(who)); });
   }
 
-  // --- server side ---
+  // --- the client's side ---
   void OnReadDone(bool ok) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    server_read_pending_ = false;
-    if (unary_) {
-      if (!ok) {
-        FinishServer(grpc::Status(grpc::StatusCode::CANCELLED, "no request message"));
-        return;
-      }
-      // One message, one answer: a unary call upstream (one batch each way).
-      upstream_started_ = true;
-      refs_.fetch_add(1);  // the upstream side's OnDone
-      backend_->stub->PrepareUnaryCall(client_ctx_.get(), method_, grpc::StubOptions(), &request_,
-                                       &response_, &unary_upstream_);
-      unary_upstream_.StartCall();
-      if (cancelled_) client_ctx_->TryCancel();
-      return;
+    if (!ok) {  // the client sent no more
+      if (kind_ == Kind::kClientStream) return CallUpstream();
+      return FinishLocal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
     }
-    if (upstream_closed_ || upstream_done_) return;  // nowhere to send it
-    if (ok) {
-      upstream_write_pending_ = true;
-      upstream_.StartWrite(&request_);
-    } else if (!writes_done_) {
-      writes_done_ = true;
-      upstream_.StartWritesDone();
-      ReleaseWriteHold();
+    const size_t cap = kind_ == Kind::kClientStream ? svc_.limits_.max_stream_message_bytes
+                                                    : svc_.limits_.max_message_bytes;
+    if (in_.Length() > cap) {
+      return FinishLocal(Refused(absl::StatusCode::kResourceExhausted, "MESSAGE_TOO_LARGE", "",
+                                 absl::StrCat("a request message of ", method_->full_name,
+                                              " may have at most ", cap, " bytes"),
+                                 "Thông điệp yêu cầu quá lớn"));
     }
+    auto canonical = CanonicalRequest(method_->descriptor->input_type(), Flatten(in_));
+    in_.Clear();
+    if (!canonical.ok()) return FinishLocal(ToGrpcStatus(canonical.status()));
+    request_bytes_ += canonical->size();
+    requests_.push_back(*std::move(canonical));
+    if (kind_ != Kind::kClientStream) return CallUpstream();
+    if (requests_.size() > svc_.limits_.max_stream_messages ||
+        request_bytes_ > svc_.limits_.max_stream_total_bytes) {
+      return FinishLocal(Refused(
+          absl::StatusCode::kResourceExhausted, "REQUEST_TOO_LARGE", "",
+          absl::StrCat("a streamed request may have at most ", svc_.limits_.max_stream_messages,
+                       " messages and ", svc_.limits_.max_stream_total_bytes, " bytes"),
+          "Yêu cầu quá lớn"));
+    }
+    StartRead(&in_);
   }
 
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    server_write_pending_ = false;
-    if (unary_) return;  // its one write went with the Finish
-    if (pending_finish_) {
-      FinishServer(*pending_finish_);
-      return;
-    }
-    if (!ok) {  // the client is gone: no more reads upstream
+  void OnWriteDone(bool ok) override {  // a streamed answer reached the client's transport
+    stall_->WriteDone();
+    if (!ok) {  // the client is gone: stop the backend; its OnDone ends the call
       client_ctx_->TryCancel();
-      ReleaseReadHold();
+      upstream_.RemoveHold();
       return;
     }
-    upstream_.StartRead(&response_);  // the read hold keeps the upstream stream alive
+    upstream_.StartRead(&out_);
   }
 
   void OnCancel() override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    cancelled_ = true;
-    if (client_ctx_ && !upstream_done_) client_ctx_->TryCancel();
+    grpc::ClientContext* upstream = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+      if (stage_ == Stage::kUpstream) upstream = client_ctx_.get();
+    }
+    if (upstream != nullptr) upstream->TryCancel();
   }
 
   void OnDone() override {
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      server_done_ = true;
-    }
+    stall_->CallDone();
     Unref();
   }
 
  private:
+  enum class Stage { kAuthenticating, kReading, kUpstream, kFinished };
+
   class Upstream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
    public:
     explicit Upstream(ProxyCall* call) : call_(call) {}
-    void OnReadInitialMetadataDone(bool ok) override { call_->UpInitialMetadata(ok); }
-    void OnReadDone(bool ok) override { call_->UpReadDone(ok); }
     void OnWriteDone(bool ok) override { call_->UpWriteDone(ok); }
+    void OnWritesDoneDone(bool) override { call_->UpWritesDone(); }
+    void OnReadDone(bool ok) override { call_->UpReadDone(ok); }
     void OnDone(const grpc::Status& s) override { call_->UpDone(s); }
 
    private:
@@ -157,15 +159,118 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   class UnaryUpstream final : public grpc::ClientUnaryReactor {
    public:
     explicit UnaryUpstream(ProxyCall* call) : call_(call) {}
-    void OnReadInitialMetadataDone(bool ok) override { call_->UpInitialMetadata(ok); }
     void OnDone(const grpc::Status& s) override { call_->UnaryDone(s); }
 
    private:
     ProxyCall* call_;
   };
 
-  // The backend's trailing metadata goes back to the client, but what gRPC itself manages.
-  // Called with `mu_` held, before the server side finishes.
+  void Authenticated(absl::StatusOr<CallInfo> who) {
+    if (!who.ok()) return FinishLocal(ToGrpcStatus(who.status()));
+    info_ = *std::move(who);
+    if (kind_ != Kind::kUnary) {
+      if (absl::Status s = svc_.streams_.Acquire(info_->principal.subject); !s.ok()) {
+        return FinishLocal(ToGrpcStatus(s));
+      }
+      holds_stream_slot_ = true;
+    }
+    if (!Advance(Stage::kReading)) {
+      return FinishLocal(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    }
+    StartRead(&in_);
+  }
+
+  // Moves to `next` unless the client cancelled; false then.
+  bool Advance(Stage next) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return false;
+    stage_ = next;
+    return true;
+  }
+
+  void CallUpstream() {
+    client_ctx_ = std::make_unique<grpc::ClientContext>();
+    const absl::Time deadline =
+        info_->deadline != absl::InfiniteFuture()
+            ? info_->deadline
+            : absl::Now() + (kind_ == Kind::kUnary ? svc_.limits_.default_unary_deadline
+                                                   : svc_.limits_.default_stream_deadline);
+    client_ctx_->set_deadline(absl::ToChronoTime(deadline));
+    for (const auto& [k, v] : ctx_->client_metadata()) {
+      const absl::string_view key(k.data(), k.size());
+      if (ForwardedHeader(key) && v.size() <= 256) {
+        client_ctx_->AddMetadata(std::string(key), std::string(v.data(), v.size()));
+      }
+    }
+    SignOutgoing(*client_ctx_, svc_.trust_secret_, info_->principal,
+                 {info_->request_id, method_->full_name,
+                  kind_ == Kind::kClientStream ? "" : Sha256Hex(requests_.front()), absl::Now()});
+    Backend* backend = method_->route->Pick();
+    refs_.fetch_add(1);  // the upstream side's OnDone
+    if (!Advance(Stage::kUpstream)) client_ctx_->TryCancel();  // it fails at once
+    if (kind_ == Kind::kUnary) {
+      request_buffer_ = ToBuffer(requests_.front());
+      requests_.clear();
+      backend->stub->PrepareUnaryCall(client_ctx_.get(), method_->full_name, grpc::StubOptions(),
+                                      &request_buffer_, &out_, &unary_upstream_);
+      unary_upstream_.StartCall();
+      return;
+    }
+    backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_->full_name,
+                                            grpc::StubOptions(), &upstream_);
+    upstream_.AddHold();  // until the last upstream read is started
+    upstream_.StartCall();
+    WriteNextRequest();
+  }
+
+  void WriteNextRequest() {
+    if (next_request_ < requests_.size()) {
+      request_buffer_ = ToBuffer(requests_[next_request_]);
+      requests_[next_request_++].clear();
+      upstream_.StartWrite(&request_buffer_);
+    } else {
+      upstream_.StartWritesDone();
+    }
+  }
+
+  void UpWriteDone(bool ok) {
+    if (!ok) {  // the backend's side broke: its status follows once we read
+      upstream_.StartRead(&out_);
+      return;
+    }
+    WriteNextRequest();
+  }
+
+  void UpWritesDone() { upstream_.StartRead(&out_); }
+
+  void UpReadDone(bool ok) {
+    if (!ok) {  // the backend sent its last answer; its status comes in UpDone
+      upstream_.RemoveHold();
+      return;
+    }
+    stall_->WriteStarted();
+    StartWrite(&out_);
+  }
+
+  void UpDone(const grpc::Status& s) {
+    CopyTrailers();
+    FinishServer(s);
+    Unref();
+  }
+
+  void UnaryDone(const grpc::Status& s) {
+    CopyTrailers();
+    if (s.ok() && MarkFinished()) {
+      Report(s);
+      stall_->WriteStarted();
+      StartWriteAndFinish(&out_, grpc::WriteOptions(), s);
+    } else {
+      FinishServer(s);
+    }
+    Unref();
+  }
+
+  // The backend's trailing metadata goes back to the client, but for what gRPC manages.
   void CopyTrailers() {
     for (const auto& [k, v] : client_ctx_->GetServerTrailingMetadata()) {
       const absl::string_view key(k.data(), k.size());
@@ -174,233 +279,89 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     }
   }
 
-  void UnaryDone(const grpc::Status& s) {
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      upstream_done_ = true;
-      if (!server_finished_) {
-        CopyTrailers();
-        if (s.ok()) {
-          server_finished_ = true;
-          server_metadata_sent_ = true;
-          core_.observer.Record({method_label_, principal_label_, s.error_code(),
-                                 absl::Now() - started_, request_id_});
-          StartWriteAndFinish(&response_, grpc::WriteOptions(), s);
-        } else {
-          FinishServer(s);
-        }
-      }
-    }
-    Unref();
+  // Ends the call before any upstream call exists.
+  void FinishLocal(const grpc::Status& s) { FinishServer(s); }
+
+  bool MarkFinished() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stage_ == Stage::kFinished) return false;
+    stage_ = Stage::kFinished;
+    return true;
   }
 
-  void OnAuthenticated(absl::StatusOr<Identity> id) {
-    if (!id.ok()) {
-      FinishLocal(ToGrpcStatus(id.status()));
-      return;
-    }
-    principal_label_ = PrincipalLabel(*id);
-    absl::Status admitted = Admit(core_, *id, ctx_->method());
-    if (!admitted.ok()) {
-      FinishLocal(ToGrpcStatus(admitted));
-      return;
-    }
-    StartUpstream(*id);
+  void Report(const grpc::Status& s) {
+    if (holds_stream_slot_) svc_.streams_.Release(info_->principal.subject);
+    svc_.auth_.Finished(method_ != nullptr ? method_->full_name : "",
+                        info_ ? &*info_ : nullptr, s, absl::Now() - started_);
   }
 
-  void StartUpstream(const Identity& id) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    // The client's deadline goes to the backend call; its cancellation too (OnCancel). Not
-    // ClientContext::FromCallbackServerContext: a child call of a callback server call crashed
-    // in grpc_call_unref under load (gRPC 1.51).
-    client_ctx_ = std::make_unique<grpc::ClientContext>();
-    if (ctx_->deadline() != std::chrono::system_clock::time_point::max()) {
-      client_ctx_->set_deadline(ctx_->deadline());
-    }
-    for (const auto& [k, v] : ctx_->client_metadata()) {
-      const absl::string_view key(k.data(), k.size());
-      if (Forwardable(key)) {
-        client_ctx_->AddMetadata(std::string(key), std::string(v.data(), v.size()));
-      }
-    }
-    client_ctx_->AddMetadata(kRequestIdHeader, request_id_);
-    const std::string encoded = EncodePrincipal(id.principal, request_id_, absl::Now());
-    client_ctx_->AddMetadata(kPrincipalSigHeader, SignPrincipal(core_.trust_secret, encoded));
-    client_ctx_->AddMetadata(kPrincipalHeader, encoded);
-    backend_ = route_->Pick();
-    method_ = ctx_->method();
-    if (unary_) {  // the upstream call starts once the request is read (OnReadDone)
-      server_read_pending_ = true;
-      StartRead(&request_);
-      return;
-    }
-    // Headers go upstream at once (not corked until the first message): the backend learns of
-    // the call as a direct caller's would, so a deadline or a cancellation reaches it even when
-    // the client has sent nothing yet.
-    Backend* backend = backend_;
-    backend->stub->PrepareBidiStreamingCall(client_ctx_.get(), method_, grpc::StubOptions(),
-                                            &upstream_);
-    upstream_started_ = true;
-    refs_.fetch_add(1);  // the upstream side's OnDone
-    // Upstream operations are started from server-side reactions too, so two holds keep the
-    // upstream stream alive: one until no more writes will be started, one until no more reads.
-    write_hold_ = read_hold_ = true;
-    upstream_.AddMultipleHolds(2);
-    upstream_.StartRead(&response_);
-    server_read_pending_ = true;
-    StartRead(&request_);
-    upstream_.StartCall();
-    if (cancelled_) client_ctx_->TryCancel();  // cancelled while authenticating
+  void FinishServer(const grpc::Status& s) {
+    if (!MarkFinished()) return;
+    Report(s);
+    Finish(s);
   }
 
-  void ReleaseWriteHold() {
-    if (write_hold_) {
-      write_hold_ = false;
-      upstream_.RemoveHold();
-    }
-  }
-  void ReleaseReadHold() {
-    if (read_hold_) {
-      read_hold_ = false;
-      upstream_.RemoveHold();
-    }
-  }
-
-  // --- upstream side ---
-  void UpInitialMetadata(bool ok) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    if (!ok || server_metadata_sent_) return;
-    for (const auto& [k, v] : client_ctx_->GetServerInitialMetadata()) {
-      const absl::string_view key(k.data(), k.size());
-      if (key == kRequestIdHeader || absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":")) {
-        continue;
-      }
-      ctx_->AddInitialMetadata(std::string(key), std::string(v.data(), v.size()));
-    }
-  }
-
-  void UpReadDone(bool ok) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    if (!ok) {  // the backend finished its side; the status follows in UpDone
-      upstream_closed_ = true;
-      ReleaseWriteHold();
-      ReleaseReadHold();
-      return;
-    }
-    if (server_finished_) {
-      ReleaseReadHold();
-      return;
-    }
-    server_metadata_sent_ = true;
-    server_write_pending_ = true;
-    StartWrite(&response_);
-  }
-
-  void UpWriteDone(bool ok) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    upstream_write_pending_ = false;
-    if (!ok) {  // the stream to the backend broke: the status tells why
-      ReleaseWriteHold();
-      return;
-    }
-    if (!server_finished_ && !upstream_closed_ && !upstream_done_) {
-      server_read_pending_ = true;
-      StartRead(&request_);
-    }
-  }
-
-  void UpDone(const grpc::Status& s) {
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      upstream_done_ = true;
-      if (!server_finished_) {
-        CopyTrailers();
-        if (server_write_pending_) {
-          pending_finish_ = s;  // after the last message reaches the client
-        } else {
-          FinishServer(s);
-        }
-      }
-    }
-    Unref();
-  }
-
-  // Each side's OnDone drops one reference, outside the lock: gRPC may run the server's OnDone
-  // inline from a Finish made under the lock in UpDone, so neither may delete while the other
-  // still unwinds.
+  // Each side's OnDone drops one reference; the last deletes the call.
   void Unref() {
     if (refs_.fetch_sub(1) == 1) delete this;
   }
 
-  // Ends the call before anything was forwarded.
-  void FinishLocal(const grpc::Status& s) {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    FinishServer(s);
-  }
-
-  void FinishServer(const grpc::Status& s) {
-    if (server_finished_) return;
-    server_finished_ = true;
-    pending_finish_.reset();
-    server_metadata_sent_ = true;
-    core_.observer.Record({method_label_, principal_label_.empty() ? "-" : principal_label_,
-                           s.error_code(), absl::Now() - started_, request_id_});
-    Finish(s);
-  }
-
-  GatewayCore& core_;
-  grpc::GenericCallbackServerContext* ctx_;
+  ProxyService& svc_;
+  grpc::GenericCallbackServerContext* const ctx_;
+  const ProxiedMethod* const method_;  // null: unknown
   const absl::Time started_;
+  std::shared_ptr<StallWatch::Handle> stall_;
+  Kind kind_ = Kind::kUnary;
+  std::optional<CallInfo> info_;  // once authenticated
+  bool holds_stream_slot_ = false;
+
+  // Requests: read one at a time into `in_`, kept canonical in `requests_`.
+  grpc::ByteBuffer in_;
+  std::vector<std::string> requests_;
+  size_t request_bytes_ = 0;
+  size_t next_request_ = 0;
+  grpc::ByteBuffer request_buffer_;  // the one being sent upstream
+  grpc::ByteBuffer out_;             // the answer being relayed
+
+  std::unique_ptr<grpc::ClientContext> client_ctx_;
   Upstream upstream_;
   UnaryUpstream unary_upstream_;
-  bool unary_ = false;
-  Backend* backend_ = nullptr;
-  std::recursive_mutex mu_;
-  std::string request_id_;
-  std::string method_;
-  std::string method_label_;
-  std::string principal_label_;
-  Route* route_ = nullptr;
-  std::unique_ptr<grpc::ClientContext> client_ctx_;
-  grpc::ByteBuffer request_;   // client → backend
-  grpc::ByteBuffer response_;  // backend → client
-  std::optional<grpc::Status> pending_finish_;
-  std::atomic<int> refs_{1};  // the server side's OnDone, plus the upstream's once started
-  bool upstream_started_ = false;
+
+  std::mutex mu_;  // guards stage_ and cancelled_
+  Stage stage_ = Stage::kAuthenticating;
   bool cancelled_ = false;
-  bool write_hold_ = false;
-  bool read_hold_ = false;
-  bool writes_done_ = false;
-  bool upstream_closed_ = false;
-  bool upstream_done_ = false;
-  bool upstream_write_pending_ = false;
-  bool server_read_pending_ = false;
-  bool server_write_pending_ = false;
-  bool server_metadata_sent_ = false;
-  bool server_finished_ = false;
-  bool server_done_ = false;
+  std::atomic<int> refs_{1};  // the server side's OnDone, plus the upstream's once started
 };
 
-}  // namespace
-
-std::string RequestIdOf(const grpc::CallbackServerContext& ctx) {
-  std::string id = Header(ctx, kRequestIdHeader);
-  return IsSaneRequestId(id) ? id : NewRequestId();
+ProxyService::ProxyService(GatewayAuthenticator& auth, Backends& backends,
+                           std::string trust_secret, const ReflectionIndex& reflection,
+                           StallWatch& stalls, ProxyLimits limits)
+    : auth_(auth), trust_secret_(std::move(trust_secret)), reflection_(reflection),
+      stalls_(stalls), limits_(limits),
+      streams_("streams in flight for one principal", limits.streams_per_principal, 1 << 20) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : backends.services()) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    if (service == nullptr) continue;  // logged by the gateway at start
+    for (int i = 0; i < service->method_count(); ++i) {
+      ProxiedMethod m;
+      m.descriptor = service->method(i);
+      m.full_name = absl::StrCat("/", name, "/", m.descriptor->name());
+      m.route = backends.Find(name);
+      methods_.emplace(m.full_name, m);
+    }
+  }
 }
 
-std::string PrincipalLabel(const Identity& id) {
-  return absl::StrCat(id.principal.subject, "#", id.token_id);
-}
-
-absl::Status Admit(GatewayCore& core, const Identity& id, const std::string& method) {
-  TG_RETURN_IF_ERROR(core.policy.Authorize(id.principal.roles, id.grants, method));
-  return core.limiter.Take(id.token_id);
+const ProxiedMethod* ProxyService::Find(absl::string_view full_method) const {
+  auto it = methods_.find(full_method);
+  return it == methods_.end() ? nullptr : &it->second;
 }
 
 grpc::ServerGenericBidiReactor* ProxyService::CreateReactor(
     grpc::GenericCallbackServerContext* ctx) {
   if (ctx->method() == kReflectionV1AlphaMethod) return NewV1AlphaReflectionReactor(reflection_);
-  auto* call = new ProxyCall(core_, ctx);
+  auto* call = new ProxyCall(*this, ctx, Find(ctx->method()));
   call->Start();
   return call;
 }

@@ -1,57 +1,77 @@
-// The byte-level proxy: every method not served by the gateway itself arrives here as raw
-// bytes (grpc::CallbackGenericService), is authenticated (bearer token), authorized (policy),
-// rate limited, and forwarded to a backend of its service as a bidi generic call, so unary and
-// streaming methods pass alike without re-encoding. Deadlines and cancellation propagate; the
-// request id is passed on (created when missing) and returned in the initial metadata; the
-// principal is signed for the backend and any client-sent principal headers are dropped.
+// The byte-level proxy: every method not served by the gateway itself arrives here as raw bytes
+// (grpc::CallbackGenericService). Only methods of routed services that the gateway knows (their
+// descriptors are linked in) are served; anything else is UNIMPLEMENTED before a token is even
+// looked up. A call is authenticated and admitted (GatewayAuthenticator), its request messages
+// are read (each within the method's size cap), parsed and re-serialized canonically (a request
+// that does not parse is INVALID_ARGUMENT here, never forwarded), and the principal is signed
+// for the backend together with the method and the SHA-256 of that one request body (client-
+// streaming requests are signed without one). Then one upstream call relays the answers back,
+// one message at a time: the gateway reads the next answer from the backend only once the
+// client has taken the last (flow control), and a client that takes nothing for the stall
+// limit is cancelled, which cancels the backend's call too. Bidi-streaming methods are not
+// proxied (the product has none). Only an allowlist of client headers is forwarded.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/async_generic_service.h>
 
-#include "absl/status/status.h"
-#include "common/clock.h"
+#include "absl/status/statusor.h"
+#include "common/server.h"
 #include "services/gateway/api/backends.h"
-#include "services/gateway/api/observer.h"
+#include "services/gateway/api/gateway_auth.h"
 #include "services/gateway/api/reflection.h"
-#include "services/gateway/api/token_verifier.h"
-#include "services/gateway/domain/policy.h"
-#include "services/gateway/domain/rate_limiter.h"
+#include "services/gateway/domain/in_flight.h"
 
 namespace tinhgon::gateway {
 
-// What every call handler of the gateway shares.
-struct GatewayCore {
-  TokenVerifier& verifier;
-  const Policy& policy;
-  RateLimiter& limiter;
-  Backends& backends;
-  Observer& observer;
-  std::string trust_secret;
+struct ProxyLimits {
+  size_t max_message_bytes = 1 << 20;          // one request message, by default
+  size_t max_stream_message_bytes = 4 << 20;   // one message of a client-streaming request
+  size_t max_stream_total_bytes = 64 << 20;    // all messages of one client-streaming request
+  size_t max_stream_messages = 10000;
+  size_t streams_per_principal = 16;           // server- or client-streaming calls in flight
+  absl::Duration default_unary_deadline = absl::Seconds(60);   // when the client sets none
+  absl::Duration default_stream_deadline = absl::Minutes(15);
 };
 
-// Authentication and authorization of one call, shared by the proxy and TokenAdmin: OK with
-// the identity, or UNAUTHENTICATED / PERMISSION_DENIED / RESOURCE_EXHAUSTED.
-absl::Status Admit(GatewayCore& core, const Identity& id, const std::string& method);
+// What the proxy knows of a method.
+struct ProxiedMethod {
+  std::string full_name;  // "/package.Service/Method"
+  const google::protobuf::MethodDescriptor* descriptor = nullptr;
+  Route* route = nullptr;
+};
 
-// The request id of a call: the client's x-request-id when sane, else a new one.
-std::string RequestIdOf(const grpc::CallbackServerContext& ctx);
+// The client headers passed on to backends; every other client header stays at the gateway.
+bool ForwardedHeader(absl::string_view key);
 
-// "subject#token_id" for logs.
-std::string PrincipalLabel(const Identity& id);
+// Parses `bytes` as a `type` and returns its canonical serialization (what the gateway forwards
+// and signs); INVALID_ARGUMENT when it does not parse.
+absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor* type,
+                                             const std::string& bytes);
 
 class ProxyService final : public grpc::CallbackGenericService {
  public:
   // `reflection` answers v1alpha reflection, which arrives here as a generic call.
-  ProxyService(GatewayCore& core, const ReflectionIndex& reflection)
-      : core_(core), reflection_(reflection) {}
+  ProxyService(GatewayAuthenticator& auth, Backends& backends, std::string trust_secret,
+               const ReflectionIndex& reflection, StallWatch& stalls, ProxyLimits limits = {});
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
 
+  // The method a full name stands for, or null when the gateway does not route it.
+  const ProxiedMethod* Find(absl::string_view full_method) const;
+
  private:
-  GatewayCore& core_;
+  friend class ProxyCall;
+  GatewayAuthenticator& auth_;
+  const std::string trust_secret_;
   const ReflectionIndex& reflection_;
+  StallWatch& stalls_;
+  const ProxyLimits limits_;
+  InFlightLimiter streams_;
+  std::map<std::string, ProxiedMethod, std::less<>> methods_;
 };
 
 }  // namespace tinhgon::gateway

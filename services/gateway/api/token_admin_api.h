@@ -1,10 +1,11 @@
 // tinhgon.gateway.v1.TokenAdmin, served by the gateway itself: issue, list and revoke bearer
-// tokens. The gRPC adapter: proto ↔ domain, authentication and policy like proxied calls.
+// tokens. The gRPC adapter: proto ↔ domain; calls run through common's CallRunner with the
+// gateway's authenticator (token, policy, limits checked before any job is queued) and the
+// Tokens use case built per call.
 #pragma once
 
-#include "common/clock.h"
-#include "common/pg.h"
-#include "services/gateway/api/proxy.h"
+#include "common/server.h"
+#include "services/gateway/tokens.h"
 #include "tinhgon/gateway/v1/gateway.grpc.pb.h"
 
 namespace tinhgon::gateway {
@@ -13,8 +14,8 @@ namespace pb = ::tinhgon::gateway::v1;
 
 class TokenAdminApi final : public pb::TokenAdmin::CallbackService {
  public:
-  TokenAdminApi(GatewayCore& core, PgWorkerPool& pool, const Clock& clock)
-      : core_(core), pool_(pool), clock_(clock) {}
+  TokenAdminApi(CallRunner& runner, UseCaseFactory<Tokens> tokens)
+      : runner_(runner), tokens_(std::move(tokens)) {}
 
   grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* ctx,
                                        const pb::IssueTokenRequest* req,
@@ -27,19 +28,8 @@ class TokenAdminApi final : public pb::TokenAdmin::CallbackService {
                                         pb::Token* resp) override;
 
  private:
-  struct Call {
-    std::string request_id;
-    absl::Time deadline;
-    Identity identity;
-  };
-  using Handler = std::function<absl::Status(PgSession&, const Call&)>;
-  // Authenticates and authorizes on a database worker, runs `handler` there, finishes the call.
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, const char* method,
-                                Handler handler);
-
-  GatewayCore& core_;
-  PgWorkerPool& pool_;
-  const Clock& clock_;
+  CallRunner& runner_;
+  UseCaseFactory<Tokens> tokens_;
 };
 
 void TokenToProto(const TokenRecord& r, pb::Token* p);

@@ -7,6 +7,16 @@
 
 namespace tinhgon::gateway {
 
+TokenVerifier::TokenVerifier(PgWorkerPool& pool, const Clock& clock, VerifierOptions options,
+                             StoreFactory store)
+    : pool_(pool), clock_(clock), options_(options), store_(std::move(store)) {
+  if (!store_) {
+    store_ = [](PgSession& s, absl::Time deadline) {
+      return std::make_unique<PgTokenStore>(s, deadline);
+    };
+  }
+}
+
 absl::StatusOr<Identity> TokenVerifier::Answer(const std::optional<TokenRecord>& record) {
   if (!record) {
     return MakeError({absl::StatusCode::kUnauthenticated, "TOKEN_UNKNOWN", "",
@@ -19,68 +29,81 @@ std::optional<absl::StatusOr<Identity>> TokenVerifier::Cached(const std::string&
   std::optional<TokenRecord> record;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(hash);
-    if (it == cache_.end()) return std::nullopt;
-    if (clock_.Now() - it->second.fetched >= options_.cache_ttl) {
-      cache_.erase(it);
-      return std::nullopt;
+    for (Cache* cache : {&known_, &unknown_}) {
+      auto it = cache->find(hash);
+      if (it == cache->end()) continue;
+      if (clock_.Now() - it->second.fetched >= options_.cache_ttl) {
+        cache->erase(it);
+        return std::nullopt;
+      }
+      record = it->second.record;
+      return Answer(record);
     }
-    record = it->second.record;
   }
-  return Answer(record);
+  return std::nullopt;
+}
+
+void TokenVerifier::MakeRoom(Cache& cache, size_t max) {
+  if (cache.size() < max) return;
+  const absl::Time now = clock_.Now();
+  absl::erase_if(cache, [&](const auto& kv) { return now - kv.second.fetched >= options_.cache_ttl; });
+  // Still full of fresh entries: drop a quarter (those first in the table's order).
+  size_t drop = cache.size() >= max ? std::max<size_t>(1, max / 4) : 0;
+  for (auto it = cache.begin(); drop > 0 && it != cache.end(); --drop) cache.erase(it++);
 }
 
 absl::StatusOr<Identity> TokenVerifier::Load(PgSession& session, const std::string& hash,
                                              absl::Time deadline) {
-  PgTokenStore store(session, deadline);
-  auto found = store.FindByHash(hash);
+  uint64_t epoch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    epoch = forget_epoch_;
+  }
+  auto found = store_(session, deadline)->FindByHash(hash);
   if (!found.ok()) return found.status();  // not cached: the next call asks again
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (cache_.size() >= options_.max_entries) cache_.clear();
-    cache_[hash] = Entry{*found, clock_.Now()};
+    // A token forgotten (revoked here) while this look-up ran may have been read before the
+    // revocation: answer this call with it, but cache nothing.
+    if (epoch == forget_epoch_) {
+      Cache& cache = found->has_value() ? known_ : unknown_;
+      MakeRoom(cache, found->has_value() ? options_.max_known : options_.max_unknown);
+      cache[hash] = Entry{*found, clock_.Now()};
+    }
   }
   return Answer(*found);
 }
 
-void TokenVerifier::Verify(absl::string_view authorization, absl::Time deadline, Done done) {
+std::optional<absl::StatusOr<Identity>> TokenVerifier::Known(absl::string_view authorization) {
   auto token = ParseBearer(authorization);
-  if (!token.ok()) {
-    done(token.status());
-    return;
-  }
-  std::string hash = HashToken(*token);
-  if (auto hit = Cached(hash)) {
-    done(*std::move(hit));
-    return;
-  }
+  if (!token.ok()) return absl::StatusOr<Identity>(token.status());
+  return Cached(HashToken(*token));
+}
+
+void TokenVerifier::Lookup(absl::string_view authorization, absl::Time deadline, Done done) {
+  auto token = ParseBearer(authorization);
+  if (!token.ok()) return done(token.status());
   // Unknown tokens reach the database: under a flood of them, shed load instead of queueing.
   auto shared_done = std::make_shared<Done>(std::move(done));
-  absl::Status queued =
-      pool_.TrySubmit([this, hash = std::move(hash), deadline, shared_done](PgSession& s) {
+  absl::Status queued = pool_.TrySubmit(
+      [this, hash = HashToken(*token), deadline, shared_done](PgSession& s) {
         (*shared_done)(Load(s, hash, deadline));
-      });
+      },
+      options_.max_lookups);
   if (!queued.ok()) (*shared_done)(queued);
 }
 
-absl::StatusOr<Identity> TokenVerifier::VerifyOn(PgSession& session,
-                                                 absl::string_view authorization,
-                                                 absl::Time deadline) {
-  TG_ASSIGN_OR_RETURN(std::string token, ParseBearer(authorization));
-  const std::string hash = HashToken(token);
-  if (auto hit = Cached(hash)) return *std::move(hit);
-  return Load(session, hash, deadline);
+void TokenVerifier::Verify(absl::string_view authorization, absl::Time deadline, Done done) {
+  if (auto known = Known(authorization)) return done(*std::move(known));
+  Lookup(authorization, deadline, std::move(done));
 }
 
 void TokenVerifier::Forget(int64_t token_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    if (it->second.record && it->second.record->id == token_id) {
-      cache_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
+  ++forget_epoch_;
+  absl::erase_if(known_, [&](const auto& kv) {
+    return kv.second.record && kv.second.record->id == token_id;
+  });
 }
 
 }  // namespace tinhgon::gateway

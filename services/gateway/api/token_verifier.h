@@ -1,11 +1,14 @@
-// Bearer token → identity, with a short cache so point reads do not hit the database on every
-// call. A cached answer (a token, or "no such token") is trusted for `cache_ttl` (5 s by
-// default) of the injected clock: a token revoked on another gateway replica stops working
-// within that bound; on the replica that revoked it, at once (Forget). Expiry is checked on
-// every call against the clock, cached or not.
+// Bearer token → identity, with short caches so point reads do not hit the database on every
+// call. A cached answer is trusted for `cache_ttl` (5 s by default) of the injected clock: a
+// token revoked on another gateway replica stops working within that bound; on the replica
+// that revoked it, at once (Forget, and no look-up that was in flight then may cache its
+// answer). Expiry is checked on every call against the clock, cached or not. Known tokens and
+// unknown ones are cached apart, each bounded: a flood of made-up tokens never evicts a real
+// one.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,30 +20,38 @@
 #include "common/clock.h"
 #include "common/pg.h"
 #include "services/gateway/domain/token.h"
+#include "services/gateway/store/token_store.h"
 
 namespace tinhgon::gateway {
 
 struct VerifierOptions {
   absl::Duration cache_ttl = absl::Seconds(5);
-  size_t max_entries = 200000;  // the cache is dropped whole when it grows past this
+  size_t max_known = 100000;    // cached tokens that exist
+  size_t max_unknown = 20000;   // cached "no such token" answers
+  size_t max_lookups = 1024;    // database look-ups waiting at once; more → RESOURCE_EXHAUSTED
 };
 
 class TokenVerifier {
  public:
   using Done = std::function<void(absl::StatusOr<Identity>)>;
+  // The store a look-up reads, on the worker's session (PostgreSQL; a fake in tests).
+  using StoreFactory =
+      std::function<std::unique_ptr<TokenStore>(PgSession&, absl::Time deadline)>;
 
-  TokenVerifier(PgWorkerPool& pool, const Clock& clock, VerifierOptions options = {})
-      : pool_(pool), clock_(clock), options_(options) {}
+  TokenVerifier(PgWorkerPool& pool, const Clock& clock, VerifierOptions options = {},
+                StoreFactory store = nullptr);
 
-  // Verifies the value of an "authorization" header. Calls `done` inline when the answer is
-  // known without the database (malformed, cached), else later on a database worker.
+  // The answer for the value of an "authorization" header when it is known without the
+  // database (malformed, or cached); nullopt when a look-up is needed.
+  std::optional<absl::StatusOr<Identity>> Known(absl::string_view authorization);
+  // Looks the token up on a database worker (bounded: RESOURCE_EXHAUSTED when
+  // `max_lookups` wait) and calls `done` there, or inline when refused.
+  void Lookup(absl::string_view authorization, absl::Time deadline, Done done);
+  // Known, else Lookup.
   void Verify(absl::string_view authorization, absl::Time deadline, Done done);
 
-  // The same, on a session the caller already runs on (a database worker).
-  absl::StatusOr<Identity> VerifyOn(PgSession& session, absl::string_view authorization,
-                                    absl::Time deadline);
-
-  // Drops what is cached of a token (after it was revoked here).
+  // Drops what is cached of a token (after it was revoked here); look-ups in flight now will
+  // not cache what they read.
   void Forget(int64_t token_id);
 
  private:
@@ -48,16 +59,20 @@ class TokenVerifier {
     std::optional<TokenRecord> record;  // nullopt: no such token
     absl::Time fetched;
   };
-  // The cached answer for `hash`, when fresh.
+  using Cache = absl::flat_hash_map<std::string, Entry>;
   std::optional<absl::StatusOr<Identity>> Cached(const std::string& hash);
   absl::StatusOr<Identity> Load(PgSession& session, const std::string& hash, absl::Time deadline);
   absl::StatusOr<Identity> Answer(const std::optional<TokenRecord>& record);
+  // Makes room in `cache` (called with mu_ held): stale entries go first, then arbitrary ones.
+  void MakeRoom(Cache& cache, size_t max);
 
   PgWorkerPool& pool_;
   const Clock& clock_;
   VerifierOptions options_;
+  StoreFactory store_;
   std::mutex mu_;
-  absl::flat_hash_map<std::string, Entry> cache_;
+  Cache known_, unknown_;
+  uint64_t forget_epoch_ = 0;  // bumped by Forget
 };
 
 }  // namespace tinhgon::gateway

@@ -35,9 +35,6 @@ MethodName SplitMethod(absl::string_view full_method) {
 const PolicyTable& DefaultPolicyTable() {
   using C = MethodClass;
   static const auto* table = new PolicyTable{
-      // Verbs of methods that change nothing (AIP standard and custom reads).
-      {"Get", "List", "Stream", "Count", "Diff", "Lineage", "Search", "BatchGet", "Describe",
-       "Watch", "Check", "Export", "Preview", "Compute", "Validate", "Summarize"},
       {
           // The gateway's own administration: admin only, whatever the verb.
           {"/tinhgon.gateway.v1.TokenAdmin/*", C::kAdmin},
@@ -91,14 +88,7 @@ MethodClass Policy::Classify(absl::string_view full_method) const {
   for (const ClassOverride& o : table_.overrides) {
     if (MatchesPattern(o.method, full_method, name)) return o.method_class;
   }
-  for (const std::string& verb : table_.read_verbs) {
-    // The verb must be a whole word: "Listen" is not "List", "GetOrgUnit" is "Get".
-    if (absl::StartsWith(name.method, verb) &&
-        (name.method.size() == verb.size() || absl::ascii_isupper(name.method[verb.size()]))) {
-      return MethodClass::kRead;
-    }
-  }
-  return MethodClass::kWrite;
+  return reads_.count(full_method) > 0 ? MethodClass::kRead : MethodClass::kWrite;
 }
 
 absl::Status Policy::Authorize(const std::vector<std::string>& roles,
@@ -117,23 +107,14 @@ absl::Status Policy::Authorize(const std::vector<std::string>& roles,
     // Grants widen a token to named methods, never to token administration.
     if (cls != MethodClass::kAdmin) {
       for (const std::string& g : grants) {
-        if (MatchesPattern(g, full_method, name)) return absl::OkStatus();
+        if (GrantCovers(g, full_method)) return absl::OkStatus();
       }
     }
   }
   return MakeError({absl::StatusCode::kPermissionDenied, "METHOD_NOT_ALLOWED", "",
-                    absl::StrCat("the token's roles do not allow ", full_method, " (a ",
-                                 MethodClassName(cls), ")"),
+                    absl::StrCat("the token's roles do not allow ", full_method, " (",
+                                 MethodClassName(cls), " method)"),
                     "Mã truy cập không có quyền gọi phương thức này"});
-}
-
-bool IsValidGrant(absl::string_view grant) {
-  const MethodName n = SplitMethod(grant);
-  if (n.service.empty() || n.service.find('.') == std::string::npos) return false;
-  for (char c : grant.substr(1)) {
-    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '/' || c == '*')) return false;
-  }
-  return n.method == "*" || n.method.find('*') == std::string::npos;
 }
 
 }  // namespace tinhgon::gateway

@@ -4,16 +4,18 @@
 // own unit's tasks) is the owning service's check, with the principal the gateway signs.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/principal.h"
 
 namespace tinhgon::gateway {
 
 enum class MethodClass {
-  kRead,   // Get, List, Stream, Count, Diff, Lineage...: changes nothing
+  kRead,   // declared `idempotency_level = NO_SIDE_EFFECTS` in its proto: changes nothing
   kWrite,  // everything else a service serves
   kAdmin,  // the gateway's own TokenAdmin
 };
@@ -43,7 +45,6 @@ struct RoleRule {
 };
 
 struct PolicyTable {
-  std::vector<std::string> read_verbs;  // a method starting with one of these is a read
   std::vector<ClassOverride> overrides;
   std::vector<RoleRule> rules;
 };
@@ -58,9 +59,14 @@ const PolicyTable& DefaultPolicyTable();
 const std::vector<std::string>& KnownRoles();
 bool IsKnownRole(absl::string_view role);
 
+// Full names of the methods that change nothing; the gateway reads them from the descriptors
+// (proto option idempotency_level = NO_SIDE_EFFECTS), never from the method's name.
+using ReadMethods = std::set<std::string, std::less<>>;
+
 class Policy {
  public:
-  explicit Policy(PolicyTable table) : table_(std::move(table)) {}
+  Policy(PolicyTable table, ReadMethods reads)
+      : table_(std::move(table)), reads_(std::move(reads)) {}
 
   MethodClass Classify(absl::string_view full_method) const;
 
@@ -72,9 +78,7 @@ class Policy {
 
  private:
   PolicyTable table_;
+  ReadMethods reads_;
 };
-
-// A grant is "/package.Service/Method" or "/package.Service/*".
-bool IsValidGrant(absl::string_view grant);
 
 }  // namespace tinhgon::gateway

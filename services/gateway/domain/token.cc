@@ -69,7 +69,7 @@ absl::StatusOr<Identity> IdentityOf(const TokenRecord& r, absl::Time now) {
   id.principal.subject = r.subject;
   id.principal.org_unit_id = r.org_unit_id;
   id.principal.roles = r.roles;
-  id.grants = r.grants;
+  id.principal.grants = r.grants;
   id.expires_at = r.expires_at;
   return id;
 }
@@ -105,6 +105,11 @@ absl::StatusOr<TokenSpec> ValidateTokenSpec(TokenSpec spec) {
                           "a grant is '/package.Service/Method' or '/package.Service/*'",
                           "Quyền bổ sung không hợp lệ");
     }
+    if (absl::StartsWith(spec.grants[i], kTokenAdminPrefix)) {
+      return InvalidField(absl::StrCat("grants[", i, "]"),
+                          "token administration is for admins only: it cannot be granted",
+                          "Không thể cấp quyền quản trị mã truy cập");
+    }
   }
   if (!spec.grants.empty() &&
       std::find(spec.roles.begin(), spec.roles.end(), "service") == spec.roles.end()) {
@@ -114,9 +119,9 @@ absl::StatusOr<TokenSpec> ValidateTokenSpec(TokenSpec spec) {
   if (spec.description.size() > 1000 || !IsValidUtf8(spec.description)) {
     return InvalidField("description", "at most 1000 bytes of UTF-8", "Mô tả không hợp lệ");
   }
-  if (spec.ttl < absl::ZeroDuration() || spec.ttl > kMaxTokenTtl) {
-    return InvalidField("ttl", "between 0 (the default, 90 days) and 731 days",
-                        "Thời hạn không hợp lệ");
+  if (spec.ttl != absl::ZeroDuration() && (spec.ttl < kMinTokenTtl || spec.ttl > kMaxTokenTtl)) {
+    return InvalidField("ttl", "0 (the default, 90 days), or from 1 minute to 731 days",
+                        "Thời hạn phải từ 1 phút đến 731 ngày (0: mặc định 90 ngày)");
   }
   if (spec.ttl == absl::ZeroDuration()) spec.ttl = kDefaultTokenTtl;
   return spec;

@@ -46,11 +46,10 @@ struct TokenRecord {
   std::string revoke_reason;
 };
 
-// What a verified token stands for.
+// What a verified token stands for (its grants are the principal's).
 struct Identity {
   int64_t token_id = 0;
   Principal principal;
-  std::vector<std::string> grants;
   absl::Time expires_at;
 };
 
@@ -68,6 +67,9 @@ struct TokenSpec {
 };
 
 inline constexpr absl::Duration kDefaultTokenTtl = absl::Hours(24 * 90);
+inline constexpr absl::Duration kMinTokenTtl = absl::Minutes(1);
+// The gateway's own administration: never granted, admins only.
+inline constexpr char kTokenAdminPrefix[] = "/tinhgon.gateway.v1.TokenAdmin/";
 inline constexpr absl::Duration kMaxTokenTtl = absl::Hours(24 * 731);
 
 // Checks a spec (INVALID_ARGUMENT naming the field) and fills the default ttl.

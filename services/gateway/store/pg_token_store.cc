@@ -1,5 +1,8 @@
 #include "services/gateway/store/pg_token_store.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status.h"
@@ -53,6 +56,22 @@ absl::Status Audit(pqxx::work& tx, const WriteContext& ctx, int64_t token_id,
 absl::StatusOr<TokenRecord> InsertIn(pqxx::work& tx, const WriteContext& ctx,
                                      const TokenInsert& t) {
   const TokenSpec& s = t.spec;
+  const pqxx::result same = tx.exec_prepared("gw_by_subject", s.subject);
+  if (!same.empty()) {
+    const TokenRecord other = Parse(same[0]);
+    auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    if (other.org_unit_id != s.org_unit_id || sorted(other.roles) != sorted(s.roles) ||
+        sorted(other.grants) != sorted(s.grants)) {
+      return MakeError({absl::StatusCode::kAlreadyExists, "SUBJECT_TAKEN", "subject",
+                        absl::StrCat("subject \"", s.subject, "\" already names token ",
+                                     other.id, " of another unit, roles or grants: choose "
+                                     "another subject"),
+                        "Chủ thể này đã được dùng cho một mã truy cập khác"});
+    }
+  }
   const pqxx::result r =
       tx.exec_prepared("gw_insert", t.hash, s.subject, s.org_unit_id, absl::StrJoin(s.roles, ","),
                        absl::StrJoin(s.grants, ","), s.description, Ts(t.now), ctx.actor,
@@ -87,6 +106,7 @@ void PrepareGatewayStatements(pqxx::connection& c) {
                            " AND ($2 OR (revoked_at IS NULL AND expires_at > $3::timestamptz))"
                            " ORDER BY id DESC LIMIT $4 OFFSET $5");
   c.prepare("gw_any", "SELECT EXISTS (SELECT 1 FROM token)");
+  c.prepare("gw_by_subject", "SELECT " + cols + " FROM token WHERE subject = $1 LIMIT 1");
 }
 
 absl::StatusOr<std::optional<TokenRecord>> PgTokenStore::FindByHash(const std::string& hash) {

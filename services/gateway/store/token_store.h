@@ -38,6 +38,9 @@ class TokenStore {
   virtual ~TokenStore() = default;
   // The token with this hash, whatever its state; nullopt when none.
   virtual absl::StatusOr<std::optional<TokenRecord>> FindByHash(const std::string& hash) = 0;
+  // ALREADY_EXISTS naming `subject` when a token of another identity (unit, roles, grants)
+  // has that subject: one subject, one principal and one audit trail (a second token of the
+  // same identity is a rotation, and allowed).
   virtual absl::StatusOr<TokenRecord> Insert(const WriteContext& ctx, const TokenInsert& t) = 0;
   // Inserts `t` only when no token exists at all (first start); nullopt when some did. Replicas
   // starting together are serialized by a lock.

@@ -1,14 +1,18 @@
 #include "services/org_registry/api/org_registry_api.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
+#include <openssl/evp.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/org_registry/registry.h"
-#include "services/org_registry/store/pg_org_store.h"
 
 namespace tinhgon::orgs {
 namespace {
@@ -52,7 +56,18 @@ UnitFields FieldsFrom(const pb::OrgUnit& u) {
   return f;
 }
 
-void UnitTo(const UnitView& v, Date as_of, pb::OrgUnit* p) {
+}  // namespace
+
+AuditAudience::AuditAudience(const CallInfo& info)
+    : admin_(info.principal.HasRole("admin")), subject_(info.principal.subject) {}
+
+bool AuditAudience::Sees(const std::string& actor) const {
+  return admin_ || (!actor.empty() && actor == subject_);
+}
+
+namespace {
+
+void UnitTo(const UnitView& v, Date as_of, const AuditAudience& audience, pb::OrgUnit* p) {
   const UnitFields& f = v.version.fields;
   p->set_id(v.unit.id);
   p->set_code(f.code);
@@ -80,49 +95,64 @@ void UnitTo(const UnitView& v, Date as_of, pb::OrgUnit* p) {
   cpb::AuditInfo* au = p->mutable_audit();
   au->mutable_create_time()->set_seconds(absl::ToUnixSeconds(v.created_at));
   au->mutable_update_time()->set_seconds(absl::ToUnixSeconds(v.updated_at));
-  au->set_created_by(v.created_by);
-  au->set_updated_by(v.updated_by);
-  au->set_request_id(v.request_id);
+  if (audience.Sees(v.created_by)) {
+    au->set_created_by(v.created_by);
+    au->set_request_id(v.request_id);  // the request that created the unit
+  }
+  if (audience.Sees(v.updated_by)) au->set_updated_by(v.updated_by);
 }
 
-void ChangeTo(const ChangeEvent& c, pb::ChangeEvent* p) {
+void ChangeTo(const ChangeEvent& c, const AuditAudience& audience, pb::ChangeEvent* p) {
   p->set_id(c.id);
   p->set_kind(static_cast<pb::ChangeKind>(c.kind));
   *p->mutable_effective_date() = ToProto(c.effective_date);
   LegalBasisTo(c.legal_basis, p->mutable_legal_basis());
   for (int64_t id : c.predecessors) p->add_predecessor_ids(id);
   for (int64_t id : c.successors) p->add_successor_ids(id);
-  p->set_actor(c.actor);
-  p->set_request_id(c.request_id);
+  if (audience.Sees(c.actor)) {
+    p->set_actor(c.actor);
+    p->set_request_id(c.request_id);
+  }
   p->set_note(c.note);
 }
 
 UnitRef RefFrom(const pb::UnitEtag& e) { return UnitRef{e.id(), e.etag()}; }
 
-absl::Status RequireRole(const CallInfo& info, const char* role) {
-  if (info.principal.HasRole(role) || info.principal.HasRole("admin")) return absl::OkStatus();
-  return MakeError({absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED", "",
-                    absl::StrCat("this method needs the role ", role),
-                    "Bạn không có quyền thực hiện thao tác này"});
+absl::StatusOr<ListOrder> ListOrderFrom(const std::string& order_by) {
+  static const auto* orders = new std::map<std::string, ListOrder>{
+      {"", ListOrder::kName},       {"name", ListOrder::kName},
+      {"name desc", ListOrder::kNameDesc}, {"id", ListOrder::kId},
+      {"id desc", ListOrder::kIdDesc},     {"code", ListOrder::kCode},
+      {"code desc", ListOrder::kCodeDesc}};
+  auto it = orders->find(order_by);
+  if (it == orders->end()) {
+    return InvalidField("order_by", "use name, id or code, optionally followed by desc",
+                        "Chỉ sắp xếp theo name, id hoặc code");
+  }
+  return it->second;
 }
 
-// Checks the caller may write and builds the write context of the call.
-absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const char* method,
-                                        const std::string& request_id,
-                                        const google::protobuf::Message& req) {
-  TG_RETURN_IF_ERROR(RequireRole(info, "admin"));
-  if (request_id.size() > 128 ||
-      !std::all_of(request_id.begin(), request_id.end(), [](char c) { return c > ' ' && c <= '~'; })) {
-    return InvalidField("request_id", "at most 128 printable ASCII characters, no spaces",
-                        "Mã yêu cầu không hợp lệ");
-  }
+// Checks the caller may write and builds the write context of the call. `fingerprint` tells a
+// retry from another request reusing its request_id; `field` names the request_id field.
+absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const std::string& request_id,
+                                        std::string fingerprint,
+                                        const std::string& field = "request_id") {
+  TG_RETURN_IF_ERROR(RequireWriter(info));
+  TG_RETURN_IF_ERROR(CheckRequestIdField(request_id, field));
   WriteContext w;
   w.actor = info.principal.subject;
   w.request_id = request_id.empty() ? info.request_id : request_id;
-  w.method = method;
-  w.idempotency_key = request_id;
-  w.fingerprint = Fingerprint(req);
+  w.method = info.method.substr(info.method.rfind('/') + 1);
+  // The body's request_id, else the call's x-request-id: a retry with either returns the first
+  // outcome (the gateway makes a fresh id for a call that has none).
+  w.idempotency_key = w.request_id;
+  w.fingerprint = std::move(fingerprint);
   return w;
+}
+
+absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const std::string& request_id,
+                                        const google::protobuf::Message& req) {
+  return StartWrite(info, request_id, Fingerprint(req));
 }
 
 absl::StatusOr<ChangeHeader> HeaderFrom(const google::type::Date& eff, const cpb::LegalBasis& lb,
@@ -134,356 +164,477 @@ absl::StatusOr<ChangeHeader> HeaderFrom(const google::type::Date& eff, const cpb
   return h;
 }
 
-absl::Status FillUnit(Registry& reg, const ChangeOutcome& o, pb::OrgUnit* resp) {
+absl::Status FillUnit(Registry& reg, const AuditAudience& audience, const ChangeOutcome& o,
+                      pb::OrgUnit* resp) {
   if (o.successors.empty()) return absl::InternalError("change has no resulting unit");
   TG_ASSIGN_OR_RETURN(UnitView v, reg.Get(o.successors.front(), o.effective_date));
-  UnitTo(v, o.effective_date, resp);
+  UnitTo(v, o.effective_date, audience, resp);
   return absl::OkStatus();
 }
 
-absl::Status FillResult(Registry& reg, const ChangeOutcome& o, pb::ChangeResult* resp) {
-  TG_ASSIGN_OR_RETURN(std::optional<ChangeEvent> ev, reg.store().GetChange(o.change_id));
-  if (!ev) return absl::InternalError("change vanished");
-  ChangeTo(*ev, resp->mutable_change());
+absl::Status FillResult(Registry& reg, const AuditAudience& audience, const ChangeOutcome& o,
+                        pb::ChangeResult* resp) {
+  TG_ASSIGN_OR_RETURN(ChangeEvent ev, reg.GetChange(o.change_id));
+  ChangeTo(ev, audience, resp->mutable_change());
   for (int64_t id : o.successors) {
     TG_ASSIGN_OR_RETURN(UnitView v, reg.Get(id, o.effective_date));
-    UnitTo(v, o.effective_date, resp->add_successors());
+    UnitTo(v, o.effective_date, audience, resp->add_successors());
   }
   resp->set_units_ended(o.units_ended);
   resp->set_units_moved(o.units_moved);
   return absl::OkStatus();
 }
 
+void EdgeTo(const LineageEdge& e, pb::LineageEdge* p) {
+  p->set_change_id(e.change.id);
+  p->set_kind(static_cast<pb::ChangeKind>(e.change.kind));
+  *p->mutable_effective_date() = ToProto(e.change.effective_date);
+  LegalBasisTo(e.change.legal_basis, p->mutable_legal_basis());
+  p->mutable_predecessor()->set_id(e.predecessor);
+  p->mutable_predecessor()->set_name(e.predecessor_name);
+  p->mutable_successor()->set_id(e.successor);
+  p->mutable_successor()->set_name(e.successor_name);
+  p->set_share(e.share);
+  p->set_distance(e.distance);
+}
+
+// The subtree's units as chunks of SubtreeNodes, built as the client reads them.
+class SubtreeSource final : public MessageSource<pb::SubtreeChunk> {
+ public:
+  static constexpr size_t kChunk = 500;
+  SubtreeSource(std::unique_ptr<UnitReader> reader, Date as_of, AuditAudience audience)
+      : reader_(std::move(reader)), as_of_(as_of), audience_(std::move(audience)) {}
+  absl::StatusOr<bool> Next(pb::SubtreeChunk& out) override {
+    if (!reader_->Next(kChunk, &batch_)) return false;
+    for (const UnitView& u : batch_) {
+      pb::SubtreeNode* n = out.add_nodes();
+      UnitTo(u, as_of_, audience_, n->mutable_unit());
+      n->set_depth(u.depth);
+    }
+    return true;
+  }
+
+ private:
+  std::unique_ptr<UnitReader> reader_;
+  const Date as_of_;
+  const AuditAudience audience_;
+  std::vector<UnitView> batch_;
+};
+
+// ---- ImportOrgUnits ----
+
+// What tells a retried import from another one reusing its request_id: SHA-256 over the header
+// and every row (each length-prefixed), whatever the batching.
+std::string ImportFingerprint(const std::vector<pb::ImportOrgUnitsRequest>& messages) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+  auto add = [&](const google::protobuf::Message& m) {
+    const std::string bytes = CanonicalBytes(m);
+    const uint64_t size = bytes.size();
+    EVP_DigestUpdate(md, &size, sizeof(size));
+    EVP_DigestUpdate(md, bytes.data(), bytes.size());
+  };
+  for (const auto& m : messages) {
+    if (m.has_header()) add(m.header());
+    for (const auto& r : m.batch().rows()) add(r);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md, digest, &len);
+  EVP_MD_CTX_free(md);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+// The header's fields are named header.<field> in errors (the registry names them as the
+// unary writes do); rows[i]... paths are already the request's.
+absl::Status InHeader(absl::Status s) {
+  const std::string field = ErrorField(s);
+  if (s.ok() || field.empty() || absl::StartsWith(field, "rows")) return s;
+  return PrefixField(std::move(s), "header");
+}
+
+template <typename T>
+absl::StatusOr<T> InHeaderOr(absl::StatusOr<T> v) {
+  if (v.ok()) return v;
+  return InHeader(v.status());
+}
+
+void CountsTo(const std::map<OrgKind, int>& counts, pb::ImportOrgUnitsResponse* resp) {
+  for (const auto& [kind, n] : counts) {
+    pb::KindCount* kc = resp->add_counts();
+    kc->set_kind(static_cast<pb::OrgKind>(kind));
+    kc->set_count(n);
+  }
+}
+
+absl::Status Import(Registry& reg, const CallInfo& info,
+                    const std::vector<pb::ImportOrgUnitsRequest>& messages,
+                    pb::ImportOrgUnitsResponse& resp) {
+  if (messages.empty() || !messages.front().has_header()) {
+    return InvalidField("header", "the first message must carry the header",
+                        "Thông điệp đầu tiên phải là phần đầu (header)");
+  }
+  const pb::ImportHeader& h = messages.front().header();
+  size_t n = 0;
+  for (size_t m = 1; m < messages.size(); ++m) {
+    if (!messages[m].has_batch()) {
+      return InvalidField("header",
+                          absl::StrCat("message ", m, " carries no rows: only the first message "
+                                       "is the header"),
+                          "Chỉ thông điệp đầu tiên là phần đầu; các thông điệp sau chứa các dòng");
+    }
+    n += messages[m].batch().rows_size();
+  }
+  std::vector<ImportRow> rows;
+  rows.reserve(n);
+  for (size_t m = 1; m < messages.size(); ++m) {
+    for (const pb::ImportRow& r : messages[m].batch().rows()) {
+      rows.push_back(ImportRow{r.key(), r.parent_key(), FieldsFrom(r.unit())});
+    }
+  }
+  ChangeHeader header;
+  TG_ASSIGN_OR_RETURN(header.effective_date,
+                      DateOr(h.effective_date(), "header.effective_date", reg.Today()));
+  TG_ASSIGN_OR_RETURN(header.legal_basis, InHeaderOr(LegalBasisFrom(h.legal_basis())));
+  header.note = h.note();
+  resp.set_dry_run(h.dry_run());
+  if (h.dry_run()) {
+    TG_RETURN_IF_ERROR(RequireWriter(info));
+    TG_ASSIGN_OR_RETURN(ImportSummary would, InHeaderOr(reg.CheckImport(header, rows)));
+    *resp.mutable_effective_date() = ToProto(header.effective_date);
+    resp.set_units_created(would.units);
+    CountsTo(would.by_kind, &resp);
+    return absl::OkStatus();
+  }
+  TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, h.request_id(), ImportFingerprint(messages),
+                                                 "header.request_id"));
+  TG_ASSIGN_OR_RETURN(ChangeOutcome o, InHeaderOr(reg.Import(w, header, rows)));
+  resp.set_change_id(o.change_id);
+  *resp.mutable_effective_date() = ToProto(o.effective_date);
+  resp.set_units_created(static_cast<int32_t>(o.successors.size()));
+  CountsTo(CountByKind(rows), &resp);
+  resp.mutable_unit_ids()->Reserve(static_cast<int>(o.successors.size()));
+  for (int64_t id : o.successors) resp.add_unit_ids(id);
+  resp.set_replayed(o.replayed);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-#define TG_REGISTRY(session, info)                 \
-  PgOrgStore store(session, (info).deadline);      \
-  Registry reg(store, clock_)
+template <typename Req, typename Resp>
+grpc::ServerUnaryReactor* OrgRegistryApi::Serve(grpc::CallbackServerContext* ctx,
+                                                const char* method, const Req* req, Resp* resp,
+                                                Handler<Req, Resp> fn) {
+  return runner_.Unary<Req, Resp>(
+      ctx, method, req, resp,
+      [this, fn = std::move(fn)](PgSession& s, const CallInfo& info, const Req& r, Resp& out) {
+        std::unique_ptr<Registry> reg = registry_(s, info.deadline);
+        return fn(*reg, info, r, out);
+      });
+}
 
 grpc::ServerUnaryReactor* OrgRegistryApi::GetOrgUnit(grpc::CallbackServerContext* ctx,
                                                      const pb::GetOrgUnitRequest* req,
                                                      pb::OrgUnit* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req->as_of(), "as_of", reg.Today()));
-    TG_ASSIGN_OR_RETURN(UnitView v, reg.Get(req->id(), as_of));
-    UnitTo(v, as_of, resp);
-    return absl::OkStatus();
-  });
+  return Serve<pb::GetOrgUnitRequest, pb::OrgUnit>(
+      ctx, "GetOrgUnit", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::GetOrgUnitRequest& req,
+         pb::OrgUnit& resp) {
+        TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg.Today()));
+        TG_ASSIGN_OR_RETURN(UnitView v, reg.Get(req.id(), as_of));
+        UnitTo(v, as_of, AuditAudience(info), &resp);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::ListOrgUnits(grpc::CallbackServerContext* ctx,
                                                        const pb::ListOrgUnitsRequest* req,
                                                        pb::ListOrgUnitsResponse* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    ListQuery q;
-    TG_ASSIGN_OR_RETURN(q.as_of, DateOr(req->as_of(), "as_of", reg.Today()));
-    if (req->parent_id() < 0) return InvalidField("parent_id", "must not be negative", "Không hợp lệ");
-    q.parent_id = req->parent_id();
-    for (int i = 0; i < req->kinds_size(); ++i) {
-      if (!IsValidKind(req->kinds(i))) {
-        return InvalidField(absl::StrCat("kinds[", i, "]"), "unknown kind", "Loại không hợp lệ");
-      }
-      q.kinds.push_back(static_cast<OrgKind>(req->kinds(i)));
-    }
-    if (req->level() < 0 || req->level() > 4) {
-      return InvalidField("level", "unknown level", "Cấp không hợp lệ");
-    }
-    q.level = static_cast<AdminLevel>(req->level());
-    if (req->name_query().size() > 300 || !IsValidUtf8(req->name_query())) {
-      return InvalidField("name_query", "at most 300 bytes of UTF-8", "Chuỗi tìm kiếm không hợp lệ");
-    }
-    q.name_folded = FoldVietnamese(req->name_query());
-    TG_RETURN_IF_ERROR(ValidateCode(req->code(), "code"));
-    q.code = req->code();
-    TG_ASSIGN_OR_RETURN(q.limit, PageSize(req->page_size(), 100, 1000, "page_size"));
-    TG_ASSIGN_OR_RETURN(q.offset, DecodePageToken(req->page_token(), "page_token"));
-    const std::string& ob = req->order_by();
-    if (ob.empty() || ob == "name") q.order_by = "v.name_folded, v.unit_id";
-    else if (ob == "name desc") q.order_by = "v.name_folded DESC, v.unit_id DESC";
-    else if (ob == "id") q.order_by = "v.unit_id";
-    else if (ob == "id desc") q.order_by = "v.unit_id DESC";
-    else if (ob == "code") q.order_by = "v.code NULLS LAST, v.unit_id";
-    else if (ob == "code desc") q.order_by = "v.code DESC NULLS LAST, v.unit_id DESC";
-    else return InvalidField("order_by", "use name, id or code, optionally followed by desc",
-                             "Chỉ sắp xếp theo name, id hoặc code");
-    int total = 0;
-    TG_ASSIGN_OR_RETURN(std::vector<UnitView> units, store.List(q, &total));
-    for (const UnitView& v : units) UnitTo(v, q.as_of, resp->add_units());
-    resp->set_total_size(total);
-    if (q.offset + static_cast<int>(units.size()) < total) {
-      resp->set_next_page_token(EncodePageToken(q.offset + static_cast<int>(units.size())));
-    }
-    return absl::OkStatus();
-  });
+  return Serve<pb::ListOrgUnitsRequest, pb::ListOrgUnitsResponse>(
+      ctx, "ListOrgUnits", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::ListOrgUnitsRequest& req,
+         pb::ListOrgUnitsResponse& resp) -> absl::Status {
+        ListQuery q;
+        TG_ASSIGN_OR_RETURN(q.as_of, DateOr(req.as_of(), "as_of", reg.Today()));
+        if (req.parent_id() < 0) {
+          return InvalidField("parent_id", "must not be negative", "Không hợp lệ");
+        }
+        q.parent_id = req.parent_id();
+        for (int i = 0; i < req.kinds_size(); ++i) {
+          if (!IsValidKind(req.kinds(i))) {
+            return InvalidField(absl::StrCat("kinds[", i, "]"), "unknown kind",
+                                "Loại không hợp lệ");
+          }
+          q.kinds.push_back(static_cast<OrgKind>(req.kinds(i)));
+        }
+        if (req.level() < 0 || req.level() > 4) {
+          return InvalidField("level", "unknown level", "Cấp không hợp lệ");
+        }
+        q.level = static_cast<AdminLevel>(req.level());
+        if (req.name_query().size() > 300 || !IsValidUtf8(req.name_query())) {
+          return InvalidField("name_query", "at most 300 bytes of UTF-8",
+                              "Chuỗi tìm kiếm không hợp lệ");
+        }
+        q.name_folded = FoldVietnamese(req.name_query());
+        TG_RETURN_IF_ERROR(ValidateCode(req.code(), "code"));
+        q.code = req.code();
+        TG_ASSIGN_OR_RETURN(q.limit, PageSize(req.page_size(), 100, 1000, "page_size"));
+        TG_ASSIGN_OR_RETURN(q.offset, DecodePageToken(req.page_token(), "page_token"));
+        TG_ASSIGN_OR_RETURN(q.order, ListOrderFrom(req.order_by()));
+        TG_ASSIGN_OR_RETURN(ListPage page, reg.List(q));
+        const AuditAudience audience(info);
+        for (const UnitView& v : page.units) UnitTo(v, q.as_of, audience, resp.add_units());
+        resp.set_total_size(page.total);
+        const int next = q.offset + static_cast<int>(page.units.size());
+        if (next < page.total) resp.set_next_page_token(EncodePageToken(next));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerWriteReactor<pb::SubtreeChunk>* OrgRegistryApi::StreamSubtree(
     grpc::CallbackServerContext* ctx, const pb::StreamSubtreeRequest* req) {
-  return RunStream<pb::SubtreeChunk>(
-      ctx, auth_, pool_,
-      [this, req](PgSession& s, const CallInfo& info, StreamSink<pb::SubtreeChunk>& out) {
-        TG_REGISTRY(s, info);
-        TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req->as_of(), "as_of", reg.Today()));
-        if (req->root_id() < 0) return InvalidField("root_id", "must not be negative", "Không hợp lệ");
-        if (req->max_depth() < 0) {
-          return InvalidField("max_depth", "must not be negative", "Không hợp lệ");
-        }
-        if (req->root_id() != 0) {
-          TG_ASSIGN_OR_RETURN(UnitView root, reg.Get(req->root_id(), as_of));
-          if (!root.version.Covers(as_of)) {
-            return FailedPrecondition("ROOT_NOT_ACTIVE", "root_id",
-                                      "the root unit is not active on that date",
-                                      "Đơn vị gốc không hoạt động vào ngày này");
-          }
-        }
-        constexpr int kChunk = 500;
-        return store.SubtreeBatches(
-            req->root_id(), as_of, req->max_depth(), kChunk, [&](std::vector<UnitView>&& units) {
-              pb::SubtreeChunk chunk;
-              for (const UnitView& u : units) {
-                pb::SubtreeNode* n = chunk.add_nodes();
-                UnitTo(u, as_of, n->mutable_unit());
-                n->set_depth(u.depth);
-              }
-              return out.Push(std::move(chunk));
-            });
+  return runner_.Stream<pb::StreamSubtreeRequest, pb::SubtreeChunk>(
+      ctx, "StreamSubtree", req,
+      [this](PgSession& s, const CallInfo& info, const pb::StreamSubtreeRequest& req)
+          -> absl::StatusOr<std::unique_ptr<MessageSource<pb::SubtreeChunk>>> {
+        std::unique_ptr<Registry> reg = registry_(s, info.deadline);
+        TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg->Today()));
+        TG_ASSIGN_OR_RETURN(std::unique_ptr<UnitReader> reader,
+                            reg->Subtree(req.root_id(), as_of, req.max_depth()));
+        return std::make_unique<SubtreeSource>(std::move(reader), as_of, AuditAudience(info));
       });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::GetLineage(grpc::CallbackServerContext* ctx,
                                                      const pb::GetLineageRequest* req,
                                                      pb::Lineage* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    if (req->id() <= 0) return InvalidField("id", "must be a positive unit id", "Không hợp lệ");
-    TG_ASSIGN_OR_RETURN(std::optional<UnitView> last, store.GetLatest(req->id()));
-    if (!last) {
-      return NotFound("UNIT_NOT_FOUND", "id", absl::StrCat("no unit ", req->id()),
-                      absl::StrCat("Không có đơn vị ", req->id()));
-    }
-    UnitTo(*last, last->unit.ended ? *last->unit.ended : reg.Today(), resp->mutable_unit());
-    for (const bool pred : {true, false}) {
-      TG_ASSIGN_OR_RETURN(std::vector<LineageEdge> edges, store.Lineage(req->id(), pred));
-      for (const LineageEdge& e : edges) {
-        pb::LineageEdge* p = pred ? resp->add_predecessors() : resp->add_successors();
-        p->set_change_id(e.change.id);
-        p->set_kind(static_cast<pb::ChangeKind>(e.change.kind));
-        *p->mutable_effective_date() = ToProto(e.change.effective_date);
-        LegalBasisTo(e.change.legal_basis, p->mutable_legal_basis());
-        p->mutable_predecessor()->set_id(e.predecessor);
-        p->mutable_predecessor()->set_name(e.predecessor_name);
-        p->mutable_successor()->set_id(e.successor);
-        p->mutable_successor()->set_name(e.successor_name);
-        p->set_share(e.share);
-        p->set_distance(e.distance);
-      }
-    }
-    return absl::OkStatus();
-  });
+  return Serve<pb::GetLineageRequest, pb::Lineage>(
+      ctx, "GetLineage", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::GetLineageRequest& req,
+         pb::Lineage& resp) {
+        TG_ASSIGN_OR_RETURN(LineageView l, reg.Lineage(req.id()));
+        UnitTo(l.unit, l.as_of, AuditAudience(info), resp.mutable_unit());
+        for (const LineageEdge& e : l.predecessors) EdgeTo(e, resp.add_predecessors());
+        for (const LineageEdge& e : l.successors) EdgeTo(e, resp.add_successors());
+        return absl::OkStatus();
+      });
 }
-
-namespace {
-absl::Status CheckRoot(Registry& reg, int64_t root, Date as_of, const char* field) {
-  if (root < 0) return InvalidField(field, "must not be negative", "Không hợp lệ");
-  if (root == 0) return absl::OkStatus();
-  TG_ASSIGN_OR_RETURN(UnitView v, reg.Get(root, as_of));
-  if (!v.version.Covers(as_of)) {
-    return FailedPrecondition("ROOT_NOT_ACTIVE", field,
-                              absl::StrCat("unit ", root, " is not active on ", as_of.ToString()),
-                              "Đơn vị gốc không hoạt động vào ngày này");
-  }
-  return absl::OkStatus();
-}
-}  // namespace
 
 grpc::ServerUnaryReactor* OrgRegistryApi::CountUnits(grpc::CallbackServerContext* ctx,
                                                      const pb::CountUnitsRequest* req,
                                                      pb::UnitCounts* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req->as_of(), "as_of", reg.Today()));
-    TG_RETURN_IF_ERROR(CheckRoot(reg, req->root_id(), as_of, "root_id"));
-    TG_ASSIGN_OR_RETURN(auto counts, store.Counts(req->root_id(), as_of));
-    *resp->mutable_as_of() = ToProto(as_of);
-    int total = 0;
-    for (const auto& [kind, n] : counts) {
-      pb::KindCount* kc = resp->add_counts();
-      kc->set_kind(static_cast<pb::OrgKind>(kind));
-      kc->set_count(n);
-      total += n;
-    }
-    resp->set_total(total);
-    return absl::OkStatus();
-  });
+  return Serve<pb::CountUnitsRequest, pb::UnitCounts>(
+      ctx, "CountUnits", req, resp,
+      [](Registry& reg, const CallInfo&, const pb::CountUnitsRequest& req, pb::UnitCounts& resp) {
+        TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg.Today()));
+        TG_ASSIGN_OR_RETURN(auto counts, reg.Counts(req.root_id(), as_of));
+        *resp.mutable_as_of() = ToProto(as_of);
+        int total = 0;
+        for (const auto& [kind, n] : counts) {
+          pb::KindCount* kc = resp.add_counts();
+          kc->set_kind(static_cast<pb::OrgKind>(kind));
+          kc->set_count(n);
+          total += n;
+        }
+        resp.set_total(total);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::DiffCounts(grpc::CallbackServerContext* ctx,
                                                      const pb::DiffCountsRequest* req,
                                                      pb::CountsDiff* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(std::optional<Date> from, FromProto(req->from_date(), "from_date"));
-    TG_ASSIGN_OR_RETURN(std::optional<Date> to, FromProto(req->to_date(), "to_date"));
-    if (!from) return InvalidField("from_date", "must be set", "Phải có ngày bắt đầu");
-    if (!to) to = reg.Today();
-    if (req->root_id() < 0) return InvalidField("root_id", "must not be negative", "Không hợp lệ");
-    if (req->root_id() != 0) {  // the root must exist on one of the dates at least
-      TG_ASSIGN_OR_RETURN(std::optional<UnitView> last, store.GetLatest(req->root_id()));
-      if (!last) {
-        return NotFound("UNIT_NOT_FOUND", "root_id", absl::StrCat("no unit ", req->root_id()),
-                        absl::StrCat("Không có đơn vị ", req->root_id()));
-      }
-    }
-    TG_ASSIGN_OR_RETURN(auto a, store.Counts(req->root_id(), *from));
-    TG_ASSIGN_OR_RETURN(auto b, store.Counts(req->root_id(), *to));
-    *resp->mutable_from_date() = ToProto(*from);
-    *resp->mutable_to_date() = ToProto(*to);
-    std::set<OrgKind> kinds;
-    for (const auto& [k, n] : a) kinds.insert(k);
-    for (const auto& [k, n] : b) kinds.insert(k);
-    int ta = 0, tb = 0;
-    for (OrgKind k : kinds) {
-      pb::KindDiff* d = resp->add_kinds();
-      d->set_kind(static_cast<pb::OrgKind>(k));
-      d->set_from_count(a[k]);
-      d->set_to_count(b[k]);
-      d->set_delta(b[k] - a[k]);
-      ta += a[k];
-      tb += b[k];
-    }
-    resp->set_from_total(ta);
-    resp->set_to_total(tb);
-    resp->set_delta(tb - ta);
-    return absl::OkStatus();
-  });
+  return Serve<pb::DiffCountsRequest, pb::CountsDiff>(
+      ctx, "DiffCounts", req, resp,
+      [](Registry& reg, const CallInfo&, const pb::DiffCountsRequest& req,
+         pb::CountsDiff& resp) -> absl::Status {
+        TG_ASSIGN_OR_RETURN(std::optional<Date> from, FromProto(req.from_date(), "from_date"));
+        TG_ASSIGN_OR_RETURN(std::optional<Date> to, FromProto(req.to_date(), "to_date"));
+        if (!from) return InvalidField("from_date", "must be set", "Phải có ngày bắt đầu");
+        if (!to) to = reg.Today();
+        TG_ASSIGN_OR_RETURN(CountsDiff d, reg.DiffCounts(req.root_id(), *from, *to));
+        *resp.mutable_from_date() = ToProto(*from);
+        *resp.mutable_to_date() = ToProto(*to);
+        std::set<OrgKind> kinds;
+        for (const auto& [k, n] : d.from) kinds.insert(k);
+        for (const auto& [k, n] : d.to) kinds.insert(k);
+        int ta = 0, tb = 0;
+        for (OrgKind k : kinds) {
+          const int a = d.from[k], b = d.to[k];
+          pb::KindDiff* kd = resp.add_kinds();
+          kd->set_kind(static_cast<pb::OrgKind>(k));
+          kd->set_from_count(a);
+          kd->set_to_count(b);
+          kd->set_delta(b - a);
+          ta += a;
+          tb += b;
+        }
+        resp.set_from_total(ta);
+        resp.set_to_total(tb);
+        resp.set_delta(tb - ta);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::ListChanges(grpc::CallbackServerContext* ctx,
                                                       const pb::ListChangesRequest* req,
                                                       pb::ListChangesResponse* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    (void)reg;
-    if (req->unit_id() < 0) return InvalidField("unit_id", "must not be negative", "Không hợp lệ");
-    TG_ASSIGN_OR_RETURN(std::optional<Date> from, FromProto(req->from_date(), "from_date"));
-    TG_ASSIGN_OR_RETURN(std::optional<Date> to, FromProto(req->to_date(), "to_date"));
-    TG_ASSIGN_OR_RETURN(int limit, PageSize(req->page_size(), 100, 1000, "page_size"));
-    TG_ASSIGN_OR_RETURN(int offset, DecodePageToken(req->page_token(), "page_token"));
-    TG_ASSIGN_OR_RETURN(std::vector<ChangeEvent> changes,
-                        store.ListChanges(req->unit_id(), from, to, limit + 1, offset));
-    for (size_t i = 0; i < changes.size() && static_cast<int>(i) < limit; ++i) {
-      ChangeTo(changes[i], resp->add_changes());
-    }
-    if (static_cast<int>(changes.size()) > limit) {
-      resp->set_next_page_token(EncodePageToken(offset + limit));
-    }
-    return absl::OkStatus();
-  });
+  return Serve<pb::ListChangesRequest, pb::ListChangesResponse>(
+      ctx, "ListChanges", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::ListChangesRequest& req,
+         pb::ListChangesResponse& resp) {
+        TG_ASSIGN_OR_RETURN(std::optional<Date> from, FromProto(req.from_date(), "from_date"));
+        TG_ASSIGN_OR_RETURN(std::optional<Date> to, FromProto(req.to_date(), "to_date"));
+        TG_ASSIGN_OR_RETURN(int limit, PageSize(req.page_size(), 100, 1000, "page_size"));
+        TG_ASSIGN_OR_RETURN(int offset, DecodePageToken(req.page_token(), "page_token"));
+        TG_ASSIGN_OR_RETURN(std::vector<ChangeEvent> changes,
+                            reg.ListChanges(req.unit_id(), from, to, limit + 1, offset));
+        const AuditAudience audience(info);
+        for (size_t i = 0; i < changes.size() && static_cast<int>(i) < limit; ++i) {
+          ChangeTo(changes[i], audience, resp.add_changes());
+        }
+        if (static_cast<int>(changes.size()) > limit) {
+          resp.set_next_page_token(EncodePageToken(offset + limit));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::CreateOrgUnit(grpc::CallbackServerContext* ctx,
                                                         const pb::CreateOrgUnitRequest* req,
                                                         pb::OrgUnit* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, "CreateOrgUnit", req->request_id(), *req));
-    CreateCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(), "",
-                                               reg.Today()));
-    cmd.fields = FieldsFrom(req->unit());
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Create(w, cmd));
-    return FillUnit(reg, o, resp);
-  });
+  return Serve<pb::CreateOrgUnitRequest, pb::OrgUnit>(
+      ctx, "CreateOrgUnit", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::CreateOrgUnitRequest& req,
+         pb::OrgUnit& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        CreateCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(), "",
+                                                   reg.Today()));
+        cmd.fields = FieldsFrom(req.unit());
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Create(w, cmd));
+        return FillUnit(reg, AuditAudience(info), o, &resp);
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::UpdateOrgUnit(grpc::CallbackServerContext* ctx,
                                                         const pb::UpdateOrgUnitRequest* req,
                                                         pb::OrgUnit* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, "UpdateOrgUnit", req->request_id(), *req));
-    UpdateCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(), "",
-                                               reg.Today()));
-    cmd.unit = UnitRef{req->unit().id(), req->unit().etag()};
-    cmd.fields = FieldsFrom(req->unit());
-    cmd.mask.assign(req->update_mask().paths().begin(), req->update_mask().paths().end());
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Update(w, cmd));
-    return FillUnit(reg, o, resp);
-  });
+  return Serve<pb::UpdateOrgUnitRequest, pb::OrgUnit>(
+      ctx, "UpdateOrgUnit", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::UpdateOrgUnitRequest& req,
+         pb::OrgUnit& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        UpdateCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(), "",
+                                                   reg.Today()));
+        cmd.unit = UnitRef{req.unit().id(), req.unit().etag()};
+        cmd.fields = FieldsFrom(req.unit());
+        cmd.mask.assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Update(w, cmd));
+        return FillUnit(reg, AuditAudience(info), o, &resp);
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::MergeOrgUnits(grpc::CallbackServerContext* ctx,
                                                         const pb::MergeOrgUnitsRequest* req,
                                                         pb::ChangeResult* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, "MergeOrgUnits", req->request_id(), *req));
-    MergeCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(),
-                                               req->note(), reg.Today()));
-    for (const auto& src : req->sources()) cmd.sources.push_back(RefFrom(src));
-    if (req->has_into()) cmd.into = RefFrom(req->into());
-    if (req->has_new_unit()) cmd.new_unit = FieldsFrom(req->new_unit());
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Merge(w, cmd));
-    return FillResult(reg, o, resp);
-  });
+  return Serve<pb::MergeOrgUnitsRequest, pb::ChangeResult>(
+      ctx, "MergeOrgUnits", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::MergeOrgUnitsRequest& req,
+         pb::ChangeResult& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        MergeCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
+                                                   req.note(), reg.Today()));
+        for (const auto& src : req.sources()) cmd.sources.push_back(RefFrom(src));
+        if (req.has_into()) cmd.into = RefFrom(req.into());
+        if (req.has_new_unit()) cmd.new_unit = FieldsFrom(req.new_unit());
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Merge(w, cmd));
+        return FillResult(reg, AuditAudience(info), o, &resp);
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::SplitOrgUnit(grpc::CallbackServerContext* ctx,
                                                        const pb::SplitOrgUnitRequest* req,
                                                        pb::ChangeResult* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, "SplitOrgUnit", req->request_id(), *req));
-    SplitCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(),
-                                               req->note(), reg.Today()));
-    cmd.source = RefFrom(req->source());
-    for (const auto& part : req->parts()) {
-      cmd.parts.push_back(FieldsFrom(part.unit()));
-      cmd.shares.push_back(part.share());
-    }
-    for (const auto& [child, part] : req->child_part()) cmd.child_part[child] = part;
-    cmd.keep_source = req->keep_source();
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Split(w, cmd));
-    return FillResult(reg, o, resp);
-  });
+  return Serve<pb::SplitOrgUnitRequest, pb::ChangeResult>(
+      ctx, "SplitOrgUnit", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::SplitOrgUnitRequest& req,
+         pb::ChangeResult& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        SplitCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
+                                                   req.note(), reg.Today()));
+        cmd.source = RefFrom(req.source());
+        for (const auto& part : req.parts()) {
+          cmd.parts.push_back(FieldsFrom(part.unit()));
+          cmd.shares.push_back(part.share());
+        }
+        for (const auto& [child, part] : req.child_part()) cmd.child_part[child] = part;
+        cmd.keep_source = req.keep_source();
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Split(w, cmd));
+        return FillResult(reg, AuditAudience(info), o, &resp);
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::DissolveOrgUnit(grpc::CallbackServerContext* ctx,
                                                           const pb::DissolveOrgUnitRequest* req,
                                                           pb::ChangeResult* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w,
-                        StartWrite(info, "DissolveOrgUnit", req->request_id(), *req));
-    DissolveCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(),
-                                               req->note(), reg.Today()));
-    cmd.unit = RefFrom(req->unit());
-    cmd.successor_id = req->successor_id();
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Dissolve(w, cmd));
-    return FillResult(reg, o, resp);
-  });
+  return Serve<pb::DissolveOrgUnitRequest, pb::ChangeResult>(
+      ctx, "DissolveOrgUnit", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::DissolveOrgUnitRequest& req,
+         pb::ChangeResult& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        DissolveCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
+                                                   req.note(), reg.Today()));
+        cmd.unit = RefFrom(req.unit());
+        cmd.successor_id = req.successor_id();
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Dissolve(w, cmd));
+        return FillResult(reg, AuditAudience(info), o, &resp);
+      });
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::EndLevel(grpc::CallbackServerContext* ctx,
                                                    const pb::EndLevelRequest* req,
                                                    pb::ChangeResult* resp) {
-  return RunUnary(ctx, auth_, pool_, [this, req, resp](PgSession& s, const CallInfo& info) {
-    TG_REGISTRY(s, info);
-    TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, "EndLevel", req->request_id(), *req));
-    EndLevelCmd cmd;
-    TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req->effective_date(), req->legal_basis(),
-                                               req->note(), reg.Today()));
-    cmd.root_id = req->root_id();
-    cmd.kind = static_cast<OrgKind>(req->kind());
-    TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.EndLevel(w, cmd));
-    return FillResult(reg, o, resp);
-  });
+  return Serve<pb::EndLevelRequest, pb::ChangeResult>(
+      ctx, "EndLevel", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::EndLevelRequest& req,
+         pb::ChangeResult& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        EndLevelCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
+                                                   req.note(), reg.Today()));
+        cmd.root_id = req.root_id();
+        cmd.kind = static_cast<OrgKind>(req.kind());
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.EndLevel(w, cmd));
+        return FillResult(reg, AuditAudience(info), o, &resp);
+      });
+}
+
+grpc::ServerReadReactor<pb::ImportOrgUnitsRequest>* OrgRegistryApi::ImportOrgUnits(
+    grpc::CallbackServerContext* ctx, pb::ImportOrgUnitsResponse* resp) {
+  CollectLimits<pb::ImportOrgUnitsRequest> limits;
+  limits.field = "rows";
+  limits.max_bytes = options_.import_max_bytes;
+  limits.max_items = options_.import_max_rows;
+  limits.max_messages = options_.import_max_rows + 1;  // the header, then a row or more each
+  limits.items = [](const pb::ImportOrgUnitsRequest& m) {
+    return static_cast<size_t>(m.batch().rows_size());
+  };
+  limits.budget = &import_budget_;
+  limits.admit = RequireWriter;
+  return runner_.Collect<pb::ImportOrgUnitsRequest, pb::ImportOrgUnitsResponse>(
+      ctx, "ImportOrgUnits", resp, std::move(limits),
+      [this](PgSession& s, const CallInfo& info,
+             const std::vector<pb::ImportOrgUnitsRequest>& messages,
+             pb::ImportOrgUnitsResponse& out) {
+        std::unique_ptr<Registry> reg = registry_(s, info.deadline);
+        return Import(*reg, info, messages, out);
+      });
 }
 
 }  // namespace tinhgon::orgs

@@ -1,18 +1,46 @@
 // The gRPC adapter of the org registry: proto ↔ domain, status mapping, nothing else.
 #pragma once
 
-#include "common/clock.h"
 #include "common/server.h"
+#include "services/org_registry/registry.h"
 #include "tinhgon/orgregistry/v1/org_registry.grpc.pb.h"
 
 namespace tinhgon::orgs {
 
 namespace pb = ::tinhgon::orgregistry::v1;
 
+// Who did what is for admins: other callers see the actor and request id of a unit's audit or of
+// a change event only where they acted themselves, and those fields empty otherwise (the times
+// stay). In local mode (no trust secret) every caller is the local admin.
+class AuditAudience {
+ public:
+  explicit AuditAudience(const CallInfo& info);
+  bool Sees(const std::string& actor) const;
+
+ private:
+  bool admin_;
+  std::string subject_;
+};
+
 class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
  public:
-  OrgRegistryApi(PgWorkerPool& pool, const CallAuthenticator& auth, const Clock& clock)
-      : pool_(pool), auth_(auth), clock_(clock) {}
+  struct Options {
+    // ImportOrgUnits: the rows and serialized bytes one call may send, and the bytes all the
+    // imports in progress may hold together (their parsed form takes a few times that).
+    size_t import_max_rows = 500000;
+    size_t import_max_bytes = size_t{128} << 20;
+    size_t import_budget_bytes = size_t{512} << 20;
+  };
+
+  // `runner` runs the calls of tinhgon.orgregistry.v1.OrgRegistry; `registry` builds the use
+  // case for each (main.cc: on PostgreSQL; tests: over a fake store).
+  OrgRegistryApi(CallRunner& runner, UseCaseFactory<Registry> registry)
+      : OrgRegistryApi(runner, std::move(registry), Options()) {}
+  OrgRegistryApi(CallRunner& runner, UseCaseFactory<Registry> registry, Options options)
+      : runner_(runner),
+        registry_(std::move(registry)),
+        options_(options),
+        import_budget_(options.import_budget_bytes) {}
 
   grpc::ServerUnaryReactor* GetOrgUnit(grpc::CallbackServerContext* ctx,
                                        const pb::GetOrgUnitRequest* req,
@@ -52,11 +80,21 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
   grpc::ServerUnaryReactor* EndLevel(grpc::CallbackServerContext* ctx,
                                      const pb::EndLevelRequest* req,
                                      pb::ChangeResult* resp) override;
+  grpc::ServerReadReactor<pb::ImportOrgUnitsRequest>* ImportOrgUnits(
+      grpc::CallbackServerContext* ctx, pb::ImportOrgUnitsResponse* resp) override;
 
  private:
-  PgWorkerPool& pool_;
-  const CallAuthenticator& auth_;
-  const Clock& clock_;
+  template <typename Req, typename Resp>
+  using Handler = std::function<absl::Status(Registry&, const CallInfo&, const Req&, Resp&)>;
+  // Runs `fn` with the call's use case.
+  template <typename Req, typename Resp>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, const char* method,
+                                  const Req* req, Resp* resp, Handler<Req, Resp> fn);
+
+  CallRunner& runner_;
+  UseCaseFactory<Registry> registry_;
+  const Options options_;
+  ByteBudget import_budget_;
 };
 
 }  // namespace tinhgon::orgs

@@ -1,5 +1,6 @@
 #include "services/org_registry/domain/org_unit.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
@@ -234,6 +235,48 @@ absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string
                     "Đơn vị đã bị thay đổi; hãy đọc lại"});
 }
 
+absl::StatusOr<std::vector<double>> SplitShares(const std::vector<double>& given, size_t parts,
+                                                bool keep_source) {
+  auto share = [](size_t i) { return absl::StrCat("parts[", i, "].share"); };
+  if (given.size() > parts) {
+    return InvalidField("parts", absl::StrCat(given.size(), " shares for ", parts, " parts"),
+                        "Số tỷ lệ nhiều hơn số đơn vị mới");
+  }
+  if (std::all_of(given.begin(), given.end(), [](double s) { return s == 0; })) {
+    return std::vector<double>(parts,
+                               1.0 / static_cast<double>(keep_source ? parts + 1 : parts));
+  }
+  if (given.size() < parts) {
+    return InvalidField(share(given.size()),
+                        "has no share while other parts have one: give every part a share, or "
+                        "none for equal parts",
+                        "Thiếu tỷ lệ của đơn vị mới này");
+  }
+  constexpr double kSlack = 1e-6;
+  double sum = 0;
+  for (size_t i = 0; i < parts; ++i) {
+    if (!std::isfinite(given[i]) || given[i] <= 0 || given[i] > 1) {
+      return InvalidField(share(i),
+                          "must be in (0, 1] (or leave every share 0 for equal parts)",
+                          "Tỷ lệ phải trong khoảng (0, 1]");
+    }
+    sum += given[i];
+    if (sum > 1 + kSlack) {
+      return InvalidField(share(i),
+                          absl::StrCat("the shares up to this part add up to ", sum,
+                                       "; together they may make at most 1"),
+                          "Tổng tỷ lệ vượt quá 1");
+    }
+  }
+  if (!keep_source && sum < 1 - kSlack) {
+    return InvalidField(share(parts - 1),
+                        absl::StrCat("the shares add up to ", sum,
+                                     "; without keep_source they must make 1"),
+                        "Tổng tỷ lệ phải bằng 1");
+  }
+  return given;
+}
+
 absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows,
                                  std::vector<int>* parent_row) {
   if (rows.empty()) return InvalidField("rows", "import at least one unit", "Không có đơn vị nào");
@@ -243,7 +286,7 @@ absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows,
   for (size_t i = 0; i < rows.size(); ++i) {
     const ImportRow& r = rows[i];
     const std::string at = absl::StrCat("rows[", i, "]");
-    TG_RETURN_IF_ERROR(ValidateFields(r.fields, at));
+    TG_RETURN_IF_ERROR(ValidateFields(r.fields, at + ".unit"));
     if (r.key.empty() || r.key.size() > 128) {
       return InvalidField(at + ".key", "1 to 128 bytes", "Khóa dòng không hợp lệ");
     }
@@ -252,7 +295,7 @@ absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows,
                           "Khóa dòng bị trùng");
     }
     if (!r.fields.code.empty() && !by_code.emplace(r.fields.code, static_cast<int>(i)).second) {
-      return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", at + ".code",
+      return MakeError({absl::StatusCode::kAlreadyExists, "CODE_IN_USE", at + ".unit.code",
                         absl::StrCat("code ", r.fields.code, " repeats row ",
                                      by_code[r.fields.code]),
                         "Mã đơn vị bị trùng"});
@@ -282,6 +325,12 @@ absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows,
     }
   }
   return absl::OkStatus();
+}
+
+std::map<OrgKind, int> CountByKind(const std::vector<ImportRow>& rows) {
+  std::map<OrgKind, int> out;
+  for (const ImportRow& r : rows) ++out[r.fields.kind];
+  return out;
 }
 
 }  // namespace tinhgon::orgs

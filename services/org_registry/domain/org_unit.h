@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/date.h"
 
 namespace tinhgon::orgs {
@@ -78,6 +81,20 @@ struct UnitFields {
   Attributes attributes;
 };
 
+// Every field of UnitFields, the attributes spelled out, as one tuple of references: the one
+// list of them that comparisons go through. The structured bindings stop compiling when a field
+// is added to UnitFields or Attributes and not named here, so the list cannot go stale.
+inline auto FieldsTuple(const UnitFields& f) {
+  const auto& [code, name, short_name, kind, parent_id, attributes] = f;
+  const auto& [province_class, area_km2, population, households, mountainous] = attributes;
+  return std::tie(code, name, short_name, kind, parent_id, province_class, area_km2, population,
+                  households, mountainous);
+}
+inline bool operator==(const UnitFields& a, const UnitFields& b) {
+  return FieldsTuple(a) == FieldsTuple(b);
+}
+inline bool operator!=(const UnitFields& a, const UnitFields& b) { return !(a == b); }
+
 // One version of a unit: valid from `valid_from` up to, not including, `valid_to`.
 struct UnitVersion {
   int64_t unit_id = 0;
@@ -142,6 +159,13 @@ absl::Status CheckParent(const std::optional<UnitRecord>& parent, int64_t parent
                          OrgKind kind, Date d, const std::string& field);
 absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string& field);
 
+// The shares of a split's `parts` parts. `given` is empty or has one share per part; when every
+// share is 0 the parts get equal shares (with `keep_source` the source counts as one more part).
+// Otherwise each share is in (0, 1] and together they make 1 (at most 1 with `keep_source`: the
+// source keeps the rest). Errors name parts[i].share.
+absl::StatusOr<std::vector<double>> SplitShares(const std::vector<double>& given, size_t parts,
+                                                bool keep_source);
+
 // One unit of a bulk import (a whole province or country at once). Parents are either an
 // earlier row of the same batch (parent_key) or a unit that already exists (fields.parent_id).
 struct ImportRow {
@@ -152,6 +176,11 @@ struct ImportRow {
 
 // Checks a batch on its own: fields, unique keys and codes, parents named before their children
 // and of a kind that may hold them. Fills `parent_row` (-1 for an existing or no parent).
+// Errors name rows[i].key, rows[i].parent_key or rows[i].unit.<field>, the paths of
+// tinhgon.orgregistry.v1.ImportOrgUnits (i counts the rows of the whole import from 0).
 absl::Status ValidateImportBatch(const std::vector<ImportRow>& rows, std::vector<int>* parent_row);
+
+// How many rows of each kind a batch holds.
+std::map<OrgKind, int> CountByKind(const std::vector<ImportRow>& rows);
 
 }  // namespace tinhgon::orgs

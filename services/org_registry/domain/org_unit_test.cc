@@ -1,5 +1,9 @@
 #include "services/org_registry/domain/org_unit.h"
 
+#include <cmath>
+#include <map>
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include "common/status.h"
@@ -163,11 +167,81 @@ TEST(ImportBatchTest, ParentsComeFirstAndKindsFit) {
   dup = rows;
   dup[2].fields.code = "672";
   EXPECT_EQ(ValidateImportBatch(dup, &parents).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorField(ValidateImportBatch(dup, &parents)), "rows[2].unit.code");
+  auto unnamed = rows;
+  unnamed[1].fields.name = "";  // the row's unit fields are named as ImportOrgUnits nests them
+  EXPECT_EQ(ErrorField(ValidateImportBatch(unnamed, &parents)), "rows[1].unit.name");
 
   auto orphan = rows;
   orphan[1].parent_key.clear();  // a district with no parent at all
   EXPECT_EQ(ErrorField(ValidateImportBatch(orphan, &parents)), "rows[1].parent_key");
   EXPECT_EQ(ErrorField(ValidateImportBatch({}, &parents)), "rows");
+}
+
+TEST(ImportBatchTest, CountsRowsByKind) {
+  const auto counts = CountByKind({Row("p", "", OrgKind::kProvinceCommittee, "68"),
+                                   Row("d1", "p", OrgKind::kDistrictCommittee),
+                                   Row("d2", "p", OrgKind::kDistrictCommittee)});
+  EXPECT_EQ(counts, (std::map<OrgKind, int>{{OrgKind::kProvinceCommittee, 1},
+                                            {OrgKind::kDistrictCommittee, 2}}));
+}
+
+// Regression: Update compared the 11 fields by hand, so a field added to UnitFields would have
+// been left out silently. Equality now goes through FieldsTuple, whose structured bindings stop
+// compiling when a field is added; this checks that every field listed takes part.
+TEST(UnitFieldsTest, EqualityCoversEveryField) {
+  UnitFields base = Dept("Sở Nội vụ");
+  base.code = "68.SNV";
+  base.short_name = "SNV";
+  base.attributes.province_class = 0;
+  const std::vector<void (*)(UnitFields&)> changes = {
+      [](UnitFields& f) { f.code = "68.X"; },
+      [](UnitFields& f) { f.name = "Sở khác"; },
+      [](UnitFields& f) { f.short_name = "X"; },
+      [](UnitFields& f) { f.kind = OrgKind::kAgency; },
+      [](UnitFields& f) { f.parent_id = 2; },
+      [](UnitFields& f) { f.attributes.province_class = 3; },
+      [](UnitFields& f) { f.attributes.area_km2 = 1.5; },
+      [](UnitFields& f) { f.attributes.population = 10; },
+      [](UnitFields& f) { f.attributes.households = 3; },
+      [](UnitFields& f) { f.attributes.mountainous = true; },
+  };
+  // One change per element of the tuple: a field added to the tuple needs a case here.
+  ASSERT_EQ(changes.size(), std::tuple_size<decltype(FieldsTuple(base))>::value);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    UnitFields other = base;
+    EXPECT_TRUE(other == base);
+    changes[i](other);
+    EXPECT_FALSE(other == base) << "change " << i << " went unnoticed";
+    EXPECT_TRUE(other != base);
+  }
+}
+
+// Regression: Split read shares[i] unchecked (fewer shares than parts read past the end).
+TEST(SplitSharesTest, EveryShareIsCheckedAndNamed) {
+  auto equal = SplitShares({}, 3, false);
+  ASSERT_TRUE(equal.ok());
+  EXPECT_DOUBLE_EQ(equal->at(2), 1.0 / 3);
+  auto kept = SplitShares({0, 0}, 2, true);  // the source counts as a third part
+  ASSERT_TRUE(kept.ok());
+  EXPECT_DOUBLE_EQ(kept->at(0), 1.0 / 3);
+  auto given = SplitShares({0.6, 0.4}, 2, false);
+  ASSERT_TRUE(given.ok());
+  EXPECT_DOUBLE_EQ(given->at(1), 0.4);
+
+  auto field = [](const absl::StatusOr<std::vector<double>>& s) {
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    return ErrorField(s.status());
+  };
+  EXPECT_EQ(field(SplitShares({0.5}, 3, false)), "parts[1].share");  // fewer than the parts
+  EXPECT_EQ(field(SplitShares({0.5, -0.5}, 2, false)), "parts[1].share");
+  EXPECT_EQ(field(SplitShares({std::nan(""), 0.5}, 2, false)), "parts[0].share");
+  EXPECT_EQ(field(SplitShares({0.5, INFINITY}, 2, false)), "parts[1].share");
+  EXPECT_EQ(field(SplitShares({0.5, 0}, 2, false)), "parts[1].share");  // some 0, not all
+  EXPECT_EQ(field(SplitShares({0.7, 0.6}, 2, false)), "parts[1].share");  // more than 1
+  EXPECT_EQ(field(SplitShares({0.5, 0.2}, 2, false)), "parts[1].share");  // less than 1
+  EXPECT_TRUE(SplitShares({0.5, 0.2}, 2, true).ok());  // the source keeps the rest
+  EXPECT_EQ(field(SplitShares({0.5, 0.5, 0.5}, 2, false)), "parts");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct UnitView {
   int depth = 0;  // in subtree reads
 };
 
+// The orders a list may come in; each is one prepared statement of the store (no SQL text
+// travels from a request to the database).
+enum class ListOrder { kName, kNameDesc, kId, kIdDesc, kCode, kCodeDesc };
+
 struct ListQuery {
   Date as_of;
   int64_t parent_id = 0;
@@ -49,7 +54,7 @@ struct ListQuery {
   std::string code;
   int limit = 100;
   int offset = 0;
-  std::string order_by;  // a validated SQL ORDER BY body
+  ListOrder order = ListOrder::kName;  // ties are broken by unit id
 };
 
 struct LineageEdge {
@@ -70,6 +75,7 @@ struct ChangeOutcome {
   std::vector<int64_t> successors;
   int units_ended = 0;
   int units_moved = 0;
+  bool replayed = false;  // a retried request id: the outcome of the first call, nothing new
 };
 
 class OrgTx {
@@ -121,31 +127,43 @@ class OrgTx {
   virtual absl::Status FinishChange(const ChangeOutcome& outcome) = 0;
 };
 
+// A read's rows, held in memory (one snapshot, read at once) and handed out in batches without
+// touching the database: what a stream sends while the client reads, holding no connection.
+class UnitReader {
+ public:
+  virtual ~UnitReader() = default;
+  // Up to `n` more units into `out` (cleared first); false when none are left.
+  virtual bool Next(size_t n, std::vector<UnitView>* out) = 0;
+  virtual size_t size() const = 0;
+};
+
 class OrgStore {
  public:
   virtual ~OrgStore() = default;
   // Runs `fn` in one serializable transaction; commits only when it returns OK.
   virtual absl::Status Write(const WriteContext& ctx,
                              const std::function<absl::Status(OrgTx&)>& fn) = 0;
+  // Runs `fn` in one read-only snapshot, for dry runs: the OrgTx's reads see what a write's
+  // would; its writes and row locks fail.
+  virtual absl::Status ReadOnly(const std::function<absl::Status(OrgTx&)>& fn) = 0;
 
   virtual absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) = 0;
   // The last version, for units that ended before `as_of`.
   virtual absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) = 0;
-  // The subtree of `root` (0 = every root) on `as_of`, parents first, handed to `sink` in
-  // batches of at most `batch` units as they are read, from one consistent snapshot.
-  // max_depth 0 = unlimited. Stops early, with OK, when `sink` returns false.
-  virtual absl::Status SubtreeBatches(
-      int64_t root, Date as_of, int max_depth, int batch,
-      const std::function<bool(std::vector<UnitView>&&)>& sink) = 0;
+  // The subtree of `root` (0 = every root) on `as_of`, parents first, from one consistent
+  // snapshot; max_depth 0 = unlimited. The reader holds the rows, not the connection.
+  virtual absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
+                                                                  int max_depth) = 0;
   // The same, collected.
   absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of, int max_depth) {
-    std::vector<UnitView> out;
-    absl::Status s = SubtreeBatches(root, as_of, max_depth, 1000, [&](std::vector<UnitView>&& b) {
-      out.insert(out.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
-      return true;
-    });
-    if (!s.ok()) return s;
+    auto reader = OpenSubtree(root, as_of, max_depth);
+    if (!reader.ok()) return reader.status();
+    std::vector<UnitView> out, batch;
+    while ((*reader)->Next(1000, &batch)) {
+      out.insert(out.end(), std::make_move_iterator(batch.begin()),
+                 std::make_move_iterator(batch.end()));
+    }
     return out;
   }
   virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) = 0;

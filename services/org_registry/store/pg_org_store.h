@@ -23,11 +23,12 @@ class PgOrgStore : public OrgStore {
 
   absl::Status Write(const WriteContext& ctx,
                      const std::function<absl::Status(OrgTx&)>& fn) override;
+  absl::Status ReadOnly(const std::function<absl::Status(OrgTx&)>& fn) override;
   absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) override;
   absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) override;
   absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) override;
-  absl::Status SubtreeBatches(int64_t root, Date as_of, int max_depth, int batch,
-                              const std::function<bool(std::vector<UnitView>&&)>& sink) override;
+  absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
+                                                          int max_depth) override;
   absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) override;
   absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) override;
   absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) override;
