@@ -39,6 +39,13 @@ int DecodeOne(absl::string_view s, size_t i, char32_t* cp) {
     }
     v = (v << 6) | (b & 0x3F);
   }
+  // Overlong forms ("\xC0\xAF" for '/'), surrogates and values past U+10FFFF are malformed
+  // too: they must not parse as the character they imitate.
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF) {
+    *cp = 0xFFFD;
+    return 1;
+  }
   *cp = v;
   return n;
 }
@@ -385,12 +392,18 @@ absl::StatusOr<TimePhrase> ParseTimePhrase(absl::string_view text) {
 }
 
 std::vector<std::string> FindTimePhrases(absl::string_view text) {
+  // Each ')' closes the innermost '(' before it; text between other brackets is read once, so
+  // the work is linear in the text (taking every '(' with the next ')' was quadratic).
   std::vector<std::string> out;
-  for (size_t open = text.find('('); open != absl::string_view::npos;
-       open = text.find('(', open + 1)) {
-    const size_t close = text.find(')', open + 1);
-    if (close == absl::string_view::npos) break;
-    const absl::string_view inside = text.substr(open + 1, close - open - 1);
+  size_t open = absl::string_view::npos;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '(') {
+      open = i;
+      continue;
+    }
+    if (text[i] != ')' || open == absl::string_view::npos) continue;
+    const absl::string_view inside = text.substr(open + 1, i - open - 1);
+    open = absl::string_view::npos;
     const std::vector<Token> tokens = Tokenize(inside);
     for (size_t k = 0; k + 1 < tokens.size(); ++k) {
       const std::string pair = absl::StrCat(tokens[k].folded, " ", tokens[k + 1].folded);

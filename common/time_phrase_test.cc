@@ -254,3 +254,27 @@ TEST(TimePhraseSeedTest, FindsPhrasesFromTheVerbOnly) {
 
 }  // namespace
 }  // namespace tinhgon
+
+namespace tinhgon {
+namespace {
+
+// Found by fuzzing: every '(' was paired with the next ')', so "(" × n before one phrase cost
+// n² time and memory (60 KB of input gave 120 MB of output). Now the innermost only.
+TEST(TimePhraseHostileTest, ManyOpenBracketsGiveOnePhrase) {
+  std::string text;
+  for (int i = 0; i < 4000; ++i) text += "(thực hiện ";
+  text += "năm 2019)";
+  const auto found = FindTimePhrases(text);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], "thực hiện năm 2019");
+}
+
+// Found by fuzzing: an overlong encoding of '/' ("\xC0\xAF") parsed as a slash, while the rest
+// of the product (IsValidUtf8, folding) rejects such bytes.
+TEST(TimePhraseHostileTest, OverlongUtf8IsNotASlash) {
+  EXPECT_TRUE(ParseTimePhrase("Quý IV/2018").ok());
+  EXPECT_FALSE(ParseTimePhrase("Quý IV\xC0\xAF" "2018").ok());
+}
+
+}  // namespace
+}  // namespace tinhgon

@@ -13,9 +13,9 @@
 # usage. Executions are those of libFuzzer's final "Done N runs in S second(s)" line (after a
 # crash, the last "#N" status line: a lower bound).
 #
-# The build and the runs hold the shared build lock (TINHGON_BUILD_LOCK, default
-# /tmp/tg-build.lock; set it empty when the caller already holds the lock) for the whole run:
-# the machine's cores are shared. Needs clang++ and libclang-rt-14-dev (libFuzzer).
+# The build holds the shared build lock (TINHGON_BUILD_LOCK, default /tmp/tg-build.lock; set
+# it empty when the caller already holds it, or there is none): the machine's cores are
+# shared by whoever builds on it. The runs themselves do not hold it. Needs clang++ and libclang-rt-14-dev (libFuzzer).
 # Environment: TINHGON_FUZZ_BUILD_DIR (build-fuzz), TINHGON_JOBS (2), TINHGON_FUZZ_TARGETS
 # (names to run, space-separated; default: every tests/fuzz/fuzz_<name>.cc).
 set -euo pipefail

@@ -26,6 +26,7 @@ TINHGON_APT_PACKAGES=(
   libpqxx-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
   postgresql-15 postgresql-contrib
   nghttp2-client
+  clang libclang-rt-14-dev
 )
 
 tg_log() { printf '[%s] %s\n' "${TG_LOG_TAG:-tinhgon}" "$*" >&2; }

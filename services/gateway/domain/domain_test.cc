@@ -242,11 +242,16 @@ TEST(RoutesTest, ParsesTheTable) {
               ElementsAre("127.0.0.1:50061", "127.0.0.1:50062"));
   EXPECT_THAT(t->at("tinhgon.tasks.v1.Tasks"), ElementsAre("localhost:50063"));
   EXPECT_TRUE(ParseRoutes("", "--routes").ok());
+  EXPECT_TRUE(ParseRoutes("a.B=[::1]:50061", "--routes").ok());
 }
 
 TEST(RoutesTest, RejectsBadEntriesNamingTheFlag) {
+  // Found by fuzzing: a second '=' used to be dropped silently ("...:50=63" served ":50"), and
+  // ports with signs or spaces passed.
   for (const char* bad : {"x", "OrgRegistry=127.0.0.1:1", "a.B=127.0.0.1", "a.B=host:99999",
-                          "a.B=", "a.B=h:1;c.D"}) {
+                          "a.B=", "a.B=h:1;c.D", "tinhgon.tasks.v1.Tasks=127.0.0.1:50=63",
+                          "a.B=h:1;a.B= = junk", "a.B=h: 80", "a.B=h:+80", "a.B=[:1",
+                          "a.B=[]:80", "a.B=h/x:80"}) {
     auto t = ParseRoutes(bad, "--routes");
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(ErrorField(t.status()), "--routes") << bad;

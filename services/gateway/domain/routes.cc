@@ -25,14 +25,22 @@ bool IsValidServiceName(absl::string_view s) {
 bool IsValidAddress(absl::string_view address) {
   const size_t colon = address.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) return false;
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+  const absl::string_view port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return absl::ascii_isdigit(c); })) {
     return false;
   }
+  int n = 0;
+  if (!absl::SimpleAtoi(port, &n) || n <= 0 || n > 65535) return false;
   absl::string_view host = address.substr(0, colon);
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
-  });
+  if (host.front() == '[') {  // [IPv6]
+    if (host.size() < 3 || host.back() != ']') return false;
+    host = host.substr(1, host.size() - 2);
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return absl::ascii_isxdigit(c) || c == ':' || c == '.'; });
+  }
+  return std::all_of(host.begin(), host.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '.' || c == '-'; });
 }
 
 absl::Status AddRoute(RouteTable& table, const std::string& service, absl::string_view addresses,
@@ -60,7 +68,8 @@ absl::Status AddRoute(RouteTable& table, const std::string& service, absl::strin
 absl::StatusOr<RouteTable> ParseRoutes(absl::string_view spec, absl::string_view field) {
   RouteTable table;
   for (absl::string_view entry : absl::StrSplit(spec, ';', absl::SkipWhitespace())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(entry, '=');
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(entry, absl::MaxSplits('=', 1));
     if (entry.find('=') == absl::string_view::npos) {
       return InvalidField(field, absl::StrCat("route '", entry, "' lacks '=' (service=host:port)"),
                           "Tuyến không hợp lệ");
