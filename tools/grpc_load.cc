@@ -1,5 +1,8 @@
 #include "tools/grpc_load.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/call.h"
+
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <google/protobuf/descriptor.h>
@@ -131,6 +134,14 @@ class Runner {
     } else {
       bytes = fixed_;
     }
+    if (!o_.trust_secret.empty()) {
+      Principal p;
+      p.subject = o_.subject;
+      p.roles = o_.roles;
+      SignOutgoing(call->ctx, o_.trust_secret, p,
+                   {absl::StrCat("load-", run_id_, "-", n), o_.method, Sha256Hex(bytes),
+                    absl::Now()});
+    }
     grpc::Slice slice(bytes);
     call->request = grpc::ByteBuffer(&slice, 1);
     call->started = absl::Now();
@@ -153,6 +164,7 @@ class Runner {
   gp::DynamicMessageFactory factory_;
   std::unique_ptr<gp::Message> prototype_;
   const gp::FieldDescriptor* vary_ = nullptr;
+  const uint64_t run_id_ = std::random_device{}();
   std::string fixed_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   absl::Time start_, deadline_;

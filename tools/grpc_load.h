@@ -22,6 +22,12 @@ struct LoadOptions {
   int64_t vary_min = 0;
   int64_t vary_max = 0;
   std::vector<std::pair<std::string, std::string>> metadata;
+  // When set, each call carries a principal signed with this secret for that very call (a
+  // request id of its own, the method, the body), as the gateway signs it: for loading a
+  // backend directly.
+  std::string trust_secret;
+  std::string subject = "bench";
+  std::vector<std::string> roles = {"admin"};
   int concurrency = 32;  // calls in flight
   int channels = 2;      // HTTP/2 connections
   absl::Duration duration = absl::Seconds(10);

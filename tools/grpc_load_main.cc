@@ -2,6 +2,7 @@
 //   grpc_load --target=127.0.0.1:50061 --method=/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit
 //     --request='id: 1' --vary_field=id --vary_min=1 --vary_max=5000 --concurrency=32 --seconds=10
 #include <cstdio>
+#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,6 +21,10 @@ ABSL_FLAG(int, concurrency, 32, "calls in flight");
 ABSL_FLAG(int, channels, 2, "connections");
 ABSL_FLAG(double, seconds, 10, "how long to run");
 ABSL_FLAG(int64_t, max_calls, 0, "stop after this many calls (0 = no limit)");
+ABSL_FLAG(std::string, trust_secret, "",
+          "sign a principal (subject bench, role admin) for each call, as the gateway does, "
+          "with this secret (prefer env TINHGON_TRUST_SECRET with --sign)");
+ABSL_FLAG(bool, sign, false, "sign each call with the secret in TINHGON_TRUST_SECRET");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -38,6 +43,11 @@ int main(int argc, char** argv) {
   o.channels = absl::GetFlag(FLAGS_channels);
   o.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   o.max_calls = absl::GetFlag(FLAGS_max_calls);
+  o.trust_secret = absl::GetFlag(FLAGS_trust_secret);
+  if (absl::GetFlag(FLAGS_sign) && o.trust_secret.empty()) {
+    const char* env = std::getenv("TINHGON_TRUST_SECRET");
+    o.trust_secret = env != nullptr ? env : "";
+  }
   auto r = tinhgon::tools::RunLoad(o);
   if (!r.ok()) {
     std::fprintf(stderr, "grpc_load: %s\n", std::string(r.status().message()).c_str());

@@ -26,6 +26,16 @@ void GatewayAuthenticator::Authenticate(grpc::ServerContextBase* ctx, const std:
   if (auto known = verifier_.Known(authorization)) {
     return Admit(std::move(info), *std::move(known), std::move(done));
   }
+  // A token found valid a little while ago (its cached answer expired) is a known caller's:
+  // it does not wait behind strangers from the same address.
+  if (verifier_.RecentlyValid(authorization)) {
+    return verifier_.Lookup(
+        authorization, info.deadline,
+        [this, info = std::move(info), done = std::move(done)](absl::StatusOr<Identity> id) mutable {
+          Admit(std::move(info), std::move(id), std::move(done));
+        },
+        /*recently_valid=*/true);
+  }
   std::string peer = PeerAddress(ctx->peer());
   if (absl::Status s = unauthenticated_.Acquire(peer); !s.ok()) return done(s);
   verifier_.Lookup(authorization, info.deadline,

@@ -69,6 +69,10 @@ absl::StatusOr<Identity> TokenVerifier::Load(PgSession& session, const std::stri
       Cache& cache = found->has_value() ? known_ : unknown_;
       MakeRoom(cache, found->has_value() ? options_.max_known : options_.max_unknown);
       cache[hash] = Entry{*found, clock_.Now()};
+      if (found->has_value() && IdentityOf(**found, clock_.Now()).ok()) {
+        if (recent_.size() >= options_.max_known) recent_.clear();  // a rare, cheap reset
+        recent_[hash] = Recent{(*found)->id, clock_.Now()};
+      }
     }
   }
   return Answer(*found);
@@ -80,7 +84,16 @@ std::optional<absl::StatusOr<Identity>> TokenVerifier::Known(absl::string_view a
   return Cached(HashToken(*token));
 }
 
-void TokenVerifier::Lookup(absl::string_view authorization, absl::Time deadline, Done done) {
+bool TokenVerifier::RecentlyValid(absl::string_view authorization) {
+  auto token = ParseBearer(authorization);
+  if (!token.ok()) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = recent_.find(HashToken(*token));
+  return it != recent_.end() && clock_.Now() - it->second.at < options_.recent_window;
+}
+
+void TokenVerifier::Lookup(absl::string_view authorization, absl::Time deadline, Done done,
+                           bool recently_valid) {
   auto token = ParseBearer(authorization);
   if (!token.ok()) return done(token.status());
   // Unknown tokens reach the database: under a flood of them, shed load instead of queueing.
@@ -89,7 +102,7 @@ void TokenVerifier::Lookup(absl::string_view authorization, absl::Time deadline,
       [this, hash = HashToken(*token), deadline, shared_done](PgSession& s) {
         (*shared_done)(Load(s, hash, deadline));
       },
-      options_.max_lookups);
+      recently_valid ? PgWorkerPool::kDefaultMaxQueued : options_.max_lookups);
   if (!queued.ok()) (*shared_done)(queued);
 }
 
@@ -104,6 +117,7 @@ void TokenVerifier::Forget(int64_t token_id) {
   absl::erase_if(known_, [&](const auto& kv) {
     return kv.second.record && kv.second.record->id == token_id;
   });
+  absl::erase_if(recent_, [&](const auto& kv) { return kv.second.token_id == token_id; });
 }
 
 }  // namespace tinhgon::gateway

@@ -29,6 +29,7 @@ struct VerifierOptions {
   size_t max_known = 100000;    // cached tokens that exist
   size_t max_unknown = 20000;   // cached "no such token" answers
   size_t max_lookups = 1024;    // database look-ups waiting at once; more → RESOURCE_EXHAUSTED
+  absl::Duration recent_window = absl::Minutes(10);
 };
 
 class TokenVerifier {
@@ -44,9 +45,14 @@ class TokenVerifier {
   // The answer for the value of an "authorization" header when it is known without the
   // database (malformed, or cached); nullopt when a look-up is needed.
   std::optional<absl::StatusOr<Identity>> Known(absl::string_view authorization);
-  // Looks the token up on a database worker (bounded: RESOURCE_EXHAUSTED when
-  // `max_lookups` wait) and calls `done` there, or inline when refused.
-  void Lookup(absl::string_view authorization, absl::Time deadline, Done done);
+  // Whether the token was found valid within `recent_window`: a caller whose cached answer
+  // just expired, not a stranger. Its look-up may pass the caps meant for made-up tokens.
+  bool RecentlyValid(absl::string_view authorization);
+  // Looks the token up on a database worker (bounded: RESOURCE_EXHAUSTED when `max_lookups`
+  // wait, or the pool's own bound for a recently valid token) and calls `done` there, or
+  // inline when refused.
+  void Lookup(absl::string_view authorization, absl::Time deadline, Done done,
+              bool recently_valid = false);
   // Known, else Lookup.
   void Verify(absl::string_view authorization, absl::Time deadline, Done done);
 
@@ -72,6 +78,11 @@ class TokenVerifier {
   StoreFactory store_;
   std::mutex mu_;
   Cache known_, unknown_;
+  struct Recent {
+    int64_t token_id = 0;
+    absl::Time at;
+  };
+  absl::flat_hash_map<std::string, Recent> recent_;  // hash → last found valid
   uint64_t forget_epoch_ = 0;  // bumped by Forget
 };
 
