@@ -207,6 +207,18 @@ class CallRunner {
   template <typename Req, typename Resp>
   struct CollectJob;
 
+  // When `s` is a transaction conflict worth another attempt before `deadline`, queues
+  // `rerun` after a backoff (holding no worker meanwhile), counts the attempt and returns true.
+  bool RetryLater(const absl::Status& s, int& attempt, absl::Time deadline,
+                  PgWorkerPool::Job rerun) {
+    if (!IsRetryableConflict(s) || attempt >= options_.conflict_retries) return false;
+    const absl::Duration pause = ConflictBackoff(attempt + 1);
+    if (absl::Now() + pause >= deadline) return false;
+    ++attempt;
+    pool_.SubmitAfter(pause, std::move(rerun));
+    return true;
+  }
+
   const std::string service_;
   Authenticator& auth_;
   PgWorkerPool& pool_;
@@ -249,12 +261,9 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
     }
     response.Clear();
     absl::Status s = handler(session, *info, request, response);
-    if (IsRetryableConflict(s) && attempt < runner->options_.conflict_retries &&
-        absl::Now() + ConflictBackoff(attempt + 1) < info->deadline) {
-      ++attempt;
-      auto self = this->shared_from_this();
-      runner->pool_.SubmitAfter(ConflictBackoff(attempt),
-                                [self](PgSession& next) { self->Run(next); });
+    auto self = this->shared_from_this();
+    if (runner->RetryLater(s, attempt, info->deadline,
+                           [self](PgSession& next) { self->Run(next); })) {
       return;
     }
     if (s.ok()) grpc_response->Swap(&response);
@@ -501,12 +510,9 @@ struct CallRunner::CollectJob : std::enable_shared_from_this<CollectJob<Req, Res
     }
     response.Clear();
     absl::Status s = handler(session, info, messages, response);
-    if (IsRetryableConflict(s) && attempt < runner->options_.conflict_retries &&
-        absl::Now() + ConflictBackoff(attempt + 1) < info.deadline) {
-      ++attempt;
-      auto self = this->shared_from_this();
-      runner->pool_.SubmitAfter(ConflictBackoff(attempt),
-                                [self](PgSession& next) { self->Run(next); });
+    auto self = this->shared_from_this();
+    if (runner->RetryLater(s, attempt, info.deadline,
+                           [self](PgSession& next) { self->Run(next); })) {
       return;
     }
     if (s.ok()) grpc_response->Swap(&response);

@@ -148,6 +148,29 @@ class GatewayTest : public testing::PgSchemaTest {
     return grpc::CreateChannel(absl::StrCat("127.0.0.1:", g.port()),
                                grpc::InsecureChannelCredentials());
   }
+  // A unary call with raw bytes as the request (the generic stub), waited for.
+  static grpc::Status GenericUnary(const std::shared_ptr<grpc::Channel>& channel,
+                                   const std::string& method, const std::string& bytes,
+                                   const std::string& token) {
+    grpc::GenericStub generic(channel);
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer req(&slice, 1), reply;
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &reply, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> l(mu);
+      status = s;
+      done = true;
+      cv.notify_all();
+    });
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return done; });
+    return status;
+  }
   static void Auth(grpc::ClientContext* ctx, const std::string& token) {
     if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -526,25 +549,8 @@ TEST_F(GatewayTest, RequestIdIsPassedOnAndReturned) {
 }
 
 TEST_F(GatewayTest, UnknownMethodsAndErrorDetailsPassThrough) {
-  grpc::GenericStub generic(channel_);
-  grpc::Slice nothing("");
-  grpc::ByteBuffer empty(&nothing, 1), reply;
-  std::mutex mu;
-  std::condition_variable cv;
   auto call = [&](const std::string& method) {
-    grpc::ClientContext ctx;
-    Auth(&ctx, admin_);
-    bool done = false;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &empty, &reply, [&](grpc::Status s) {
-      std::lock_guard<std::mutex> l(mu);
-      status = s;
-      done = true;
-      cv.notify_all();
-    });
-    std::unique_lock<std::mutex> l(mu);
-    cv.wait(l, [&] { return done; });
-    return status.error_code();
+    return GenericUnary(channel_, method, "", admin_).error_code();
   };
   EXPECT_EQ(call("/tinhgon.nothing.v1.Nothing/GetX"), StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(call("/tinhgon.orgregistry.v1.OrgRegistry/GetNothing"), StatusCode::UNIMPLEMENTED);
@@ -923,24 +929,7 @@ class EchoTest : public GatewayTest {
   }
   // A unary call of `method` with raw `bytes` as the request, through the gateway.
   grpc::Status RawUnary(const std::string& method, const std::string& bytes) {
-    grpc::GenericStub generic(Channel(*echo_gateway_));
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer req(&slice, 1), reply;
-    grpc::ClientContext ctx;
-    Auth(&ctx, admin_);
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &reply, [&](grpc::Status s) {
-      std::lock_guard<std::mutex> l(mu);
-      status = s;
-      done = true;
-      cv.notify_all();
-    });
-    std::unique_lock<std::mutex> l(mu);
-    cv.wait(l, [&] { return done; });
-    return status;
+    return GenericUnary(Channel(*echo_gateway_), method, bytes, admin_);
   }
 
   EchoBackend echo_;
