@@ -7,8 +7,9 @@
 #   4. point reads: GetOrgUnit over gRPC (org_registry_server, grpc_load counting statuses)
 #      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs;
 #   5. bulk import over the API: the same country as a file, loaded by seed_loader in one
-#      ImportOrgUnits call into a second server, vs the in-process import of step 1; with the
-#      server's peak memory.
+#      ImportOrgUnits call into a second server, vs Registry::Import in process of the same rows
+#      (a file names every row by a code, so here every row has one); with the server's peak
+#      memory.
 # Usage: tools/bench_org.sh [PROVINCES (34)] [RUNS (3)] [SECONDS (10)]. Needs a build in
 # $TINHGON_BUILD_DIR (default build) with the targets org_bench, grpc_load, seed_loader and
 # org_registry_server. Loopback only; every load is bounded in time.
@@ -82,8 +83,12 @@ pg_med=$(printf '%s\n' "${pg_runs[@]}" | median)
 awk -v g="$ok_med" -v p="$pg_med" -v a="$p50_med" -v b="$p99_med" -v n="$RUNS" 'BEGIN {
   printf "point reads (median of %d): GetOrgUnit over gRPC %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio gRPC/pgbench %.2f\n", n, g, a, b, p, g / p }'
 
-# 5. Bulk import over the API: seed_loader streams the country to a fresh server in one call.
+# 5. Bulk import over the API: seed_loader streams the country to a fresh server in one call;
+# the baseline is the in-process import of the same rows (every row coded, as in the file).
 "$BUILD/tools/org_bench" --provinces="$PROVINCES" --write_tsv="$TMP/country.tsv"
+inproc=$("$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --code_every_row \
+  --import_only --schema=bench_import_inproc --copy_schema=bench_import_copy 2>/dev/null |
+  sed -n 's/^bulk load: registry import \([0-9]*\) ms.*/\1/p')
 "$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS bench_import CASCADE; CREATE SCHEMA bench_import"
 IPORT=$(tg_free_port)
 "$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$IPORT" --db="$DB" \
@@ -102,6 +107,6 @@ peak=$(awk '/^VmHWM/ {print $2}' "/proc/$IMPORT_PID/status")
 kill "$IMPORT_PID" && wait "$IMPORT_PID" 2>/dev/null || true
 IMPORT_PID=
 rows=$(($(wc -l <"$TMP/country.tsv") - 1))
-awk -v s="$started" -v e="$ended" -v n="$rows" -v b="$rss_before" -v p="$peak" \
+awk -v s="$started" -v e="$ended" -v n="$rows" -v b="$rss_before" -v p="$peak" -v i="$inproc" \
   -v f="$(stat -c %s "$TMP/country.tsv")" 'BEGIN {
-  printf "bulk import over the API: %d rows (%.1f MB of TSV) by seed_loader in one ImportOrgUnits call: %.1f s (%.0f units/s), server RSS %.0f MB before, peak %.0f MB\n", n, f / 1e6, e - s, n / (e - s), b / 1024, p / 1024 }'
+  printf "bulk import over the API: %d rows (%.1f MB of TSV) by seed_loader in one ImportOrgUnits call: %.1f s (%.0f units/s), server RSS %.0f MB before, peak %.0f MB; Registry::Import in process, same rows: %.1f s; ratio %.2f\n", n, f / 1e6, e - s, n / (e - s), b / 1024, p / 1024, i / 1000, (e - s) / (i / 1000) }'

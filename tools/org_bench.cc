@@ -33,6 +33,10 @@ ABSL_FLAG(std::string, ids_file, "", "write the first and last unit id here (for
 ABSL_FLAG(std::string, write_tsv, "",
           "only write the synthetic country here as a seed_loader file (every row coded by its "
           "key) and exit: the input of the ImportOrgUnits measurement in bench_org.sh");
+ABSL_FLAG(bool, code_every_row, false,
+          "give rows without a code their key as code, as in the --write_tsv file (every code "
+          "is then checked against the one-holder constraint)");
+ABSL_FLAG(bool, import_only, false, "stop after the bulk load (step 1)");
 
 namespace tinhgon {
 namespace {
@@ -127,6 +131,7 @@ int Reads(const std::string& db, const std::string& schema) {
 // The synthetic country as a tools/seed_loader file: one change (2015-01-01, SYNTH-2015); rows
 // without a code are coded by their key, since the loader names rows and parents by code.
 int WriteTsv(const std::string& path, const std::vector<ImportRow>& rows) {
+  // The same rows as --code_every_row imports in process.
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) {
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
@@ -166,7 +171,12 @@ int Run() {
   }
   tools::CountryShape shape;
   shape.provinces = absl::GetFlag(FLAGS_provinces);
-  const std::vector<ImportRow> rows = tools::SynthesizeCountry(shape, 2015);
+  std::vector<ImportRow> rows = tools::SynthesizeCountry(shape, 2015);
+  if (absl::GetFlag(FLAGS_code_every_row)) {
+    for (ImportRow& r : rows) {
+      if (r.fields.code.empty()) r.fields.code = r.key;
+    }
+  }
   std::map<OrgKind, int> kinds;
   for (const ImportRow& r : rows) ++kinds[r.fields.kind];
   std::printf("synthetic country: %zu units (provinces %d, districts %d, communes %d, villages %d)\n",
@@ -238,6 +248,7 @@ int Run() {
               "ratio import/COPY %.2f\n",
               import_ms, rows.size() / (import_ms / 1000), copy_ms, rows.size() / (copy_ms / 1000),
               import_ms / copy_ms);
+  if (absl::GetFlag(FLAGS_import_only)) return 0;
   Exec(db, "ANALYZE " + schema + ".unit_version; ANALYZE " + schema + ".unit; ANALYZE " +
                copy_schema + ".unit_version");
 

@@ -535,14 +535,19 @@ class Caller {
   absl::Duration deadline_;
 };
 
-// Calls `fn(ctx)` again while the server is unreachable or slow: safe here because every call
-// is a read, a dry run or an import with a request_id (a retry returns the first result).
+// Calls `fn()` again while the server is unreachable or the call's deadline passed on the way:
+// safe here because every call is a read, a dry run or an import with a request_id (a retry
+// returns the first result). Not when the server itself answered DEADLINE_EXCEEDED (its
+// details say why, e.g. a statement timeout): the same call would end the same way.
 template <typename Fn>
 grpc::Status WithRetry(Fn fn) {
   grpc::Status s;
   for (int attempt = 0; attempt < 5; ++attempt) {
     s = fn();
-    if (s.error_code() != grpc::UNAVAILABLE && s.error_code() != grpc::DEADLINE_EXCEEDED) return s;
+    const bool transient =
+        s.error_code() == grpc::UNAVAILABLE ||
+        (s.error_code() == grpc::DEADLINE_EXCEEDED && s.error_details().empty());
+    if (!transient) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
   }
   return s;

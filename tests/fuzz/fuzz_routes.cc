@@ -1,8 +1,9 @@
 // ParseRoutes (services/gateway/domain/routes.h) on an arbitrary routes flag. Invariants of a
 // table it returns:
 //  - every service is a dotted name over [A-Za-z0-9._] (not starting or ending with '.') with
-//    at least one address; every address passes IsValidAddress (host over [A-Za-z0-9.-[]:],
-//    port 1..65535) and none is listed twice for a service;
+//    at least one address; every address passes IsValidAddress (a host over [A-Za-z0-9.-] or
+//    a bracketed IPv6 [hex digits, ':' and '.'], then ':' and a port of 1 to 5 digits, 1..65535)
+//    and none is listed twice for a service;
 //  - every entry of the flag is "service=addresses" with exactly one '=' (nothing is dropped
 //    silently);
 //  - written back as "service=a,b;..." it parses to the same table.
@@ -41,15 +42,28 @@ bool ServiceName(absl::string_view s) {
                      [](char c) { return absl::ascii_isalnum(c) || c == '.' || c == '_'; });
 }
 
+// Written apart from routes.cc, on purpose: the two must agree.
 bool AddressShape(absl::string_view a) {
   const size_t colon = a.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view digits = a.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5) return false;
   int port = 0;
-  if (!absl::SimpleAtoi(a.substr(colon + 1), &port) || port < 1 || port > 65535) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) return false;
   const absl::string_view host = a.substr(0, colon);
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
-  });
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    const absl::string_view inner = host.substr(1, host.size() - 2);
+    return !inner.empty() && std::all_of(inner.begin(), inner.end(), [](char c) {
+      return absl::ascii_isxdigit(c) || c == ':' || c == '.';
+    });
+  }
+  if (host.front() == '[') return false;
+  return std::all_of(host.begin(), host.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '.' || c == '-'; });
 }
 
 void CheckAddress(absl::string_view a) {

@@ -114,7 +114,9 @@ class OrgTx {
   virtual absl::StatusOr<int64_t> InsertChange(const ChangeEvent& change) = 0;
   virtual absl::StatusOr<int64_t> InsertUnit(Date established) = 0;
   // Bulk import: ids for `n` new units, then their first versions written with COPY (units
-  // established on each version's valid_from) and one audit row for the batch.
+  // established on each version's valid_from) and one audit row for the batch. From BulkInsert
+  // on, the transaction's statements are bounded by the call's deadline (at most 10 minutes),
+  // not by the per-statement default: a country is one COPY.
   virtual absl::StatusOr<std::vector<int64_t>> ReserveUnitIds(int n) = 0;
   virtual absl::Status BulkInsert(const std::vector<UnitVersion>& versions) = 0;
   // Opens `v` at v.valid_from, closing the unit's open version there (a version opened the
