@@ -19,15 +19,22 @@ grpc::Status Refused(absl::StatusCode code, const char* reason, const std::strin
   return ToGrpcStatus(MakeError({code, reason, field, message, message_vi}));
 }
 
-std::string Flatten(const grpc::ByteBuffer& buffer) {
+bool Flatten(const grpc::ByteBuffer& buffer, std::string* out) {
   std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok()) return out;
-  out.reserve(buffer.Length());
+  if (!buffer.Dump(&slices).ok()) return false;
+  out->reserve(buffer.Length());
   for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    out->append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  return out;
+  return true;
+}
+
+// The backend refusing the gateway's own principal is the gateway's fault (secret, clock,
+// schema skew), not the client's token: INTERNAL, not UNAUTHENTICATED.
+grpc::Status FromBackend(const grpc::Status& s) {
+  if (s.error_code() != grpc::StatusCode::UNAUTHENTICATED) return s;
+  return grpc::Status(grpc::StatusCode::INTERNAL,
+                      "the backend refused the gateway's principal: " + s.error_message());
 }
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -75,6 +82,8 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     }
   }
 
+  ~ProxyCall() override { svc_.buffered_.fetch_sub(buffered_); }
+
   void Start() {
     if (method_ != nullptr && method_->descriptor->client_streaming() &&
         method_->descriptor->server_streaming()) {
@@ -87,7 +96,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
 
   // --- the client's side ---
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client sent no more
+    stall_->WriteDone();
+    if (!ok) {  // the client half-closed, or the call is over (cancelled, deadline)
+      if (ClientGone()) {
+        return FinishLocal(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+      }
       if (kind_ == Kind::kClientStream) return CallUpstream();
       return FinishLocal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
     }
@@ -99,10 +112,24 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
                                               " may have at most ", cap, " bytes"),
                                  "Thông điệp yêu cầu quá lớn"));
     }
-    auto canonical = CanonicalRequest(method_->descriptor->input_type(), Flatten(in_));
+    std::string bytes;
+    if (!Flatten(in_, &bytes)) {
+      return FinishLocal(grpc::Status(grpc::StatusCode::INTERNAL, "unreadable request buffer"));
+    }
+    auto canonical = CanonicalRequest(method_->descriptor->input_type(), bytes);
     in_.Clear();
     if (!canonical.ok()) return FinishLocal(ToGrpcStatus(canonical.status()));
     request_bytes_ += canonical->size();
+    if (kind_ == Kind::kClientStream) {
+      const size_t held = svc_.buffered_.fetch_add(canonical->size()) + canonical->size();
+      buffered_ += canonical->size();
+      if (held > svc_.limits_.max_buffered_bytes) {
+        return FinishLocal(Refused(absl::StatusCode::kResourceExhausted, "SERVER_BUSY", "",
+                                   "the gateway holds as much streamed data as it may: retry "
+                                   "later",
+                                   "Cổng API đang bận xử lý dữ liệu lớn, hãy thử lại sau"));
+      }
+    }
     requests_.push_back(*std::move(canonical));
     if (kind_ != Kind::kClientStream) return CallUpstream();
     if (requests_.size() > svc_.limits_.max_stream_messages ||
@@ -113,7 +140,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
                        " messages and ", svc_.limits_.max_stream_total_bytes, " bytes"),
           "Yêu cầu quá lớn"));
     }
-    StartRead(&in_);
+    ReadRequest();
   }
 
   void OnWriteDone(bool ok) override {  // a streamed answer reached the client's transport
@@ -177,7 +204,21 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     if (!Advance(Stage::kReading)) {
       return FinishLocal(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     }
+    ReadRequest();
+  }
+
+  // A client that sends nothing is cancelled at the stall limit, like one that reads nothing.
+  void ReadRequest() {
+    stall_->WriteStarted();
     StartRead(&in_);
+  }
+
+  bool ClientGone() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cancelled_) return true;
+    }
+    return ctx_->IsCancelled();
   }
 
   // Moves to `next` unless the client cancelled; false then.
@@ -252,14 +293,15 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     StartWrite(&out_);
   }
 
-  void UpDone(const grpc::Status& s) {
+  void UpDone(const grpc::Status& status) {
     CopyTrailers();
-    FinishServer(s);
+    FinishServer(FromBackend(status));
     Unref();
   }
 
-  void UnaryDone(const grpc::Status& s) {
+  void UnaryDone(const grpc::Status& status) {
     CopyTrailers();
+    const grpc::Status s = FromBackend(status);
     if (s.ok() && MarkFinished()) {
       Report(s);
       stall_->WriteStarted();
@@ -319,6 +361,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer in_;
   std::vector<std::string> requests_;
   size_t request_bytes_ = 0;
+  size_t buffered_ = 0;  // of this call, counted in the service's buffered_
   size_t next_request_ = 0;
   grpc::ByteBuffer request_buffer_;  // the one being sent upstream
   grpc::ByteBuffer out_;             // the answer being relayed

@@ -12,6 +12,7 @@
 // proxied (the product has none). Only an allowlist of client headers is forwarded.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ struct ProxyLimits {
   size_t max_stream_message_bytes = 4 << 20;   // one message of a client-streaming request
   size_t max_stream_total_bytes = 64 << 20;    // all messages of one client-streaming request
   size_t max_stream_messages = 10000;
+  // All client-streaming requests the gateway holds at once (it reads a client stream whole
+  // before calling the backend); past it RESOURCE_EXHAUSTED SERVER_BUSY.
+  size_t max_buffered_bytes = 256 << 20;
   size_t streams_per_principal = 16;           // server- or client-streaming calls in flight
   absl::Duration default_unary_deadline = absl::Seconds(60);   // when the client sets none
   absl::Duration default_stream_deadline = absl::Minutes(15);
@@ -71,6 +75,7 @@ class ProxyService final : public grpc::CallbackGenericService {
   StallWatch& stalls_;
   const ProxyLimits limits_;
   InFlightLimiter streams_;
+  std::atomic<size_t> buffered_{0};  // bytes of client-streaming requests held now
   std::map<std::string, ProxiedMethod, std::less<>> methods_;
 };
 

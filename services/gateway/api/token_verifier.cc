@@ -72,6 +72,8 @@ absl::StatusOr<Identity> TokenVerifier::Load(PgSession& session, const std::stri
       if (found->has_value() && IdentityOf(**found, clock_.Now()).ok()) {
         if (recent_.size() >= options_.max_known) recent_.clear();  // a rare, cheap reset
         recent_[hash] = Recent{(*found)->id, clock_.Now()};
+      } else {
+        recent_.erase(hash);  // revoked, expired or gone: a stranger again
       }
     }
   }
