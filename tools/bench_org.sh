@@ -7,9 +7,10 @@
 #   4. point reads: GetOrgUnit over gRPC (org_registry_server, grpc_load counting statuses)
 #      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs;
 #   5. bulk import over the API: the same country as a file, loaded by seed_loader in one
-#      ImportOrgUnits call into a second server, vs Registry::Import in process of the same rows
-#      (a file names every row by a code, so here every row has one); with the server's peak
-#      memory.
+#      ImportOrgUnits call through the gateway (bearer token) into a second registry (trust
+#      secret set), vs Registry::Import in process of the same rows (a file names every row by
+#      a code, so here every row has one); with the registry's and the gateway's peak memory.
+#      BENCH_ORG_IMPORT_ONLY=1 runs this step alone.
 # Usage: tools/bench_org.sh [PROVINCES (34)] [RUNS (3)] [SECONDS (10)]. Needs a build in
 # $TINHGON_BUILD_DIR (default build) with the targets org_bench, grpc_load, seed_loader and
 # org_registry_server. Loopback only; every load is bounded in time.
@@ -22,7 +23,8 @@ BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
 PROVINCES=${1:-34}
 RUNS=${2:-3}
 SECONDS_EACH=${3:-10}
-for t in tools/org_bench tools/grpc_load tools/seed_loader services/org_registry/org_registry_server; do
+for t in tools/org_bench tools/grpc_load tools/seed_loader services/org_registry/org_registry_server \
+  services/gateway/gateway_server; do
   [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2"
 done
 
@@ -30,9 +32,11 @@ TMP=$(mktemp -d /tmp/tinhgon-bench.XXXXXX)
 chmod 755 "$TMP"
 SERVER_PID=
 IMPORT_PID=
+GATEWAY_PID=
 cleanup() {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [[ -n $IMPORT_PID ]] && kill "$IMPORT_PID" 2>/dev/null && wait "$IMPORT_PID" 2>/dev/null
+  [[ -n $GATEWAY_PID ]] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null
   tg_pg_stop "$TMP/data" || true
   rm -rf "$TMP"
 }
@@ -45,6 +49,7 @@ tg_pg_bootstrap "$PORT" "$TMP/pgpass"
 DB=$(tg_pg_superuser_conninfo "$PORT")
 
 echo "== org registry benchmark: $PROVINCES provinces, $(nproc) cores, $(date -u +%FT%TZ)"
+if [[ ${BENCH_ORG_IMPORT_ONLY:-0} != 1 ]]; then
 "$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=5 --ids_file="$TMP/ids" 2>/dev/null
 read -r FIRST LAST <"$TMP/ids"
 
@@ -83,30 +88,46 @@ pg_med=$(printf '%s\n' "${pg_runs[@]}" | median)
 awk -v g="$ok_med" -v p="$pg_med" -v a="$p50_med" -v b="$p99_med" -v n="$RUNS" 'BEGIN {
   printf "point reads (median of %d): GetOrgUnit over gRPC %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio gRPC/pgbench %.2f\n", n, g, a, b, p, g / p }'
 
+fi  # BENCH_ORG_IMPORT_ONLY
+
 # 5. Bulk import over the API: seed_loader streams the country to a fresh server in one call;
 # the baseline is the in-process import of the same rows (every row coded, as in the file).
 "$BUILD/tools/org_bench" --provinces="$PROVINCES" --write_tsv="$TMP/country.tsv"
 inproc=$("$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --code_every_row \
   --import_only --schema=bench_import_inproc --copy_schema=bench_import_copy 2>/dev/null |
   sed -n 's/^bulk load: registry import \([0-9]*\) ms.*/\1/p')
-"$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS bench_import CASCADE; CREATE SCHEMA bench_import"
+"$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS bench_import CASCADE; CREATE SCHEMA bench_import; DROP SCHEMA IF EXISTS bench_import_gw CASCADE; CREATE SCHEMA bench_import_gw"
+SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 IPORT=$(tg_free_port)
-"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$IPORT" --db="$DB" \
-  --schema=bench_import --workers=2 --trust_secret= 2>"$TMP/import-server.log" &
+TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/org_registry/org_registry_server" \
+  --listen="127.0.0.1:$IPORT" --db="$DB" --schema=bench_import --workers=2 \
+  2>"$TMP/import-server.log" &
 IMPORT_PID=$!
 for _ in $(seq 1 100); do
   "$BUILD/tools/seed_loader" --target="127.0.0.1:$IPORT" --health >/dev/null 2>&1 && break
   sleep 0.2
 done
+WPORT=$(tg_free_port)
+TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/gateway/gateway_server" --listen="127.0.0.1:$WPORT" \
+  --db="$DB" --schema=bench_import_gw --org_registry="127.0.0.1:$IPORT" --metrics_listen= \
+  --rate_limit_qps=0 --bootstrap_admin_token_file="$TMP/admin_token" 2>"$TMP/import-gateway.log" &
+GATEWAY_PID=$!
+for _ in $(seq 1 100); do
+  "$BUILD/tools/seed_loader" --target="127.0.0.1:$WPORT" --health >/dev/null 2>&1 && break
+  sleep 0.2
+done
 rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$IMPORT_PID/status")
 started=$(date +%s.%N)
-"$BUILD/tools/seed_loader" --target="127.0.0.1:$IPORT" --file="$TMP/country.tsv" \
-  --deadline_ms=600000 | tail -n1
+TINHGON_TOKEN=$(<"$TMP/admin_token") "$BUILD/tools/seed_loader" --target="127.0.0.1:$WPORT" \
+  --file="$TMP/country.tsv" --deadline_ms=600000 | tail -n1
 ended=$(date +%s.%N)
 peak=$(awk '/^VmHWM/ {print $2}' "/proc/$IMPORT_PID/status")
+gw_peak=$(awk '/^VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
+kill "$GATEWAY_PID" && wait "$GATEWAY_PID" 2>/dev/null || true
+GATEWAY_PID=
 kill "$IMPORT_PID" && wait "$IMPORT_PID" 2>/dev/null || true
 IMPORT_PID=
 rows=$(($(wc -l <"$TMP/country.tsv") - 1))
 awk -v s="$started" -v e="$ended" -v n="$rows" -v b="$rss_before" -v p="$peak" -v i="$inproc" \
-  -v f="$(stat -c %s "$TMP/country.tsv")" 'BEGIN {
-  printf "bulk import over the API: %d rows (%.1f MB of TSV) by seed_loader in one ImportOrgUnits call: %.1f s (%.0f units/s), server RSS %.0f MB before, peak %.0f MB; Registry::Import in process, same rows: %.1f s; ratio %.2f\n", n, f / 1e6, e - s, n / (e - s), b / 1024, p / 1024, i / 1000, (e - s) / (i / 1000) }'
+  -v g="$gw_peak" -v f="$(stat -c %s "$TMP/country.tsv")" 'BEGIN {
+  printf "bulk import over the API: %d rows (%.1f MB of TSV) by seed_loader in one ImportOrgUnits call through the gateway: %.1f s (%.0f units/s); registry RSS %.0f MB before, peak %.0f MB; gateway peak %.0f MB; Registry::Import in process, same rows: %.1f s; ratio %.2f\n", n, f / 1e6, e - s, n / (e - s), b / 1024, p / 1024, g / 1024, i / 1000, (e - s) / (i / 1000) }'
