@@ -139,7 +139,12 @@ absl::Status ReplayGuard::Check(const Principal& p, const SignedCall& call, absl
   const uint64_t key = absl::HashOf(p.subject, p.on_behalf_of, call.request_id);
   const uint64_t value = absl::HashOf(call.method, call.body_sha256);
   std::lock_guard<std::mutex> lock(mu_);
-  if (now - generation_start_ >= window_) {  // two generations cover at least one window
+  // Two generations: a key is remembered at least `window_` after it was last seen.
+  if (now - generation_start_ >= 2 * window_) {
+    previous_.clear();
+    current_.clear();
+    generation_start_ = now;
+  } else if (now - generation_start_ >= window_) {
     previous_ = std::move(current_);
     current_.clear();
     generation_start_ = now;
@@ -148,7 +153,7 @@ absl::Status ReplayGuard::Check(const Principal& p, const SignedCall& call, absl
   if (auto it = current_.find(key); it != current_.end()) {
     seen = &it->second;
   } else if (auto old = previous_.find(key); old != previous_.end()) {
-    seen = &old->second;
+    seen = &current_.emplace(key, old->second).first->second;  // seen again: kept longer
   }
   if (seen == nullptr) {
     current_.emplace(key, value);

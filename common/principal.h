@@ -66,9 +66,9 @@ absl::StatusOr<Principal> VerifyPrincipal(const std::string& secret, const std::
                                           const SignedCall& expected, absl::Time now,
                                           absl::Duration max_age = kPrincipalMaxAge);
 
-// Remembers, for the signatures' lifetime, which call each (subject, request id) was used for,
-// and refuses it for any other call. Memory is bounded by the calls of two windows (16 bytes
-// each): keys are 64-bit hashes.
+// Remembers which call each (subject, request id) was used for, at least `window` after it was
+// last seen (longer than a signature lives), and refuses it for any other call. Memory is
+// bounded by the keys of two windows (16 bytes each): keys are 64-bit hashes.
 class ReplayGuard {
  public:
   explicit ReplayGuard(absl::Duration window = 2 * kPrincipalMaxAge) : window_(window) {}
