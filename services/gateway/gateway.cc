@@ -73,7 +73,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
     c.backend_name = "org-registry";
     c.target = it->second.front();
     c.trust_secret = o.trust_secret;
-    c.self = Principal{"gateway", 0, {"service"}};
+    c.self = Principal{"gateway", 0, {"service"}, {}, ""};
+    // The check runs on a gateway database worker (IssueToken's job): keep it short.
+    c.timeout = absl::Seconds(2);
+    c.read_attempts = 2;
     p.units = std::make_unique<RegistryUnits>(MakeOrgRegistryClient(std::move(c)));
   }
   UnitDirectory* units = p.units.get();
