@@ -70,14 +70,14 @@ void StallWatch::Loop() {
   }
 }
 
-void StallWatch::Handle::WriteStarted() {
+void StallWatch::Handle::WaitStarted() {
   std::lock_guard<std::mutex> lock(mu_);
-  write_since_ = absl::Now();
+  waiting_since_ = absl::Now();
 }
 
-void StallWatch::Handle::WriteDone() {
+void StallWatch::Handle::WaitEnded() {
   std::lock_guard<std::mutex> lock(mu_);
-  write_since_ = absl::InfiniteFuture();
+  waiting_since_ = absl::InfiniteFuture();
 }
 
 void StallWatch::Handle::CallDone() {
@@ -88,8 +88,8 @@ void StallWatch::Handle::CallDone() {
 
 grpc::ServerContextBase* StallWatch::Handle::PinIfStalled(absl::Time now, absl::Duration limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (ctx_ == nullptr || now - write_since_ < limit) return nullptr;
-  write_since_ = absl::InfiniteFuture();  // cancel once
+  if (ctx_ == nullptr || now - waiting_since_ < limit) return nullptr;
+  waiting_since_ = absl::InfiniteFuture();  // cancel once
   ++pins_;
   return ctx_;
 }

@@ -37,8 +37,8 @@ namespace tinhgon {
 
 // ---- stall watch ----------------------------------------------------------------------------
 
-// Cancels calls whose write to the client has not completed for `limit`: a client that stops
-// reading must not keep a stream, and what feeds it, for ever. One thread per watch.
+// Cancels calls whose pending read or write has not completed for `limit`: a client that stops
+// reading (or never sends) must not keep a stream, and what feeds it, for ever. One thread per watch.
 class StallWatch {
  public:
   class Handle;
@@ -64,8 +64,9 @@ class StallWatch {
 class StallWatch::Handle {
  public:
   explicit Handle(grpc::ServerContextBase* ctx) : ctx_(ctx) {}
-  void WriteStarted();
-  void WriteDone();
+  // Around each read or write the call waits on.
+  void WaitStarted();
+  void WaitEnded();
   // From the reactor's OnDone, before the context goes: waits for a cancel in progress.
   void CallDone();
 
@@ -77,7 +78,7 @@ class StallWatch::Handle {
   std::mutex mu_;
   std::condition_variable cv_;
   grpc::ServerContextBase* ctx_;  // null once the call is done
-  absl::Time write_since_ = absl::InfiniteFuture();
+  absl::Time waiting_since_ = absl::InfiniteFuture();
   int pins_ = 0;
 };
 
@@ -313,7 +314,7 @@ class SourceWriteReactor final : public grpc::ServerWriteReactor<Msg> {
   void Finish(const grpc::Status& s) { this->grpc::ServerWriteReactor<Msg>::Finish(s); }
 
   void OnWriteDone(bool ok) override {
-    stall_->WriteDone();
+    stall_->WaitEnded();
     if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
     WriteNext();
   }
@@ -330,7 +331,7 @@ class SourceWriteReactor final : public grpc::ServerWriteReactor<Msg> {
     absl::StatusOr<bool> more = source_->Next(message_);
     if (!more.ok()) return Finish(ToGrpcStatus(more.status()));
     if (!*more) return Finish(grpc::Status::OK);
-    stall_->WriteStarted();
+    stall_->WaitStarted();
     this->StartWrite(&message_);
   }
 
@@ -400,7 +401,7 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
   bool cancelled() const { return cancelled_.load(); }
 
   void OnReadDone(bool ok) override {
-    stall_->WriteDone();
+    stall_->WaitEnded();
     if (!ok) {  // the client has sent everything, or the call is gone
       if (cancelled_.load() || ctx_->IsCancelled()) {
         return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
@@ -439,7 +440,7 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
 
   void ReadNext() {
     incoming_.Clear();
-    stall_->WriteStarted();  // the watch cancels a read pending past the limit, too
+    stall_->WaitStarted();  // the watch cancels a read pending past the limit, too
     this->StartRead(&incoming_);
   }
 

@@ -82,12 +82,15 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     }
   }
 
-  ~ProxyCall() override { svc_.buffered_.fetch_sub(buffered_); }
+  // What this call added to the service's buffered bytes (its client stream's requests).
+  ~ProxyCall() override {
+    if (kind_ == Kind::kClientStream) svc_.buffered_.fetch_sub(request_bytes_);
+  }
 
   void Start() {
     if (method_ != nullptr && method_->descriptor->client_streaming() &&
         method_->descriptor->server_streaming()) {
-      return FinishLocal(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+      return FinishServer(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                       "bidi-streaming methods are not proxied"));
     }
     svc_.auth_.Authenticate(ctx_, method_ != nullptr ? method_->full_name : "", "",
@@ -96,35 +99,34 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
 
   // --- the client's side ---
   void OnReadDone(bool ok) override {
-    stall_->WriteDone();
+    stall_->WaitEnded();
     if (!ok) {  // the client half-closed, or the call is over (cancelled, deadline)
       if (ClientGone()) {
-        return FinishLocal(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+        return FinishServer(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
       }
       if (kind_ == Kind::kClientStream) return CallUpstream();
-      return FinishLocal(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
+      return FinishServer(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
     }
     const size_t cap = kind_ == Kind::kClientStream ? svc_.limits_.max_stream_message_bytes
                                                     : svc_.limits_.max_message_bytes;
     if (in_.Length() > cap) {
-      return FinishLocal(Refused(absl::StatusCode::kResourceExhausted, "MESSAGE_TOO_LARGE", "",
+      return FinishServer(Refused(absl::StatusCode::kResourceExhausted, "MESSAGE_TOO_LARGE", "",
                                  absl::StrCat("a request message of ", method_->full_name,
                                               " may have at most ", cap, " bytes"),
                                  "Thông điệp yêu cầu quá lớn"));
     }
     std::string bytes;
     if (!Flatten(in_, &bytes)) {
-      return FinishLocal(grpc::Status(grpc::StatusCode::INTERNAL, "unreadable request buffer"));
+      return FinishServer(grpc::Status(grpc::StatusCode::INTERNAL, "unreadable request buffer"));
     }
     auto canonical = CanonicalRequest(method_->descriptor->input_type(), bytes);
     in_.Clear();
-    if (!canonical.ok()) return FinishLocal(ToGrpcStatus(canonical.status()));
+    if (!canonical.ok()) return FinishServer(ToGrpcStatus(canonical.status()));
     request_bytes_ += canonical->size();
     if (kind_ == Kind::kClientStream) {
       const size_t held = svc_.buffered_.fetch_add(canonical->size()) + canonical->size();
-      buffered_ += canonical->size();
       if (held > svc_.limits_.max_buffered_bytes) {
-        return FinishLocal(Refused(absl::StatusCode::kResourceExhausted, "SERVER_BUSY", "",
+        return FinishServer(Refused(absl::StatusCode::kResourceExhausted, "SERVER_BUSY", "",
                                    "the gateway holds as much streamed data as it may: retry "
                                    "later",
                                    "Cổng API đang bận xử lý dữ liệu lớn, hãy thử lại sau"));
@@ -134,7 +136,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     if (kind_ != Kind::kClientStream) return CallUpstream();
     if (requests_.size() > svc_.limits_.max_stream_messages ||
         request_bytes_ > svc_.limits_.max_stream_total_bytes) {
-      return FinishLocal(Refused(
+      return FinishServer(Refused(
           absl::StatusCode::kResourceExhausted, "REQUEST_TOO_LARGE", "",
           absl::StrCat("a streamed request may have at most ", svc_.limits_.max_stream_messages,
                        " messages and ", svc_.limits_.max_stream_total_bytes, " bytes"),
@@ -144,7 +146,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnWriteDone(bool ok) override {  // a streamed answer reached the client's transport
-    stall_->WriteDone();
+    stall_->WaitEnded();
     if (!ok) {  // the client is gone: stop the backend; its OnDone ends the call
       client_ctx_->TryCancel();
       upstream_.RemoveHold();
@@ -193,23 +195,23 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   };
 
   void Authenticated(absl::StatusOr<CallInfo> who) {
-    if (!who.ok()) return FinishLocal(ToGrpcStatus(who.status()));
+    if (!who.ok()) return FinishServer(ToGrpcStatus(who.status()));
     info_ = *std::move(who);
     if (kind_ != Kind::kUnary) {
       if (absl::Status s = svc_.streams_.Acquire(info_->principal.subject); !s.ok()) {
-        return FinishLocal(ToGrpcStatus(s));
+        return FinishServer(ToGrpcStatus(s));
       }
       holds_stream_slot_ = true;
     }
     if (!Advance(Stage::kReading)) {
-      return FinishLocal(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      return FinishServer(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     }
     ReadRequest();
   }
 
   // A client that sends nothing is cancelled at the stall limit, like one that reads nothing.
   void ReadRequest() {
-    stall_->WriteStarted();
+    stall_->WaitStarted();
     StartRead(&in_);
   }
 
@@ -289,7 +291,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       upstream_.RemoveHold();
       return;
     }
-    stall_->WriteStarted();
+    stall_->WaitStarted();
     StartWrite(&out_);
   }
 
@@ -304,7 +306,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     const grpc::Status s = FromBackend(status);
     if (s.ok() && MarkFinished()) {
       Report(s);
-      stall_->WriteStarted();
+      stall_->WaitStarted();
       StartWriteAndFinish(&out_, grpc::WriteOptions(), s);
     } else {
       FinishServer(s);
@@ -320,9 +322,6 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       ctx_->AddTrailingMetadata(std::string(key), std::string(v.data(), v.size()));
     }
   }
-
-  // Ends the call before any upstream call exists.
-  void FinishLocal(const grpc::Status& s) { FinishServer(s); }
 
   bool MarkFinished() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -361,7 +360,6 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer in_;
   std::vector<std::string> requests_;
   size_t request_bytes_ = 0;
-  size_t buffered_ = 0;  // of this call, counted in the service's buffered_
   size_t next_request_ = 0;
   grpc::ByteBuffer request_buffer_;  // the one being sent upstream
   grpc::ByteBuffer out_;             // the answer being relayed
