@@ -58,12 +58,7 @@ UnitFields FieldsFrom(const pb::OrgUnit& u) {
 
 }  // namespace
 
-AuditAudience::AuditAudience(const CallInfo& info)
-    : admin_(info.principal.HasRole("admin")), subject_(info.principal.subject) {}
-
-bool AuditAudience::Sees(const std::string& actor) const {
-  return admin_ || (!actor.empty() && actor == subject_);
-}
+AuditAudience::AuditAudience(const CallInfo& info) : admin_(info.principal.HasRole("admin")) {}
 
 namespace {
 
@@ -95,11 +90,11 @@ void UnitTo(const UnitView& v, Date as_of, const AuditAudience& audience, pb::Or
   cpb::AuditInfo* au = p->mutable_audit();
   au->mutable_create_time()->set_seconds(absl::ToUnixSeconds(v.created_at));
   au->mutable_update_time()->set_seconds(absl::ToUnixSeconds(v.updated_at));
-  if (audience.Sees(v.created_by)) {
+  if (audience.SeesIdentities()) {
     au->set_created_by(v.created_by);
     au->set_request_id(v.request_id);  // the request that created the unit
+    au->set_updated_by(v.updated_by);
   }
-  if (audience.Sees(v.updated_by)) au->set_updated_by(v.updated_by);
 }
 
 void ChangeTo(const ChangeEvent& c, const AuditAudience& audience, pb::ChangeEvent* p) {
@@ -109,7 +104,7 @@ void ChangeTo(const ChangeEvent& c, const AuditAudience& audience, pb::ChangeEve
   LegalBasisTo(c.legal_basis, p->mutable_legal_basis());
   for (int64_t id : c.predecessors) p->add_predecessor_ids(id);
   for (int64_t id : c.successors) p->add_successor_ids(id);
-  if (audience.Sees(c.actor)) {
+  if (audience.SeesIdentities()) {
     p->set_actor(c.actor);
     p->set_request_id(c.request_id);
   }

@@ -9,17 +9,16 @@ namespace tinhgon::orgs {
 
 namespace pb = ::tinhgon::orgregistry::v1;
 
-// Who did what is for admins: other callers see the actor and request id of a unit's audit or of
-// a change event only where they acted themselves, and those fields empty otherwise (the times
-// stay). In local mode (no trust secret) every caller is the local admin.
+// Who did what is for admins only: every other caller (a service reading back its own write
+// included) gets the actor and request id of a unit's audit and of a change event empty; the
+// times and the rest stay. In local mode (no trust secret) every caller is the local admin.
 class AuditAudience {
  public:
   explicit AuditAudience(const CallInfo& info);
-  bool Sees(const std::string& actor) const;
+  bool SeesIdentities() const { return admin_; }
 
  private:
   bool admin_;
-  std::string subject_;
 };
 
 class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
