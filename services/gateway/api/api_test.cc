@@ -2,14 +2,17 @@
 // (with a fake store), the access log's escaping and flood control, the caps on calls in flight.
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "common/status.h"
 #include "services/gateway/api/api_files.h"
 #include "services/gateway/api/observer.h"
 #include "services/gateway/api/token_verifier.h"
@@ -43,6 +46,17 @@ class FakeTokens {
     hold_ = held_ = false;
     cv_.notify_all();
   }
+  // Runs `f` in every look-up, after the read (outside the fake's lock).
+  void DuringLookup(std::function<void()> f) {
+    std::lock_guard<std::mutex> l(mu_);
+    during_ = std::move(f);
+  }
+  // Whether `n` look-ups of `token` have read within `timeout`.
+  bool WaitLookups(const std::string& token, int n, absl::Duration timeout) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, absl::ToChronoNanoseconds(timeout),
+                        [&] { return lookups_[HashToken(token)] >= n; });
+  }
   int lookups(const std::string& token) {
     std::lock_guard<std::mutex> l(mu_);
     return lookups_[HashToken(token)];
@@ -60,6 +74,7 @@ class FakeTokens {
     absl::StatusOr<std::optional<TokenRecord>> FindByHash(const std::string& hash) override {
       std::unique_lock<std::mutex> l(f_->mu_);
       ++f_->lookups_[hash];
+      f_->cv_.notify_all();
       std::optional<TokenRecord> out;
       auto it = f_->by_hash_.find(hash);
       if (it != f_->by_hash_.end()) out = it->second;
@@ -68,6 +83,9 @@ class FakeTokens {
         f_->cv_.notify_all();
         f_->cv_.wait(l, [&] { return !f_->hold_; });
       }
+      std::function<void()> during = f_->during_;
+      l.unlock();
+      if (during) during();
       return out;
     }
     absl::StatusOr<TokenRecord> Insert(const WriteContext&, const TokenInsert&) override {
@@ -95,6 +113,33 @@ class FakeTokens {
   std::map<std::string, TokenRecord> by_hash_;
   std::map<std::string, int> lookups_;
   bool hold_ = false, held_ = false;
+  std::function<void()> during_;
+};
+
+// The answers of calls made without waiting for them.
+class Answers {
+ public:
+  TokenVerifier::Done Add() {
+    return [this](absl::StatusOr<Identity> id) {
+      std::lock_guard<std::mutex> l(mu_);
+      got_.push_back(std::move(id));
+      cv_.notify_all();
+    };
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> l(mu_);
+    return got_.size();
+  }
+  std::vector<absl::StatusOr<Identity>> Wait(size_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return got_.size() >= n; });
+    return got_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<absl::StatusOr<Identity>> got_;
 };
 
 class VerifierTest : public ::testing::Test {
@@ -136,22 +181,184 @@ class VerifierTest : public ::testing::Test {
 };
 
 // A look-up that read the token before it was revoked here must not cache it after (it did:
-// the revoked token then worked for up to 5 s on the replica that revoked it).
+// the revoked token then worked for up to 5 s on the replica that revoked it), nor admit its
+// caller with it: the caller gets a read made after the revocation.
 TEST_F(VerifierTest, ALookupInFlightDuringRevocationCachesNothing) {
   auto v = Make();
   const std::string token = TokenFromBytes(std::string(32, 'a'));
   fake_.Put(token, Record(7));
   fake_.HoldNextLookup();
-  std::thread first([&] { EXPECT_TRUE(VerifySync(*v, token).ok()); });
+  std::thread first([&] {
+    EXPECT_EQ(VerifySync(*v, token).status().code(), absl::StatusCode::kUnauthenticated);
+  });
   fake_.WaitHeld();  // it has read the token, still valid
   fake_.Revoke(token, clock_.Now());
   v->Forget(7);  // what RevokeToken does on this replica
   fake_.Release();
   first.join();
-  // The next call must not be answered from a cache that the stale look-up filled.
+  EXPECT_EQ(fake_.lookups(token), 2);  // the stale read and the one after the Forget
+  // The next call is answered from what the second read cached, not from the stale one.
   auto again = VerifySync(*v, token);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(fake_.lookups(token), 2);
+  EXPECT_EQ(v->pending_lookups(), 0u);
+}
+
+// Concurrent calls with one token not cached yet share one database read (each used to start
+// its own and take a look-up slot), all get its answer, and are called back outside the
+// verifier's lock (the callback here calls into the verifier: under the lock, it would hang).
+TEST_F(VerifierTest, ConcurrentLookupsOfOneTokenShareOneRead) {
+  auto v = Make();
+  const std::string known = TokenFromBytes(std::string(32, 'k'));
+  const std::string unknown = TokenFromBytes(std::string(32, 'n'));
+  fake_.Put(known, Record(5));
+  for (const std::string& token : {known, unknown}) {
+    SCOPED_TRACE(token == known ? "known" : "unknown");
+    fake_.HoldNextLookup();
+    Answers answers;
+    std::atomic<int> cached_when_called{0};
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 50; ++i) {
+      callers.emplace_back([&] {
+        v->Verify("Bearer " + token, absl::InfiniteFuture(),
+                  [&, done = answers.Add()](absl::StatusOr<Identity> id) {
+                    if (v->Known("Bearer " + token).has_value()) ++cached_when_called;
+                    done(std::move(id));
+                  });
+      });
+    }
+    for (auto& t : callers) t.join();  // Verify returned: each started the read or joined it
+    fake_.WaitHeld();
+    EXPECT_EQ(v->pending_lookups(), 1u);
+    EXPECT_EQ(answers.count(), 0u);
+    fake_.Release();
+    auto got = answers.Wait(50);
+    ASSERT_EQ(got.size(), 50u);
+    for (const auto& id : got) {
+      if (token == known) {
+        ASSERT_TRUE(id.ok()) << id.status();
+        EXPECT_EQ(id->token_id, 5);
+      } else {
+        EXPECT_EQ(id.status().code(), absl::StatusCode::kUnauthenticated);
+        EXPECT_EQ(ErrorReason(id.status()), "TOKEN_UNKNOWN");
+      }
+    }
+    EXPECT_EQ(fake_.lookups(token), 1);
+    EXPECT_EQ(cached_when_called.load(), 50);  // cached before anyone was called
+    EXPECT_EQ(v->pending_lookups(), 0u);
+  }
+}
+
+// A call after a Forget never joins a look-up started before it (which may have read a token
+// revoked since); the calls that had joined it get the fresh read too, and the stale read
+// caches nothing.
+TEST_F(VerifierTest, ACallAfterForgetDoesNotJoinAStaleLookup) {
+  auto v = Make();
+  const std::string token = TokenFromBytes(std::string(32, 'f'));
+  fake_.Put(token, Record(8));
+  fake_.HoldNextLookup();  // holds every read until Release
+  Answers answers;
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), answers.Add());  // starts read 1
+  fake_.WaitHeld();  // read 1 saw the token valid
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), answers.Add());  // joins read 1
+  EXPECT_EQ(fake_.lookups(token), 1);
+  fake_.Revoke(token, clock_.Now());
+  v->Forget(8);
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), answers.Add());  // starts read 2
+  // at once, on the other worker: it does not wait for read 1 to end.
+  EXPECT_TRUE(fake_.WaitLookups(token, 2, absl::Seconds(10)));
+  EXPECT_EQ(v->pending_lookups(), 1u);  // read 2 is the one to join now
+  fake_.Release();
+  for (const auto& id : answers.Wait(3)) {
+    EXPECT_EQ(id.status().code(), absl::StatusCode::kUnauthenticated) << id.status();
+    EXPECT_EQ(ErrorReason(id.status()), "TOKEN_REVOKED");
+  }
+  // Read 1's callers took read 2's answer (joined it, or found it cached): no third read.
+  EXPECT_EQ(fake_.lookups(token), 2);
+  EXPECT_EQ(VerifySync(*v, token).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(fake_.lookups(token), 2);
+  EXPECT_EQ(v->pending_lookups(), 0u);
+}
+
+// A "no" read before a Forget is answered as read (a revocation never makes one a yes) but not
+// cached: the next call reads again.
+TEST_F(VerifierTest, AnOvertakenNoIsAnsweredButNotCached) {
+  auto v = Make();
+  const std::string token = TokenFromBytes(std::string(32, 'x'));
+  fake_.HoldNextLookup();
+  Answers answers;
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), answers.Add());
+  fake_.WaitHeld();
+  v->Forget(99);  // any token's revocation overtakes every look-up in flight
+  fake_.Release();
+  auto got = answers.Wait(1);
+  EXPECT_EQ(ErrorReason(got[0].status()), "TOKEN_UNKNOWN");
+  EXPECT_EQ(fake_.lookups(token), 1);
+  EXPECT_FALSE(v->Known("Bearer " + token).has_value());
+  EXPECT_EQ(ErrorReason(VerifySync(*v, token).status()), "TOKEN_UNKNOWN");
+  EXPECT_EQ(fake_.lookups(token), 2);
+}
+
+// Revocations overtaking every read: a valid token is re-read a bounded number of times, then
+// the call is told to retry, never admitted with a read that a revocation overtook.
+TEST_F(VerifierTest, ReadsOvertakenAgainAndAgainEndInUnavailable) {
+  auto v = Make();
+  const std::string token = TokenFromBytes(std::string(32, 'o'));
+  fake_.Put(token, Record(4));
+  fake_.DuringLookup([&] { v->Forget(99); });
+  auto id = VerifySync(*v, token);
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kUnavailable) << id.status();
+  EXPECT_EQ(fake_.lookups(token), 4);  // the read and 3 re-reads
+  EXPECT_FALSE(v->Known("Bearer " + token).has_value());
+  // With revocations over, the token works.
+  fake_.DuringLookup(nullptr);
+  EXPECT_TRUE(VerifySync(*v, token).ok());
+  EXPECT_EQ(fake_.lookups(token), 5);
+}
+
+// The calls sharing one look-up are bounded; those past the bound are refused at once.
+TEST_F(VerifierTest, CallsSharingOneLookupAreBounded) {
+  VerifierOptions o;
+  o.max_waiters = 3;
+  auto v = Make(o);
+  const std::string token = TokenFromBytes(std::string(32, 'w'));
+  fake_.Put(token, Record(6));
+  fake_.HoldNextLookup();
+  Answers waiting, refused;
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), waiting.Add());
+  fake_.WaitHeld();
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), waiting.Add());
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), waiting.Add());
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), refused.Add());
+  v->Verify("Bearer " + token, absl::InfiniteFuture(), refused.Add());
+  for (const auto& id : refused.Wait(2)) {
+    EXPECT_EQ(id.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(ErrorReason(id.status()), "TOO_MANY_CALLS");
+  }
+  EXPECT_EQ(waiting.count(), 0u);
+  fake_.Release();
+  for (const auto& id : waiting.Wait(3)) EXPECT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(fake_.lookups(token), 1);
+}
+
+// A look-up the pool refuses leaves nothing pending: the next call is not stuck behind it.
+TEST_F(VerifierTest, ARefusedLookupLeavesNothingPending) {
+  VerifierOptions o;
+  o.max_lookups = 0;  // every look-up of a stranger's token is shed
+  auto v = Make(o);
+  const std::string token = TokenFromBytes(std::string(32, 's'));
+  fake_.Put(token, Record(2));
+  for (int i = 0; i < 2; ++i) {
+    auto id = VerifySync(*v, token);
+    EXPECT_EQ(id.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(ErrorReason(id.status()), "SERVER_BUSY");
+    EXPECT_EQ(v->pending_lookups(), 0u);
+  }
+  EXPECT_EQ(fake_.lookups(token), 0);
+  // A recently valid caller's look-up has the pool's bound.
+  Answers answers;
+  v->Lookup("Bearer " + token, absl::InfiniteFuture(), answers.Add(), /*recently_valid=*/true);
+  EXPECT_TRUE(answers.Wait(1)[0].ok());
 }
 
 // Unknown tokens are cached apart and bounded: a flood of them never evicts a real token.
@@ -265,9 +472,6 @@ TEST(InFlightTest, CapsPerKeyAndInAll) {
   EXPECT_EQ(l.total_in_flight(), 0u);
   EXPECT_EQ(l.in_flight("a"), 0u);
   l.Release("never");  // harmless
-  EXPECT_EQ(PeerAddress("ipv4:10.0.0.7:5123"), "ipv4:10.0.0.7");
-  EXPECT_EQ(PeerAddress("ipv6:[::1]:5123"), "ipv6:[::1]");
-  EXPECT_EQ(PeerAddress("unix:/tmp/s"), "unix:/tmp/s");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ void GatewayAuthenticator::Authenticate(grpc::ServerContextBase* ctx, const std:
   }
   const std::string authorization = MetadataValue(*ctx, "authorization");
   // A token known without the database (cached, or malformed) is answered at once; only a
-  // look-up takes one of the peer's few slots for calls awaiting authentication.
+  // look-up takes one of the peer's few slots for calls awaiting authentication (a call that
+  // joins another's look-up of the same token too: it waits as long).
   if (auto known = verifier_.Known(authorization)) {
     return Admit(std::move(info), *std::move(known), std::move(done));
   }

@@ -1,8 +1,8 @@
 // Who calls the gateway, and whether they may: the bearer token (TokenVerifier), the policy,
-// the per-token rate limit and the caps on calls in flight — per peer address while a token is
-// being looked up, per principal once known. The one Authenticator of the gateway: the proxy
-// and TokenAdmin (through common's CallRunner) both use it, and both report every call's end
-// to it for the access log and the metrics.
+// the per-token rate limit and the caps on calls in flight — per peer while a token is being
+// looked up (an IPv4 address, an IPv6 /64: PeerAddress), per principal once known. The one
+// Authenticator of the gateway: the proxy and TokenAdmin (through common's CallRunner) both
+// use it, and both report every call's end to it for the access log and the metrics.
 #pragma once
 
 #include <string>
@@ -17,7 +17,8 @@
 namespace tinhgon::gateway {
 
 struct CallCaps {
-  size_t unauthenticated_per_peer = 256;  // calls whose token is being looked up, per address
+  size_t unauthenticated_per_peer = 256;  // calls whose token is being looked up, per peer
+                                          // (IPv4 address, IPv6 /64)
   size_t unauthenticated_total = 2048;
   size_t per_principal = 256;  // calls and streams in flight per principal
   size_t total = 8192;         // calls in flight through the gateway
@@ -28,7 +29,7 @@ class GatewayAuthenticator final : public Authenticator {
   GatewayAuthenticator(TokenVerifier& verifier, const Policy& policy, RateLimiter& limiter,
                        Observer& observer, CallCaps caps = {})
       : verifier_(verifier), policy_(policy), limiter_(limiter), observer_(observer),
-        unauthenticated_("calls awaiting authentication from one address",
+        unauthenticated_("calls awaiting authentication from one IPv4 address or IPv6 /64",
                          caps.unauthenticated_per_peer, caps.unauthenticated_total),
         authenticated_("calls in flight for one principal", caps.per_principal, caps.total) {}
 

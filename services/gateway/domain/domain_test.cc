@@ -1,8 +1,10 @@
-// The gateway's plain rules: the policy table, tokens, rate limits and routes.
+// The gateway's plain rules: the policy table, tokens, rate limits, routes and the keys calls
+// are capped under.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/status.h"
+#include "services/gateway/domain/in_flight.h"
 #include "services/gateway/domain/policy.h"
 #include "services/gateway/domain/rate_limiter.h"
 #include "services/gateway/domain/routes.h"
@@ -256,6 +258,69 @@ TEST(RoutesTest, RejectsBadEntriesNamingTheFlag) {
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(ErrorField(t.status()), "--routes") << bad;
   }
+}
+
+// gRPC 1.51 writes an IPv6 peer as "ipv6:%5B::1%5D:port" (checked against a real server); the
+// bracketed form of older versions is read the same.
+TEST(PeerAddressTest, Ipv4IsTheAddressWithoutThePort) {
+  EXPECT_EQ(PeerAddress("ipv4:10.0.0.7:5123"), "ipv4:10.0.0.7");
+  EXPECT_EQ(PeerAddress("ipv4:10.0.0.7:1"), PeerAddress("ipv4:10.0.0.7:65535"));
+  EXPECT_NE(PeerAddress("ipv4:10.0.0.7:5123"), PeerAddress("ipv4:10.0.0.8:5123"));
+}
+
+TEST(PeerAddressTest, Ipv6IsItsSlash64) {
+  EXPECT_EQ(PeerAddress("ipv6:%5B2001:db8:1:2:aaaa:bbbb:cccc:dddd%5D:443"),
+            "ipv6:2001:db8:1:2::/64");
+  EXPECT_EQ(PeerAddress("ipv6:[2001:db8:1:2::1]:443"), "ipv6:2001:db8:1:2::/64");
+  // Every address of one /64, however it is written, is one peer: rotating the low 64 bits
+  // (or the port) buys no new slots.
+  EXPECT_EQ(PeerAddress("ipv6:%5B2001:db8:1:2::1%5D:5555"),
+            PeerAddress("ipv6:%5b2001:0DB8:0001:0002:ffff:ffff:ffff:ffff%5d:6666"));
+  // The next /64 over is another peer.
+  EXPECT_NE(PeerAddress("ipv6:%5B2001:db8:1:2::1%5D:443"),
+            PeerAddress("ipv6:%5B2001:db8:1:3::1%5D:443"));
+  EXPECT_EQ(PeerAddress("ipv6:%5B::1%5D:5123"), "ipv6:::/64");
+  // A zone names the local interface: dropped.
+  EXPECT_EQ(PeerAddress("ipv6:%5Bfe80::1%25eth0%5D:5123"), "ipv6:fe80::/64");
+}
+
+TEST(PeerAddressTest, Ipv4MappedIpv6IsIpv4) {
+  EXPECT_EQ(PeerAddress("ipv6:%5B::ffff:10.0.0.7%5D:5123"), "ipv4:10.0.0.7");
+  EXPECT_EQ(PeerAddress("ipv6:[::ffff:a00:7]:5123"), "ipv4:10.0.0.7");
+  // Not one /64 of all IPv4 clients on a dual-stack socket.
+  EXPECT_NE(PeerAddress("ipv6:[::ffff:10.0.0.7]:1"), PeerAddress("ipv6:[::ffff:10.0.0.8]:1"));
+}
+
+TEST(PeerAddressTest, MalformedPeersShareOneKeyPerScheme) {
+  for (const char* bad :
+       {"ipv4:10.0.0.7", "ipv4:10.0.0.7:", "ipv4:10.0.0.7:99999", "ipv4:10.0.0.7:+80",
+        "ipv4:10.0.0.7: 80", "ipv4:10.0.0.256:80", "ipv4:10.0.0:80", "ipv4:::1:80",
+        "ipv4:1.2.3.4:5:6", "ipv4:", "ipv4:010.0.0.7:80x"}) {
+    EXPECT_EQ(PeerAddress(bad), "ipv4:?") << bad;
+  }
+  for (const char* bad :
+       {"ipv6:::1:5123", "ipv6:[::1]", "ipv6:[::1]:", "ipv6:[::1]:70000", "ipv6:[::1]]:80",
+        "ipv6:[::1:80", "ipv6:%5B::1:80", "ipv6:[::g]:80", "ipv6:[]:80", "ipv6:[10.0.0.7]:80",
+        "ipv6:"}) {
+    EXPECT_EQ(PeerAddress(bad), "ipv6:?") << bad;
+  }
+  // An embedded NUL does not end the address early.
+  constexpr char kNul4[] = "ipv4:10.0.0.7\0junk:80";
+  constexpr char kNul6[] = "ipv6:[::1\0junk]:80";
+  EXPECT_EQ(PeerAddress(absl::string_view(kNul4, sizeof(kNul4) - 1)), "ipv4:?");
+  EXPECT_EQ(PeerAddress(absl::string_view(kNul6, sizeof(kNul6) - 1)), "ipv6:?");
+}
+
+TEST(PeerAddressTest, OtherPeers) {
+  EXPECT_EQ(PeerAddress("unix:/tmp/s"), "unix:/tmp/s");
+  EXPECT_EQ(PeerAddress("unix-abstract:gw"), "unix-abstract:gw");
+  // Unknown kinds are keyed by their scheme alone, whatever follows.
+  EXPECT_EQ(PeerAddress("vsock:3:5123"), "vsock");
+  EXPECT_EQ(PeerAddress("vsock:3:5124"), "vsock");
+  EXPECT_EQ(PeerAddress("inproc"), "inproc");
+  EXPECT_EQ(PeerAddress(""), "?");
+  EXPECT_EQ(PeerAddress(":x"), "?");
+  EXPECT_EQ(PeerAddress(std::string(1000, 'z')).size(), 32u);
 }
 
 }  // namespace
