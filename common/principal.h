@@ -22,6 +22,10 @@ namespace tinhgon {
 
 inline constexpr char kPrincipalHeader[] = "x-tinhgon-principal";
 inline constexpr char kPrincipalSigHeader[] = "x-tinhgon-principal-sig";
+// A client-streaming call's body follows its metadata, so its signer states here the body hash
+// it signed for (StreamBodyHash in common/call.h): the backend verifies the signature against
+// this claim, then the messages it reads against the claim (CallRunner::Collect).
+inline constexpr char kBodyHashHeader[] = "x-tinhgon-body-sha256";
 // How far a signature's time may be from the receiver's clock, either way.
 inline constexpr absl::Duration kPrincipalMaxAge = absl::Seconds(30);
 
@@ -49,7 +53,9 @@ bool IsValidGrant(absl::string_view grant);
 struct SignedCall {
   std::string request_id;
   std::string method;       // "/package.Service/Method"
-  std::string body_sha256;  // hex SHA-256 of the request body; "" for client-streaming calls
+  // Hex SHA-256 of the request body: BodyHash of the one request, or StreamBodyHash of a
+  // client-streaming call's messages (common/call.h).
+  std::string body_sha256;
   absl::Time at;            // when signed
 };
 

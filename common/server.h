@@ -188,10 +188,12 @@ class CallRunner {
   grpc::ServerWriteReactor<Msg>* Stream(grpc::CallbackServerContext* ctx, const char* method,
                                         const Req* req, StreamHandler<Req, Msg> handler);
 
-  // A client-streaming call: authenticated with an empty body hash (such calls are signed
-  // without one), then every message is read on gRPC threads into memory the call owns, within
-  // `limits`; a client that sends nothing for the stall limit is cancelled. When the client has
-  // sent everything, one job runs `handler` on a database worker and answers.
+  // A client-streaming call: authenticated against the stream body hash the caller claims
+  // (kClaimedStreamBody: the messages follow the metadata), then every message is read on gRPC
+  // threads into memory the call owns, within `limits`, and hashed; a client that sends nothing
+  // for the stall limit is cancelled. When the client has sent everything and the messages are
+  // the body the signature was made for (UNAUTHENTICATED BODY_MISMATCH otherwise, nothing run),
+  // one job runs `handler` on a database worker and answers.
   template <typename Req, typename Resp>
   grpc::ServerReadReactor<Req>* Collect(grpc::CallbackServerContext* ctx, const char* method,
                                         Resp* resp, CollectLimits<Req> limits,
@@ -387,7 +389,7 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
         hold_(limits_.budget) {}
 
   void Begin() {
-    runner_->auth_.Authenticate(ctx_, method_, /*body_hash=*/"",
+    runner_->auth_.Authenticate(ctx_, method_, kClaimedStreamBody,
                                 [this](absl::StatusOr<CallInfo> who) {
                                   Authenticated(std::move(who));
                                 });
@@ -418,6 +420,8 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
            "the server holds as much streamed data as it may: retry later",
            "Máy chủ đang bận xử lý dữ liệu lớn, hãy thử lại sau"})));
     }
+    // Only a claim is worth hashing for: without a trust secret nothing is compared.
+    if (!info_->stream_body_sha256.empty()) body_.Add(CanonicalBytes(incoming_));
     messages_.push_back(std::move(incoming_));
     ReadNext();
   }
@@ -460,8 +464,16 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
     return absl::OkStatus();
   }
 
-  // Hands the messages to a job; from here on only the job finishes the call.
+  // Hands the messages to a job; from here on only the job finishes the call. A signature
+  // binds the body its caller claimed: messages that are not that body (a captured principal
+  // replayed with another stream) never reach the handler.
   void Submit() {
+    if (!info_->stream_body_sha256.empty() && body_.Hex() != info_->stream_body_sha256) {
+      return Finish(ToGrpcStatus(MakeError(
+          {absl::StatusCode::kUnauthenticated, "BODY_MISMATCH", "",
+           "the streamed messages are not the body the principal was signed for",
+           "Nội dung gửi lên không khớp với chữ ký của yêu cầu"})));
+    }
     auto job = std::make_shared<CollectJob<Req, Resp>>(std::move(hold_));
     job->runner = runner_;
     job->reactor = this;
@@ -486,6 +498,7 @@ class CallRunner::CollectReactor final : public grpc::ServerReadReactor<Req> {
   std::optional<CallInfo> info_;  // once authenticated; not changed after
   Req incoming_;
   std::vector<Req> messages_;
+  StreamBodyHasher body_;  // of messages_, when there is a claimed hash to compare
   size_t bytes_ = 0, items_ = 0;
   BudgetHold hold_;
   std::atomic<bool> cancelled_{false};

@@ -1,14 +1,19 @@
 // CallRunner over a real gRPC channel, with handlers that use no database (the pool's sessions
 // connect lazily): a slow stream reader holds no database worker and is cancelled after the
-// stall limit; a transaction conflict is re-run after a backoff; refusals come before any job.
+// stall limit; a transaction conflict is re-run after a backoff; refusals come before any job;
+// a client stream runs only when it is the body its principal was signed for.
 #include "common/server.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "common/grpc_status.h"
 #include "common/status.h"
 #include "tinhgon/testing/v1/echo.grpc.pb.h"
 
@@ -58,17 +63,67 @@ class EchoService final : public epb::Echo::CallbackService {
           return std::make_unique<RepeatSource>(in);
         });
   }
+  // Collect: the texts of the messages, joined.
+  grpc::ServerReadReactor<epb::EchoMessage>* Collect(grpc::CallbackServerContext* ctx,
+                                                     epb::EchoMessage* resp) override {
+    CollectLimits<epb::EchoMessage> limits;
+    limits.field = "messages";
+    return runner_.Collect<epb::EchoMessage, epb::EchoMessage>(
+        ctx, "Collect", resp, std::move(limits),
+        [this](PgSession&, const CallInfo&, const std::vector<epb::EchoMessage>& in,
+               epb::EchoMessage& out) {
+          ++runs;
+          for (const auto& m : in) out.set_text(out.text() + m.text());
+          out.set_count(static_cast<int>(in.size()));
+          return absl::OkStatus();
+        });
+  }
   std::atomic<int> runs{0};
 
  private:
   CallRunner& runner_;
 };
 
+std::vector<epb::EchoMessage> Texts(std::initializer_list<const char*> texts) {
+  std::vector<epb::EchoMessage> out;
+  for (const char* t : texts) out.emplace_back().set_text(t);
+  return out;
+}
+
+TEST(StreamBodyHashTest, BindsEveryMessageItsOrderAndTheBoundariesBetweenThem) {
+  auto hash = [](std::initializer_list<absl::string_view> parts) {
+    StreamBodyHasher h;
+    for (absl::string_view p : parts) h.Add(p);
+    return h.Hex();
+  };
+  // Each message is its length (8 bytes, little-endian), then its bytes.
+  EXPECT_EQ(hash({"ab"}), Sha256Hex(absl::string_view("\x02\0\0\0\0\0\0\0ab", 10)));
+  EXPECT_EQ(hash({}), Sha256Hex(""));
+  EXPECT_NE(hash({"ab", "c"}), hash({"a", "bc"}));
+  EXPECT_NE(hash({"abc"}), hash({"ab", "c"}));
+  EXPECT_NE(hash({"a", "b"}), hash({"b", "a"}));
+  EXPECT_NE(hash({""}), hash({}));
+  EXPECT_NE(hash({"", ""}), hash({""}));
+  EXPECT_TRUE(IsSha256Hex(hash({"ab", "c"})));
+  // Hex() may be asked midway; the hash goes on from there.
+  StreamBodyHasher h;
+  h.Add("ab");
+  EXPECT_EQ(h.Hex(), hash({"ab"}));
+  h.Add("c");
+  EXPECT_EQ(h.Hex(), hash({"ab", "c"}));
+  // Of messages: over their canonical bytes.
+  const auto messages = Texts({"một", "hai"});
+  EXPECT_EQ(StreamBodyHash(messages),
+            hash({CanonicalBytes(messages[0]), CanonicalBytes(messages[1])}));
+  EXPECT_NE(StreamBodyHash(messages), StreamBodyHash(Texts({"mộ", "thai"})));
+}
+
 class RunnerTest : public ::testing::Test {
  protected:
-  void Start(CallRunner::Options o) {
+  // Without `secret`, local mode: every call is local-admin.
+  void Start(CallRunner::Options o, const std::string& secret = "") {
     pool_ = std::make_unique<PgWorkerPool>(PgOptions{"host=127.0.0.1 port=1", "", nullptr}, 1);
-    auth_ = std::make_unique<CallAuthenticator>("");  // local mode: every call is local-admin
+    auth_ = std::make_unique<CallAuthenticator>(secret);
     runner_ = std::make_unique<CallRunner>("tinhgon.testing.v1.Echo", *auth_, *pool_, o);
     service_ = std::make_unique<EchoService>(*runner_);
     grpc::ServerBuilder b;
@@ -90,6 +145,19 @@ class RunnerTest : public ::testing::Test {
     req.set_text(text);
     req.set_count(count);
     return stub_->Echo(&ctx, req, out);
+  }
+  // Sends `messages` on Collect; `sign` (may be null) prepares the context.
+  grpc::Status Collect(const std::vector<epb::EchoMessage>& messages, epb::EchoMessage* out,
+                       const std::function<void(grpc::ClientContext&)>& sign = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    if (sign) sign(ctx);
+    auto writer = stub_->Collect(&ctx, out);
+    for (const auto& m : messages) {
+      if (!writer->Write(m)) break;  // the server answered already
+    }
+    writer->WritesDone();
+    return writer->Finish();
   }
 
   std::unique_ptr<PgWorkerPool> pool_;
@@ -149,6 +217,74 @@ TEST_F(RunnerTest, AFullQueueRefusesBeforeRunning) {
   grpc::Status s = Echo("x", 0, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(service_->runs.load(), 0);
+}
+
+// A client stream's principal is signed for the hash of the stream it comes with: that stream
+// is served; the same principal with other messages is refused before the handler runs; a
+// stream hash that is missing or not lowercase hex is refused before any message is read.
+TEST_F(RunnerTest, AClientStreamRunsOnlyWithTheBodyItsPrincipalWasSignedFor) {
+  constexpr char kSecret[] = "runner-test-secret";
+  Start({}, kSecret);
+  const Principal admin{"admin", 0, {"admin"}, {}, ""};
+  const auto body = Texts({"một", "hai", "ba"});
+  const std::string hash = StreamBodyHash(body);
+  auto signed_for = [&](const std::string& rid, const std::string& claimed) {
+    return [&, rid, claimed](grpc::ClientContext& ctx) {
+      SignOutgoingStream(ctx, kSecret, admin,
+                         {rid, "/tinhgon.testing.v1.Echo/Collect", claimed, absl::Now()});
+    };
+  };
+  auto reason = [](const grpc::Status& s) { return ErrorReason(FromGrpcStatus(s)); };
+
+  epb::EchoMessage out;
+  grpc::Status s = Collect(body, &out, signed_for("rid-1", hash));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.text(), "mộthaiba");
+  EXPECT_EQ(service_->runs.load(), 1);
+
+  // Replayed with another body: the same texts split otherwise, one message fewer or more.
+  for (const auto& other : {Texts({"mộ", "thai", "ba"}), Texts({"một", "hai"}),
+                            Texts({"một", "hai", "ba", ""})}) {
+    out.Clear();
+    s = Collect(other, &out, signed_for("rid-1", hash));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(reason(s), "BODY_MISMATCH") << s.error_message();
+  }
+  // ... or claiming the other body's hash under the same signature: the signature fails.
+  s = Collect(Texts({"mộ", "thai", "ba"}), &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoing(ctx, kSecret, admin,
+                 {"rid-2", "/tinhgon.testing.v1.Echo/Collect", hash, absl::Now()});
+    ctx.AddMetadata(kBodyHashHeader, StreamBodyHash(Texts({"mộ", "thai", "ba"})));
+  });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(reason(s), "PRINCIPAL_REJECTED") << s.error_message();
+  EXPECT_EQ(service_->runs.load(), 1);  // none of them ran
+
+  // No claim, or one that is not 64 lowercase hex digits.
+  s = Collect(body, &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoing(ctx, kSecret, admin,
+                 {"rid-3", "/tinhgon.testing.v1.Echo/Collect", hash, absl::Now()});
+  });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(reason(s), "BODY_HASH_MISSING") << s.error_message();
+  for (const std::string& bad : {absl::AsciiStrToUpper(hash), hash.substr(1), hash + "0",
+                                 std::string(64, 'g')}) {
+    s = Collect(body, &out, signed_for("rid-4", bad));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(reason(s), "BODY_HASH_MALFORMED") << bad << ": " << s.error_message();
+  }
+  EXPECT_EQ(service_->runs.load(), 1);
+}
+
+// Without a trust secret (a developer's loopback stack) there is no signature to bind a body:
+// a client stream needs no hash.
+TEST_F(RunnerTest, InLocalModeAClientStreamNeedsNoHash) {
+  Start({});
+  epb::EchoMessage out;
+  grpc::Status s = Collect(Texts({"một", "hai"}), &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(out.text(), "mộthai");
+  EXPECT_EQ(out.count(), 2);
 }
 
 }  // namespace

@@ -30,7 +30,6 @@
 // name, effective_date, act_number. Optional: parent_code, short_name, act_date, issuer, title,
 // province_class, area_km2, population, households, mountainous. Enums are proto enum names.
 #include <grpcpp/grpcpp.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -509,9 +508,22 @@ class Caller {
       : token_(std::move(token)), secret_(std::move(secret)), deadline_(deadline) {}
 
   // A call's context: deadline, a fresh request id and the caller's credentials, for `method`
-  // and the request's body hash ("" for a client-streaming call).
+  // and the request's body hash (BodyHash of the request).
   std::unique_ptr<grpc::ClientContext> Context(const std::string& method,
                                                const std::string& body_hash) const {
+    return Make(method, body_hash, /*client_stream=*/false);
+  }
+  // The same for a client-streaming call: `stream_body_hash` is the StreamBodyHash of the
+  // messages it will send (stated in a header as well, since they follow the metadata).
+  std::unique_ptr<grpc::ClientContext> StreamContext(const std::string& method,
+                                                     const std::string& stream_body_hash) const {
+    return Make(method, stream_body_hash, /*client_stream=*/true);
+  }
+
+ private:
+  std::unique_ptr<grpc::ClientContext> Make(const std::string& method,
+                                            const std::string& body_hash,
+                                            bool client_stream) const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline_)));
@@ -523,14 +535,18 @@ class Caller {
       tinhgon::Principal p;
       p.subject = "seed-loader";
       p.roles = {"admin"};
-      tinhgon::SignOutgoing(*ctx, secret_, p, {rid, kService + method, body_hash, absl::Now()});
+      const tinhgon::SignedCall call{rid, kService + method, body_hash, absl::Now()};
+      if (client_stream) {
+        tinhgon::SignOutgoingStream(*ctx, secret_, p, call);
+      } else {
+        tinhgon::SignOutgoing(*ctx, secret_, p, call);
+      }
     } else {
       ctx->AddMetadata(tinhgon::kRequestIdHeader, rid);
     }
     return ctx;
   }
 
- private:
   std::string token_, secret_;
   absl::Duration deadline_;
 };
@@ -598,23 +614,6 @@ orgv1::ImportOrgUnitsRequest HeaderOf(const Row& first, const std::string& path)
   lb->set_title(first.title);
   h->set_note(absl::StrCat("seed_loader: ", path.substr(path.find_last_of('/') + 1)));
   return m;
-}
-
-// Hex SHA-256 over the messages (each length-prefixed): what tells this file's content apart.
-std::string ContentHash(const std::vector<orgv1::ImportOrgUnitsRequest>& messages) {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-  for (const auto& m : messages) {
-    const std::string bytes = tinhgon::CanonicalBytes(m);
-    const uint64_t size = bytes.size();
-    EVP_DigestUpdate(md, &size, sizeof(size));
-    EVP_DigestUpdate(md, bytes.data(), bytes.size());
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md, digest, &len);
-  EVP_MD_CTX_free(md);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 int Health(const std::string& target) {
@@ -750,15 +749,19 @@ int Load(const std::string& target, const std::string& path, bool dry_run) {
         r.parent_code.empty() || in_file ? 0 : existing_parent.at(r.parent_code);
     *messages.back().mutable_batch()->add_rows() = ImportRowOf(r, parent_id, in_file);
   }
-  const std::string request_id =
-      absl::StrCat("seed-", FileStem(path), "-", ContentHash(messages).substr(0, 16));
+  // What tells this file's content apart: the stream body hash of the messages before the
+  // header carries the request id (on little-endian hosts the very hash this loader computed on
+  // its own before, so a file loaded then keeps its request id).
+  const std::string request_id = absl::StrCat("seed-", FileStem(path), "-",
+                                              tinhgon::StreamBodyHash(messages).substr(0, 16));
   orgv1::ImportHeader* header = messages.front().mutable_header();
   header->set_request_id(request_id);
   header->set_dry_run(dry_run);
 
   orgv1::ImportOrgUnitsResponse resp;
+  const std::string body_hash = tinhgon::StreamBodyHash(messages);
   const grpc::Status s = WithRetry([&] {
-    auto ctx = caller.Context("ImportOrgUnits", /*body_hash=*/"");
+    auto ctx = caller.StreamContext("ImportOrgUnits", body_hash);
     resp.Clear();
     auto writer = stub->ImportOrgUnits(ctx.get(), &resp);
     for (const auto& m : messages) {

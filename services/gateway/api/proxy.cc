@@ -245,9 +245,17 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
         client_ctx_->AddMetadata(std::string(key), std::string(v.data(), v.size()));
       }
     }
-    SignOutgoing(*client_ctx_, svc_.trust_secret_, info_->principal,
-                 {info_->request_id, method_->full_name,
-                  kind_ == Kind::kClientStream ? "" : Sha256Hex(requests_.front()), absl::Now()});
+    if (kind_ == Kind::kClientStream) {
+      // The whole stream is here (read before calling): its hash goes ahead of it, in a header.
+      StreamBodyHasher body;
+      for (const std::string& r : requests_) body.Add(r);
+      SignOutgoingStream(*client_ctx_, svc_.trust_secret_, info_->principal,
+                         {info_->request_id, method_->full_name, body.Hex(), absl::Now()});
+    } else {
+      SignOutgoing(*client_ctx_, svc_.trust_secret_, info_->principal,
+                   {info_->request_id, method_->full_name, Sha256Hex(requests_.front()),
+                    absl::Now()});
+    }
     Backend* backend = method_->route->Pick();
     refs_.fetch_add(1);  // the upstream side's OnDone
     if (!Advance(Stage::kUpstream)) client_ctx_->TryCancel();  // it fails at once

@@ -4,12 +4,14 @@
 // looked up. A call is authenticated and admitted (GatewayAuthenticator), its request messages
 // are read (each within the method's size cap), parsed and re-serialized canonically (a request
 // that does not parse is INVALID_ARGUMENT here, never forwarded), and the principal is signed
-// for the backend together with the method and the SHA-256 of that one request body (client-
-// streaming requests are signed without one). Then one upstream call relays the answers back,
-// one message at a time: the gateway reads the next answer from the backend only once the
-// client has taken the last (flow control), and a client that takes nothing for the stall
-// limit is cancelled, which cancels the backend's call too. Bidi-streaming methods are not
-// proxied (the product has none). Only an allowlist of client headers is forwarded.
+// for the backend together with the method and the SHA-256 of the request body: of the one
+// request, or for a client-streaming request (read whole before the backend is called) the
+// StreamBodyHash of its messages, also sent ahead of them in x-tinhgon-body-sha256 for the
+// backend to check them against. Then one upstream call relays the answers back, one message
+// at a time: the gateway reads the next answer from the backend only once the client has taken
+// the last (flow control), and a client that takes nothing for the stall limit is cancelled,
+// which cancels the backend's call too. Bidi-streaming methods are not proxied (the product has
+// none). Only an allowlist of client headers is forwarded.
 #pragma once
 
 #include <atomic>

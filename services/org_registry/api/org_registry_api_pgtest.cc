@@ -3,11 +3,13 @@
 #include "services/org_registry/api/org_registry_api.h"
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
 #include "common/migrate.h"
 #include "common/principal.h"
 #include "common/testing/pg_fixture.h"
@@ -565,9 +567,10 @@ TEST_F(ApiTest, AuditIdentitiesAreShownToAdminsOnly) {
   }
 }
 
-// ImportOrgUnits, a client-streaming call: a header, then batches of rows; signed without a body
-// hash; all rows in one change or none; a dry run writes nothing; a retried request_id returns
-// the first result; limits refuse a hostile caller with RESOURCE_EXHAUSTED naming `rows`.
+// ImportOrgUnits, a client-streaming call: a header, then batches of rows; signed for the stream
+// body hash of its messages; all rows in one change or none; a dry run writes nothing; a retried
+// request_id returns the first result; limits refuse a hostile caller with RESOURCE_EXHAUSTED
+// naming `rows`.
 class ImportApiTest : public ApiTest {
  protected:
   static pb::ImportOrgUnitsRequest Header(const std::string& request_id, bool dry_run = false) {
@@ -608,16 +611,26 @@ class ImportApiTest : public ApiTest {
     }
     return out;
   }
-  // Sends `messages` and returns the status; `who` signs with an empty body hash.
+  // Sends `messages` and returns the status; `who` signs the way the gateway does, for the
+  // stream body hash of `messages`.
   grpc::Status Send(const std::vector<pb::ImportOrgUnitsRequest>& messages,
                     pb::ImportOrgUnitsResponse* out, const Principal* who = nullptr,
-                    const std::string& rid = "rid-import", const std::string& body_hash = "") {
+                    const std::string& rid = "rid-import") {
+    return SendSigned(messages, out, [&](grpc::ClientContext& ctx) {
+      if (who != nullptr) {
+        SignOutgoingStream(ctx, kSecret, *who, ImportCall(rid, StreamBodyHash(messages)));
+      }
+    });
+  }
+  static SignedCall ImportCall(const std::string& rid, const std::string& body_hash) {
+    return {rid, "/tinhgon.orgregistry.v1.OrgRegistry/ImportOrgUnits", body_hash, absl::Now()};
+  }
+  // Sends `messages` on a context that `sign` prepares.
+  grpc::Status SendSigned(const std::vector<pb::ImportOrgUnitsRequest>& messages,
+                          pb::ImportOrgUnitsResponse* out,
+                          const std::function<void(grpc::ClientContext&)>& sign) {
     grpc::ClientContext ctx;
-    if (who != nullptr) {
-      SignOutgoing(ctx, kSecret, *who,
-                   {rid, "/tinhgon.orgregistry.v1.OrgRegistry/ImportOrgUnits", body_hash,
-                    absl::Now()});
-    }
+    sign(ctx);
     auto writer = stub_->ImportOrgUnits(&ctx, out);
     for (const auto& m : messages) {
       if (!writer->Write(m)) break;  // the server answered already
@@ -633,6 +646,15 @@ class ImportApiTest : public ApiTest {
       if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
         return br.field_violations(0).field();
       }
+    }
+    return "";
+  }
+  static std::string ReasonOf(const grpc::Status& s) {
+    google::rpc::Status rpc;
+    if (!rpc.ParseFromString(s.error_details())) return "";
+    for (const auto& any : rpc.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) return info.reason();
     }
     return "";
   }
@@ -802,7 +824,8 @@ TEST_F(ImportApiTest, ImportsShareAMemoryBudgetThatCancelledCallsGiveBack) {
   EXPECT_EQ(Snapshot()[0], before[0] + 4 + 7);
 }
 
-TEST_F(ImportApiTest, OnlyWritersMayImportAndTheSignatureHasNoBodyHash) {
+// A stream signed for its own body is served, to writers only.
+TEST_F(ImportApiTest, OnlyWritersMayImportAStreamSignedForItsBody) {
   Start(kSecret);
   const Principal admin = Who("so-noi-vu-admin", {"admin"});
   const Principal viewer = Who("nguoi-xem", {"viewer"});
@@ -821,14 +844,11 @@ TEST_F(ImportApiTest, OnlyWritersMayImportAndTheSignatureHasNoBodyHash) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Send(Tree("imp", province.id(), 2, true), &out, &viewer, "rid-v2").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);  // a dry run too
-  // A signature made with a body hash is for another (unary) call.
-  EXPECT_EQ(Send(Tree("imp", province.id(), 2), &out, &admin, "rid-h", BodyHash(province))
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Snapshot(), before);
   grpc::Status s = Send(Tree("imp", province.id(), 2), &out, &admin, "rid-a");
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(out.units_created(), 8);
+  EXPECT_EQ(Snapshot()[0], before[0] + 8);
   {  // the audit names the importer
     grpc::ClientContext ctx;
     pb::GetOrgUnitRequest g;
@@ -841,6 +861,103 @@ TEST_F(ImportApiTest, OnlyWritersMayImportAndTheSignatureHasNoBodyHash) {
     ASSERT_TRUE(stub_->GetOrgUnit(&ctx, g, &u).ok());
     EXPECT_EQ(u.audit().created_by(), "so-noi-vu-admin");
   }
+}
+
+// A principal captured with one import cannot carry another: replayed (same request id,
+// same signature, same claimed hash) with other rows, or with the same rows batched otherwise,
+// it is refused UNAUTHENTICATED BODY_MISMATCH; claiming the other rows' hash breaks the
+// signature. Nothing is written.
+TEST_F(ImportApiTest, APrincipalSignedForOneStreamIsRefusedWithAnother) {
+  Start(kSecret);
+  const Principal admin = Who("so-noi-vu-admin", {"admin"});
+  pb::OrgUnit province;
+  {
+    grpc::ClientContext ctx;
+    auto req = CreateReq("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+    Sign(&ctx, admin, kSecret, "CreateOrgUnit", req, "rid-p");
+    ASSERT_TRUE(stub_->CreateOrgUnit(&ctx, req, &province).ok());
+  }
+  const auto signed_body = Tree("imp-x", province.id(), 2, /*dry_run=*/true);  // a harmless X
+  const SignedCall captured = ImportCall("rid-x", StreamBodyHash(signed_body));
+  auto replay = [&](grpc::ClientContext& ctx) {
+    SignOutgoingStream(ctx, kSecret, admin, captured);
+  };
+  pb::ImportOrgUnitsResponse out;
+  grpc::Status s = SendSigned(signed_body, &out, replay);
+  ASSERT_TRUE(s.ok()) << s.error_message();  // X itself (a dry run) is served
+  const auto before = Snapshot();
+
+  const auto other = Tree("imp-y", province.id(), 3);  // Y: a real import of 12 units
+  s = SendSigned(other, &out, replay);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(s), "BODY_MISMATCH") << s.error_message();
+  // X's rows, not a dry run any more.
+  auto real = signed_body;
+  real[0].mutable_header()->set_dry_run(false);
+  s = SendSigned(real, &out, replay);
+  EXPECT_EQ(ReasonOf(s), "BODY_MISMATCH") << s.error_message();
+  // X's very messages, but the two batches sent as one: the boundaries are bound too.
+  pb::ImportOrgUnitsRequest merged = signed_body[1];
+  merged.MergeFrom(signed_body[2]);
+  s = SendSigned({signed_body[0], merged}, &out, replay);
+  EXPECT_EQ(ReasonOf(s), "BODY_MISMATCH") << s.error_message();
+  // The captured principal and signature with Y's hash claimed: not what was signed.
+  s = SendSigned(other, &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoing(ctx, kSecret, admin, captured);
+    ctx.AddMetadata(kBodyHashHeader, StreamBodyHash(other));
+  });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(s), "PRINCIPAL_REJECTED") << s.error_message();
+  EXPECT_EQ(Snapshot(), before);
+}
+
+// The stream hash is part of what is signed: without it, or not 64 lowercase hex digits, a
+// call is refused before any row is read; so is a signature made for a unary body. Nothing is
+// written.
+TEST_F(ImportApiTest, AMissingOrMalformedStreamHashIsRefused) {
+  Start(kSecret);
+  const Principal admin = Who("so-noi-vu-admin", {"admin"});
+  pb::OrgUnit province;
+  {
+    grpc::ClientContext ctx;
+    auto req = CreateReq("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+    Sign(&ctx, admin, kSecret, "CreateOrgUnit", req, "rid-p");
+    ASSERT_TRUE(stub_->CreateOrgUnit(&ctx, req, &province).ok());
+  }
+  const auto before = Snapshot();
+  const auto body = Tree("imp", province.id(), 2);
+  const std::string hash = StreamBodyHash(body);
+  pb::ImportOrgUnitsResponse out;
+  // Signed for the right hash, which is not sent.
+  grpc::Status s = SendSigned(body, &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoing(ctx, kSecret, admin, ImportCall("rid-1", hash));
+  });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(s), "BODY_HASH_MISSING") << s.error_message();
+  // Signed without a body hash, as callers did before.
+  s = SendSigned(body, &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoing(ctx, kSecret, admin, ImportCall("rid-2", ""));
+  });
+  EXPECT_EQ(ReasonOf(s), "BODY_HASH_MISSING") << s.error_message();
+  // Claims that are not 64 lowercase hex digits, even when signed for.
+  for (const std::string& bad :
+       {absl::AsciiStrToUpper(hash), hash.substr(0, 63), hash + "a", std::string(64, 'z')}) {
+    s = SendSigned(body, &out, [&](grpc::ClientContext& ctx) {
+      SignOutgoingStream(ctx, kSecret, admin, ImportCall("rid-3", bad));
+    });
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << bad;
+    EXPECT_EQ(ReasonOf(s), "BODY_HASH_MALFORMED") << bad << ": " << s.error_message();
+  }
+  // A signature for a unary body (the hash of one message) is for another call.
+  s = SendSigned(body, &out, [&](grpc::ClientContext& ctx) {
+    SignOutgoingStream(ctx, kSecret, admin, ImportCall("rid-4", BodyHash(body[0])));
+  });
+  EXPECT_EQ(ReasonOf(s), "BODY_MISMATCH") << s.error_message();
+  EXPECT_EQ(Snapshot(), before);
+  // The same rows, signed for: served.
+  s = Send(body, &out, &admin, "rid-5");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Snapshot()[0], before[0] + 8);
 }
 
 }  // namespace
