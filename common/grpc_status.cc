@@ -27,6 +27,13 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
     if (!field.empty()) (*info.mutable_metadata())["field"] = field;
     rpc.add_details()->PackFrom(info);
   }
+  if (auto [subject, description] = ErrorQuota(s); !subject.empty()) {
+    google::rpc::QuotaFailure qf;
+    auto* v = qf.add_violations();
+    v->set_subject(subject);
+    v->set_description(description);
+    rpc.add_details()->PackFrom(qf);
+  }
   const std::string vi = ErrorMessageVi(s);
   if (!vi.empty()) {
     google::rpc::LocalizedMessage lm;
@@ -43,13 +50,17 @@ absl::Status FromGrpcStatus(const grpc::Status& s) {
   ErrorSpec spec;
   spec.code = static_cast<absl::StatusCode>(s.error_code());
   spec.message = s.error_message();
+  std::pair<std::string, std::string> quota;
   google::rpc::Status rpc;
   if (!s.error_details().empty() && rpc.ParseFromString(s.error_details())) {
     for (const auto& any : rpc.details()) {
       google::rpc::BadRequest br;
       google::rpc::ErrorInfo info;
       google::rpc::LocalizedMessage lm;
-      if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
+      google::rpc::QuotaFailure qf;
+      if (any.UnpackTo(&qf) && qf.violations_size() > 0) {
+        quota = {qf.violations(0).subject(), qf.violations(0).description()};
+      } else if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
         spec.field = br.field_violations(0).field();
       } else if (any.UnpackTo(&info)) {
         spec.reason = info.reason();
@@ -58,7 +69,9 @@ absl::Status FromGrpcStatus(const grpc::Status& s) {
       }
     }
   }
-  return MakeError(spec);
+  absl::Status out = MakeError(spec);
+  if (!quota.first.empty()) out = WithQuotaViolation(out, quota.first, quota.second);
+  return out;
 }
 
 }  // namespace tinhgon

@@ -158,7 +158,17 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const Server
   }
   auto server = std::unique_ptr<RunningServer>(new RunningServer());
   server->name_ = o.name;
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &server->port_);
+  const bool gated = o.connections.per_address > 0 || o.connections.total > 0;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
+  if (gated) {
+    TG_ASSIGN_OR_RETURN(server->gate_, ConnectionGate::Listen(o.listen, o.connections));
+    server->port_ = server->gate_->port();
+    acceptor = builder.experimental().AddExternalConnectionAcceptor(
+        grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+        grpc::InsecureServerCredentials());
+  } else {
+    builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &server->port_);
+  }
   builder.SetMaxReceiveMessageSize(o.max_receive_message_bytes);
   if (o.max_concurrent_streams > 0) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, o.max_concurrent_streams);
@@ -178,10 +188,15 @@ absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(const Server
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(o.name, ": cannot listen on ", o.listen));
   }
+  if (gated) server->gate_->Start(std::move(acceptor));
   auto* health = server->server_->GetHealthCheckService();
   for (const auto& n : o.health_names) health->SetServingStatus(n, true);
   health->SetServingStatus("", true);
-  LogInfo(o.name, " listening on ", o.listen, " (port ", server->port_, ")");
+  LogInfo(o.name, " listening on ", o.listen, " (port ", server->port_, ")",
+          gated ? absl::StrCat("; at most ", o.connections.per_address,
+                               " connections per client address, ", o.connections.total,
+                               " in all (0 = no cap)")
+                : "");
   return server;
 }
 
@@ -189,6 +204,7 @@ void RunningServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus("", false);
+  if (gate_) gate_->Stop();  // no new connections; the server closes the ones it has
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
 }
 
@@ -227,12 +243,15 @@ absl::Status ServeUntilSignal(const ServerOptions& options) {
   return absl::OkStatus();
 }
 
-void RaiseFileLimit() {
+size_t RaiseFileLimit() {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t wanted = rl.rlim_max;
+    rl.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
   }
+  return rl.rlim_cur == RLIM_INFINITY ? 0 : static_cast<size_t>(rl.rlim_cur);
 }
 
 }  // namespace tinhgon

@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/call.h"
+#include "common/connection_gate.h"
 #include "common/grpc_status.h"
 #include "common/pg.h"
 #include "common/status.h"
@@ -558,6 +559,9 @@ struct ServerOptions {
   int max_concurrent_streams = 0;  // per connection; 0 = gRPC's default
   absl::Duration max_connection_idle = absl::ZeroDuration();  // 0 = never closed for idleness
   size_t memory_quota_bytes = 0;  // gRPC's resource quota; 0 = none
+  // Caps on open connections (common/connection_gate.h); when either is set the server accepts
+  // through a ConnectionGate instead of gRPC's own listener.
+  ConnectionLimits connections;
 };
 
 class RunningServer {
@@ -566,11 +570,13 @@ class RunningServer {
   ~RunningServer();
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
+  const ConnectionGate* gate() const { return gate_.get(); }
   // Reports NOT_SERVING, then stops taking calls; in-flight calls get `grace`.
   void Shutdown(absl::Duration grace);
 
  private:
   std::string name_;
+  std::unique_ptr<ConnectionGate> gate_;  // null when gRPC listens itself
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
@@ -584,7 +590,8 @@ int WaitForSignal();
 // Start, wait for SIGINT or SIGTERM, shut down gracefully (in-flight calls get 5 seconds).
 absl::Status ServeUntilSignal(const ServerOptions& options);
 
-// Raises the open-files limit to its hard limit (every connection is a file).
-void RaiseFileLimit();
+// Raises the open-files limit to its hard limit (every connection is a file); returns the
+// limit now in force (0 when unknown or unlimited).
+size_t RaiseFileLimit();
 
 }  // namespace tinhgon

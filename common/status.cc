@@ -8,6 +8,8 @@ namespace {
 constexpr char kFieldUrl[] = "tinhgon/field";
 constexpr char kReasonUrl[] = "tinhgon/reason";
 constexpr char kViUrl[] = "tinhgon/message-vi";
+constexpr char kQuotaSubjectUrl[] = "tinhgon/quota-subject";
+constexpr char kQuotaDescriptionUrl[] = "tinhgon/quota-description";
 
 std::string Payload(const absl::Status& s, absl::string_view url) {
   auto p = s.GetPayload(url);
@@ -44,6 +46,17 @@ absl::Status FailedPrecondition(absl::string_view reason, absl::string_view fiel
 std::string ErrorField(const absl::Status& s) { return Payload(s, kFieldUrl); }
 std::string ErrorReason(const absl::Status& s) { return Payload(s, kReasonUrl); }
 std::string ErrorMessageVi(const absl::Status& s) { return Payload(s, kViUrl); }
+absl::Status WithQuotaViolation(absl::Status s, absl::string_view subject,
+                                absl::string_view description) {
+  if (s.ok()) return s;
+  s.SetPayload(kQuotaSubjectUrl, absl::Cord(subject));
+  s.SetPayload(kQuotaDescriptionUrl, absl::Cord(description));
+  return s;
+}
+
+std::pair<std::string, std::string> ErrorQuota(const absl::Status& s) {
+  return {Payload(s, kQuotaSubjectUrl), Payload(s, kQuotaDescriptionUrl)};
+}
 
 absl::Status PrefixField(absl::Status s, absl::string_view prefix) {
   if (s.ok()) return s;

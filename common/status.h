@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,6 +35,12 @@ absl::Status FailedPrecondition(absl::string_view reason, absl::string_view fiel
 std::string ErrorField(const absl::Status& s);
 std::string ErrorReason(const absl::Status& s);
 std::string ErrorMessageVi(const absl::Status& s);
+// Adds a quota the request would exceed (google.rpc.QuotaFailure): what it is about, e.g.
+// "unit 12 / 2019 / CIVIL_SERVANT", and the figures in words.
+absl::Status WithQuotaViolation(absl::Status s, absl::string_view subject,
+                                absl::string_view description);
+// The quota violation (subject, description); both empty when absent.
+std::pair<std::string, std::string> ErrorQuota(const absl::Status& s);
 
 // Prefixes the field path of an error (e.g. "parts[2]." + "unit.name"), keeping the rest.
 absl::Status PrefixField(absl::Status s, absl::string_view prefix);

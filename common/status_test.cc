@@ -45,6 +45,32 @@ TEST(StatusTest, RoundTripsThroughGrpc) {
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
 }
 
+TEST(StatusTest, QuotaFailuresTravelAsTheirOwnDetail) {
+  absl::Status s = WithQuotaViolation(
+      MakeError({absl::StatusCode::kResourceExhausted, "ALLOCATION_EXCEEDS_PARENT", "quota.count",
+                 "over", "vượt"}),
+      "unit 7 / 2019 / CIVIL_SERVANT", "allotted 100, children 120, excess 20");
+  grpc::Status g = ToGrpcStatus(s);
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
+  bool saw_quota = false;
+  for (const auto& any : rpc.details()) {
+    google::rpc::QuotaFailure qf;
+    if (any.UnpackTo(&qf)) {
+      saw_quota = true;
+      ASSERT_EQ(qf.violations_size(), 1);
+      EXPECT_EQ(qf.violations(0).subject(), "unit 7 / 2019 / CIVIL_SERVANT");
+      EXPECT_EQ(qf.violations(0).description(), "allotted 100, children 120, excess 20");
+    }
+  }
+  EXPECT_TRUE(saw_quota);
+  absl::Status back = FromGrpcStatus(g);
+  EXPECT_EQ(back.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorQuota(back).first, "unit 7 / 2019 / CIVIL_SERVANT");
+  EXPECT_EQ(ErrorField(back), "quota.count");
+  EXPECT_TRUE(ErrorQuota(InvalidField("x", "y", "z")).first.empty());
+}
+
 TEST(StatusTest, PrefixFieldNestsThePath) {
   absl::Status s = PrefixField(InvalidField("name", "empty", "trống"), "parts[1].unit");
   EXPECT_EQ(ErrorField(s), "parts[1].unit.name");

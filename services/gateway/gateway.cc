@@ -108,8 +108,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
   p.proxy = std::make_unique<ProxyService>(p.auth, p.backends, o.trust_secret, *p.index,
                                            p.stalls, o.limits);
 
-  RaiseFileLimit();
+  const size_t files = RaiseFileLimit();
   ServerOptions so;
+  so.connections = o.connections;
+  if (files > 0 && (so.connections.total == 0 || so.connections.total > files / 4 * 3)) {
+    so.connections.total = files / 4 * 3;  // the rest: backends, the database, logs
+  }
   so.name = "gateway";
   so.listen = o.listen;
   so.services = {p.admin.get(), p.reflection_v1.get()};

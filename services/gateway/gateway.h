@@ -34,6 +34,9 @@ struct GatewayOptions {
   int max_concurrent_streams = 256;                // HTTP/2 streams per connection
   absl::Duration max_connection_idle = absl::Minutes(5);
   size_t memory_quota_bytes = size_t{1} << 30;     // gRPC's buffers, all connections
+  // Open connections per client address (IPv6: per /64) and in all; the total is lowered to
+  // three quarters of the open-files limit when that is smaller.
+  ConnectionLimits connections{128, 10000};
   // Check with the org registry that a token's unit exists (when the registry is routed).
   bool check_token_units = true;
 };

@@ -513,7 +513,16 @@ TEST_F(GatewayTest, ForgedPrincipalsAreRefused) {
   opb::OrgUnit out;
   grpc::Status s = orgs_->CreateOrgUnit(&ctx, req, &out);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(out.audit().created_by(), "tinh-khac");
+  EXPECT_EQ(out.audit().created_by(), "");  // identities are for admins only
+  {  // an admin reading it back sees who the backend recorded
+    grpc::ClientContext get_ctx;
+    Auth(&get_ctx, admin_);
+    opb::GetOrgUnitRequest get;
+    get.set_id(out.id());
+    opb::OrgUnit seen;
+    ASSERT_TRUE(orgs_->GetOrgUnit(&get_ctx, get, &seen).ok());
+    EXPECT_EQ(seen.audit().created_by(), "tinh-khac");
+  }
   // The grant names CreateOrgUnit only.
   const std::vector<int> before2 = Snapshot();
   EXPECT_EQ(Update(svc, own_).error_code(), StatusCode::PERMISSION_DENIED);

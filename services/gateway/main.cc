@@ -45,6 +45,12 @@ ABSL_FLAG(double, rate_limit_qps, tinhgon::EnvOrInt("TINHGON_GATEWAY_RATE_LIMIT_
           "calls per second per token (0 = unlimited)");
 ABSL_FLAG(double, rate_limit_burst, tinhgon::EnvOrInt("TINHGON_GATEWAY_RATE_LIMIT_BURST", 1000),
           "bucket size of the per-token rate limit");
+ABSL_FLAG(int, max_connections_per_address,
+          tinhgon::EnvOrInt("TINHGON_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", 128),
+          "open connections from one client address (IPv6: one /64); more are closed at once; "
+          "0 = no cap");
+ABSL_FLAG(int, max_connections, tinhgon::EnvOrInt("TINHGON_GATEWAY_MAX_CONNECTIONS", 10000),
+          "open connections in all (at most 3/4 of the open-files limit); 0 = that limit");
 ABSL_FLAG(bool, access_log, true, "one line per call on stderr");
 ABSL_FLAG(std::string, metrics_listen,
           tinhgon::EnvOr("TINHGON_GATEWAY_METRICS_LISTEN", "127.0.0.1:9151"),
@@ -64,6 +70,9 @@ int main(int argc, char** argv) {
   GatewayOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
   o.trust_secret = absl::GetFlag(FLAGS_trust_secret);
+  o.connections.per_address =
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_connections_per_address)));
+  o.connections.total = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_connections)));
   auto routes = ParseRoutes(absl::GetFlag(FLAGS_routes), "--routes");
   if (!routes.ok()) {
     LogError(routes.status().ToString());
