@@ -12,6 +12,7 @@
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "common/write.h"
 #include "services/org_registry/registry.h"
 
 namespace tinhgon::orgs {
@@ -127,27 +128,13 @@ absl::StatusOr<ListOrder> ListOrderFrom(const std::string& order_by) {
   return it->second;
 }
 
-// Checks the caller may write and builds the write context of the call. `fingerprint` tells a
-// retry from another request reusing its request_id; `field` names the request_id field.
-absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const std::string& request_id,
-                                        std::string fingerprint,
-                                        const std::string& field = "request_id") {
+// Every registry write is for admins and for service tokens granted the method.
+absl::StatusOr<WriteContext> StartRegistryWrite(const CallInfo& info,
+                                                const std::string& request_id,
+                                                std::string fingerprint,
+                                                const std::string& field = "request_id") {
   TG_RETURN_IF_ERROR(RequireWriter(info));
-  TG_RETURN_IF_ERROR(CheckRequestIdField(request_id, field));
-  WriteContext w;
-  w.actor = info.principal.subject;
-  w.request_id = request_id.empty() ? info.request_id : request_id;
-  w.method = info.method.substr(info.method.rfind('/') + 1);
-  // The body's request_id, else the call's x-request-id: a retry with either returns the first
-  // outcome (the gateway makes a fresh id for a call that has none).
-  w.idempotency_key = w.request_id;
-  w.fingerprint = std::move(fingerprint);
-  return w;
-}
-
-absl::StatusOr<WriteContext> StartWrite(const CallInfo& info, const std::string& request_id,
-                                        const google::protobuf::Message& req) {
-  return StartWrite(info, request_id, Fingerprint(req));
+  return StartWrite(info, request_id, std::move(fingerprint), field);
 }
 
 absl::StatusOr<ChangeHeader> HeaderFrom(const google::type::Date& eff, const cpb::LegalBasis& lb,
@@ -302,7 +289,7 @@ absl::Status Import(Registry& reg, const CallInfo& info,
     CountsTo(would.by_kind, &resp);
     return absl::OkStatus();
   }
-  TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, h.request_id(), ImportFingerprint(messages),
+  TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, h.request_id(), ImportFingerprint(messages),
                                                  "header.request_id"));
   TG_ASSIGN_OR_RETURN(ChangeOutcome o, InHeaderOr(reg.Import(w, header, rows)));
   resp.set_change_id(o.change_id);
@@ -503,7 +490,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::CreateOrgUnit(grpc::CallbackServerCont
       ctx, "CreateOrgUnit", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::CreateOrgUnitRequest& req,
          pb::OrgUnit& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         CreateCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(), "",
                                                    reg.Today()));
@@ -520,7 +507,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::UpdateOrgUnit(grpc::CallbackServerCont
       ctx, "UpdateOrgUnit", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::UpdateOrgUnitRequest& req,
          pb::OrgUnit& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         UpdateCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(), "",
                                                    reg.Today()));
@@ -539,7 +526,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::MergeOrgUnits(grpc::CallbackServerCont
       ctx, "MergeOrgUnits", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::MergeOrgUnitsRequest& req,
          pb::ChangeResult& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         MergeCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
                                                    req.note(), reg.Today()));
@@ -558,7 +545,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::SplitOrgUnit(grpc::CallbackServerConte
       ctx, "SplitOrgUnit", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::SplitOrgUnitRequest& req,
          pb::ChangeResult& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         SplitCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
                                                    req.note(), reg.Today()));
@@ -581,7 +568,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::DissolveOrgUnit(grpc::CallbackServerCo
       ctx, "DissolveOrgUnit", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::DissolveOrgUnitRequest& req,
          pb::ChangeResult& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         DissolveCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
                                                    req.note(), reg.Today()));
@@ -599,7 +586,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::EndLevel(grpc::CallbackServerContext* 
       ctx, "EndLevel", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::EndLevelRequest& req,
          pb::ChangeResult& resp) {
-        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
         EndLevelCmd cmd;
         TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
                                                    req.note(), reg.Today()));

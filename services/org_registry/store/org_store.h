@@ -12,20 +12,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/write_context.h"
 #include "services/org_registry/domain/org_unit.h"
 
 namespace tinhgon::orgs {
 
-// Who writes: set once per transaction, stamped on every audit row.
-struct WriteContext {
-  std::string actor;
-  std::string request_id;
-  std::string method;
-  // The request's own request_id: a retry with it by the same actor returns the first outcome.
-  // Empty: none.
-  std::string idempotency_key;
-  std::string fingerprint;  // of the request, to tell a retry from a reused key
-};
+// Who writes (common/write.h): stamped on every audit row.
+using ::tinhgon::WriteContext;
 
 // A unit as a read returns it: the version in force on the date asked, with context.
 struct UnitView {
