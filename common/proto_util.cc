@@ -64,4 +64,41 @@ std::string Fingerprint(const google::protobuf::Message& m) {
   return MigrationChecksum(CanonicalBytes(m));
 }
 
+absl::StatusOr<LegalBasis> LegalBasisFromProto(const tinhgon::common::v1::LegalBasis& p,
+                                               const std::string& field) {
+  LegalBasis lb;
+  lb.act_number = p.act_number();
+  lb.issuer = p.issuer();
+  lb.title = p.title();
+  absl::StatusOr<std::optional<Date>> d = FromProto(p.act_date(), field + ".act_date");
+  if (!d.ok()) return d.status();
+  lb.act_date = *d;
+  return lb;
+}
+
+void LegalBasisToProto(const LegalBasis& lb, tinhgon::common::v1::LegalBasis* p) {
+  p->set_act_number(lb.act_number);
+  if (lb.act_date) *p->mutable_act_date() = ToProto(*lb.act_date);
+  p->set_issuer(lb.issuer);
+  p->set_title(lb.title);
+}
+
+absl::StatusOr<std::optional<absl::Time>> TimeFromProto(const google::protobuf::Timestamp& t,
+                                                        const std::string& field) {
+  if (t.seconds() == 0 && t.nanos() == 0) return std::optional<absl::Time>();
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  if (t.seconds() < 0 || t.seconds() >= kYear10000 || t.nanos() < 0 || t.nanos() >= 1000000000) {
+    return InvalidField(field, "is not a time from 1970 to 9999",
+                        "Thời điểm không hợp lệ");
+  }
+  return std::optional<absl::Time>(absl::FromUnixSeconds(t.seconds()) +
+                                   absl::Nanoseconds(t.nanos()));
+}
+
+void TimeToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
 }  // namespace tinhgon

@@ -5,10 +5,14 @@
 #include <string>
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/date.h"
+#include "common/legal_basis.h"
 #include "google/type/date.pb.h"
+#include "tinhgon/common/v1/common.pb.h"
 
 namespace tinhgon {
 
@@ -16,6 +20,18 @@ namespace tinhgon {
 // naming `field`.
 absl::StatusOr<std::optional<Date>> FromProto(const google::type::Date& d, const std::string& field);
 google::type::Date ToProto(Date d);
+
+// A google.protobuf.Timestamp: unset (all zero) is nullopt; negative seconds, nanos outside
+// [0, 1e9) or a year past 9999 are errors naming `field`.
+absl::StatusOr<std::optional<absl::Time>> TimeFromProto(const google::protobuf::Timestamp& t,
+                                                        const std::string& field);
+void TimeToProto(absl::Time t, google::protobuf::Timestamp* out);
+
+// tinhgon.common.v1.LegalBasis both ways; a bad act_date is an error naming
+// `field` + ".act_date". (The text is checked by ValidateLegalBasis.)
+absl::StatusOr<LegalBasis> LegalBasisFromProto(const tinhgon::common::v1::LegalBasis& p,
+                                               const std::string& field);
+void LegalBasisToProto(const LegalBasis& lb, tinhgon::common::v1::LegalBasis* p);
 
 // Opaque page tokens that carry an offset; `field` names the token in errors.
 std::string EncodePageToken(int offset);

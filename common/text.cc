@@ -1,5 +1,8 @@
 #include "common/text.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
@@ -117,6 +120,26 @@ bool IsValidUtf8(absl::string_view s) {
     i += n;
   }
   return true;
+}
+
+absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
+                          bool required, bool multiline) {
+  if (required && FoldVietnamese(value).empty()) {
+    return InvalidField(field, "must not be empty", "Không được để trống");
+  }
+  if (value.size() > max_bytes) {
+    return InvalidField(field, absl::StrCat("longer than ", max_bytes, " bytes"),
+                        absl::StrCat("Dài quá ", max_bytes, " byte"));
+  }
+  if (!IsValidUtf8(value)) {
+    return InvalidField(field, "is not valid UTF-8", "Không phải văn bản UTF-8 hợp lệ");
+  }
+  for (unsigned char c : value) {
+    if ((c < 0x20 && !(multiline && c == '\n')) || c == 0x7f) {
+      return InvalidField(field, "contains control characters", "Chứa ký tự điều khiển");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tinhgon

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+
 #include "absl/strings/string_view.h"
 
 namespace tinhgon {
@@ -14,5 +16,11 @@ std::string FoldVietnamese(absl::string_view utf8);
 
 // True when `s` is well-formed UTF-8 (hostile input is checked before it is stored).
 bool IsValidUtf8(absl::string_view s);
+
+// Text a caller sends, before it is stored: INVALID_ARGUMENT naming `field` when `required` and
+// empty (after folding), longer than `max_bytes`, not UTF-8, or with control characters (a line
+// break only where `multiline`).
+absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
+                          bool required, bool multiline = false);
 
 }  // namespace tinhgon

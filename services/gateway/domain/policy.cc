@@ -46,6 +46,14 @@ const PolicyTable& DefaultPolicyTable() {
           {"agency", "/tinhgon.tasks.v1.Tasks/CreateTask", {C::kWrite}},
           {"agency", "/tinhgon.tasks.v1.Tasks/UpdateTask", {C::kWrite}},
           {"agency", "/tinhgon.tasks.v1.Tasks/CreateProgressUpdate", {C::kWrite}},
+          // Its own unit's headcounts, leadership posts and streamlining cases (staffing checks
+          // the unit); quotas, targets and cap rules are admin's.
+          {"agency", "/tinhgon.staffing.v1.Staffing/CreateHeadcount", {C::kWrite}},
+          {"agency", "/tinhgon.staffing.v1.Staffing/UpdateHeadcount", {C::kWrite}},
+          {"agency", "/tinhgon.staffing.v1.Staffing/CreateLeadershipPost", {C::kWrite}},
+          {"agency", "/tinhgon.staffing.v1.Staffing/UpdateLeadershipPost", {C::kWrite}},
+          {"agency", "/tinhgon.staffing.v1.Staffing/CreateStreamliningCase", {C::kWrite}},
+          {"agency", "/tinhgon.staffing.v1.Staffing/UpdateStreamliningCase", {C::kWrite}},
           {"agency", "/tinhgon.reporting.v1.Reporting/CreateSubmission", {C::kWrite}},
           {"agency", "/tinhgon.reporting.v1.Reporting/UpdateSubmission", {C::kWrite}},
           {"agency", "/tinhgon.reporting.v1.Reporting/SubmitSubmission", {C::kWrite}},

@@ -26,20 +26,10 @@ absl::StatusOr<Date> DateOr(const google::type::Date& d, const std::string& fiel
 }
 
 absl::StatusOr<LegalBasis> LegalBasisFrom(const cpb::LegalBasis& p) {
-  LegalBasis lb;
-  lb.act_number = p.act_number();
-  lb.issuer = p.issuer();
-  lb.title = p.title();
-  TG_ASSIGN_OR_RETURN(lb.act_date, FromProto(p.act_date(), "legal_basis.act_date"));
-  return lb;
+  return LegalBasisFromProto(p, "legal_basis");
 }
 
-void LegalBasisTo(const LegalBasis& lb, cpb::LegalBasis* p) {
-  p->set_act_number(lb.act_number);
-  if (lb.act_date) *p->mutable_act_date() = ToProto(*lb.act_date);
-  p->set_issuer(lb.issuer);
-  p->set_title(lb.title);
-}
+void LegalBasisTo(const LegalBasis& lb, cpb::LegalBasis* p) { LegalBasisToProto(lb, p); }
 
 UnitFields FieldsFrom(const pb::OrgUnit& u) {
   UnitFields f;

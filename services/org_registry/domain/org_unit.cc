@@ -85,26 +85,6 @@ AdminLevel LevelOf(OrgKind kind, AdminLevel parent_level) {
 
 std::string EtagOf(const Unit& u) { return absl::StrCat(u.id, "-", u.revision); }
 
-absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
-                          bool required, bool multiline) {
-  if (required && FoldVietnamese(value).empty()) {
-    return InvalidField(field, "must not be empty", "Không được để trống");
-  }
-  if (value.size() > max_bytes) {
-    return InvalidField(field, absl::StrCat("longer than ", max_bytes, " bytes"),
-                        absl::StrCat("Dài quá ", max_bytes, " byte"));
-  }
-  if (!IsValidUtf8(value)) {
-    return InvalidField(field, "is not valid UTF-8", "Không phải văn bản UTF-8 hợp lệ");
-  }
-  for (unsigned char c : value) {
-    if ((c < 0x20 && !(multiline && c == '\n')) || c == 0x7f) {
-      return InvalidField(field, "contains control characters", "Chứa ký tự điều khiển");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateCode(const std::string& code, const std::string& field) {
   if (code.size() > 32) {
     return InvalidField(field, "longer than 32 characters", "Mã dài quá 32 ký tự");
@@ -150,12 +130,6 @@ absl::Status ValidateFields(const UnitFields& f, const std::string& prefix) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field) {
-  TG_RETURN_IF_ERROR(ValidateText(lb.act_number, field + ".act_number", 100, true));
-  TG_RETURN_IF_ERROR(ValidateText(lb.issuer, field + ".issuer", 300, false));
-  TG_RETURN_IF_ERROR(ValidateText(lb.title, field + ".title", 1000, false));
-  return absl::OkStatus();
-}
 
 absl::Status CheckChangeable(const Unit& u, const UnitVersion& latest, Date d,
                              const std::string& field) {

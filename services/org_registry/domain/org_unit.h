@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/date.h"
+#include "common/legal_basis.h"
+#include "common/text.h"
 
 namespace tinhgon::orgs {
 
@@ -64,12 +66,8 @@ struct Attributes {
   bool mountainous = false;
 };
 
-struct LegalBasis {
-  std::string act_number;
-  std::optional<Date> act_date;
-  std::string issuer;
-  std::string title;
-};
+// The act behind a change (common/legal_basis.h).
+using ::tinhgon::LegalBasis;
 
 // The fields a change may set on a unit.
 struct UnitFields {
@@ -141,11 +139,6 @@ struct ChangeEvent {
 // Names, codes and attributes of a new or changed unit. `prefix` is the field path of the
 // message they came in (e.g. "unit" or "parts[1].unit").
 absl::Status ValidateFields(const UnitFields& f, const std::string& prefix);
-absl::Status ValidateLegalBasis(const LegalBasis& lb, const std::string& field);
-// Text from a caller: UTF-8, no control characters (line breaks only when `multiline`), at
-// most `max_bytes`; when `required`, not blank.
-absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
-                          bool required, bool multiline = false);
 // An official code: at most 32 of [A-Za-z0-9._-].
 absl::Status ValidateCode(const std::string& code, const std::string& field);
 // The unit may change on `d`: it exists by then, has not ended, and `d` is not before its

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/pg_values.h"
 #include "common/status.h"
 #include "common/text.h"
 
@@ -29,25 +30,6 @@ constexpr char kViewCols[] =
 constexpr char kViewJoins[] =
     " JOIN unit u ON u.id = v.unit_id JOIN change_event c ON c.id = v.change_id";
 
-// PostgreSQL prints dates as YYYY-MM-DD (DateStyle ISO, the default).
-Date ParseDate(const pqxx::field& f) {
-  const char* s = f.c_str();
-  if (f.size() != 10) return Date();
-  auto num = [&](int from, int len) {
-    int v = 0;
-    for (int i = from; i < from + len; ++i) v = v * 10 + (s[i] - '0');
-    return v;
-  };
-  return Date::Unchecked(num(0, 4), num(5, 2), num(8, 2));
-}
-std::optional<Date> ParseOptDate(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return ParseDate(f);
-}
-std::optional<std::string> DateParam(const std::optional<Date>& d) {
-  if (!d) return std::nullopt;
-  return d->ToString();
-}
 
 // Column positions of a result, looked up once per result rather than by name per row
 // (a name lookup scans the columns; subtree reads return hundreds of thousands of rows).
@@ -129,16 +111,6 @@ UnitView ParseView(const pqxx::row& r, const Cols& c) {
   return view;
 }
 
-std::vector<int64_t> ParseIdArray(const pqxx::field& f) {
-  std::vector<int64_t> out;
-  std::string s = f.as<std::string>();
-  if (s.size() < 2) return out;
-  for (absl::string_view p : absl::StrSplit(s.substr(1, s.size() - 2), ',', absl::SkipEmpty())) {
-    int64_t v = 0;
-    if (absl::SimpleAtoi(p, &v)) out.push_back(v);
-  }
-  return out;
-}
 
 std::string IdArray(const std::vector<int64_t>& ids) {
   return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
@@ -154,8 +126,8 @@ ChangeEvent ParseChange(const pqxx::row& r) {
   c.legal_basis.issuer = r["act_issuer"].as<std::string>();
   c.legal_basis.title = r["act_title"].as<std::string>();
   c.note = r["note"].as<std::string>();
-  c.predecessors = ParseIdArray(r["predecessor_ids"]);
-  c.successors = ParseIdArray(r["successor_ids"]);
+  c.predecessors = ParseIntArray(r["predecessor_ids"]);
+  c.successors = ParseIntArray(r["successor_ids"]);
   c.actor = r["actor"].as<std::string>();
   c.request_id = r["request_id"].as<std::string>();
   return c;
@@ -396,8 +368,8 @@ class PgOrgTx : public OrgTx {
     o.change_id = r[0]["id"].as<int64_t>();
     o.kind = static_cast<ChangeKind>(r[0]["kind"].as<int>());
     o.effective_date = ParseDate(r[0]["effective_date"]);
-    o.predecessors = ParseIdArray(r[0]["predecessor_ids"]);
-    o.successors = ParseIdArray(r[0]["successor_ids"]);
+    o.predecessors = ParseIntArray(r[0]["predecessor_ids"]);
+    o.successors = ParseIntArray(r[0]["successor_ids"]);
     o.units_ended = r[0]["units_ended"].as<int>();
     o.units_moved = r[0]["units_moved"].as<int>();
     return std::optional<ChangeOutcome>(o);

@@ -1,0 +1,33 @@
+// Values between C++ and PostgreSQL text format, for the stores: dates, timestamps and integer
+// arrays. Parameters are always passed separately from the SQL (never spliced into it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/time/time.h"
+#include "common/date.h"
+
+namespace tinhgon {
+
+// A `date` column selected as text (YYYY-MM-DD, DateStyle ISO); Date() when malformed.
+Date ParseDate(const pqxx::field& f);
+std::optional<Date> ParseOptDate(const pqxx::field& f);
+// A date parameter (null when absent).
+std::optional<std::string> DateParam(const std::optional<Date>& d);
+
+// A timestamptz parameter: ISO 8601 in UTC with microseconds; InfiniteFuture/Past as
+// 'infinity'/'-infinity'.
+std::string TimeParam(absl::Time t);
+// A column selected as (extract(epoch FROM x) * 1000000)::bigint.
+absl::Time ParseMicros(const pqxx::field& f);
+
+// An int array parameter ('{1,2,3}') and an int array column.
+std::string IntArrayParam(const std::vector<int64_t>& values);
+std::vector<int64_t> ParseIntArray(const pqxx::field& f);
+
+}  // namespace tinhgon
