@@ -181,10 +181,10 @@ void ConnectionGate::AcceptAll() {
       Sweep(/*force=*/true);
       if (!Admits(key)) {
         // Reset rather than close gracefully: the refused connection leaves nothing behind.
+        refused_.fetch_add(1);  // counted before the client can see the reset
         const linger reset{1, 0};
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         close(fd);
-        refused_.fetch_add(1);
         ++refused_since_log_;
         const absl::Time now = absl::Now();
         if (now - last_refusal_log_ >= kRefusalLogGap) {
