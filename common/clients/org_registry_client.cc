@@ -1,6 +1,8 @@
 #include "common/clients/org_registry_client.h"
 
 #include <functional>
+#include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -32,6 +34,29 @@ class GrpcOrgRegistryClient final : public OrgRegistryClient {
                                                const orgpb::CountUnitsRequest& req) override {
     return Read<orgpb::UnitCounts>(caller, "CountUnits", req,
                                    &orgpb::OrgRegistry::Stub::CountUnits);
+  }
+  absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
+      const Caller& caller, const orgpb::ListLineageEdgesRequest& req,
+      size_t max_edges) override {
+    std::vector<orgpb::LineageEdge> edges;
+    orgpb::ListLineageEdgesRequest page = req;
+    if (page.page_size() == 0) page.set_page_size(10000);
+    while (true) {
+      TG_ASSIGN_OR_RETURN(orgpb::ListLineageEdgesResponse resp,
+                          Read<orgpb::ListLineageEdgesResponse>(
+                              caller, "ListLineageEdges", page,
+                              &orgpb::OrgRegistry::Stub::ListLineageEdges));
+      for (auto& e : *resp.mutable_edges()) {
+        if (edges.size() >= max_edges) {
+          return MakeError({absl::StatusCode::kResourceExhausted, "LINEAGE_TOO_LARGE", "",
+                            absl::StrCat("more than ", max_edges, " lineage edges"),
+                            "Quá nhiều quan hệ kế thừa"});
+        }
+        edges.push_back(std::move(e));
+      }
+      if (resp.next_page_token().empty()) return edges;
+      page.set_page_token(resp.next_page_token());
+    }
   }
   absl::StatusOr<std::vector<orgpb::SubtreeNode>> Subtree(const Caller& caller,
                                                           const orgpb::StreamSubtreeRequest& req,
@@ -156,6 +181,29 @@ absl::StatusOr<orgpb::Lineage> FakeOrgRegistryClient::GetLineage(
   orgpb::Lineage l;
   *l.mutable_unit() = unit->second;
   return l;
+}
+
+absl::StatusOr<std::vector<orgpb::LineageEdge>> FakeOrgRegistryClient::LineageEdges(
+    const Caller& caller, const orgpb::ListLineageEdgesRequest& req, size_t max_edges) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TG_RETURN_IF_ERROR(Enter(caller));
+  std::vector<orgpb::LineageEdge> out;
+  std::set<std::tuple<int64_t, int64_t, int64_t>> seen;
+  auto key = [](const google::type::Date& d) { return d.year() * 10000 + d.month() * 100 + d.day(); };
+  for (const auto& [id, l] : lineage_) {
+    for (const orgpb::LineageEdge& e : l.predecessors()) {
+      if (e.distance() > 1) continue;
+      if (req.has_from_date() && key(e.effective_date()) < key(req.from_date())) continue;
+      if (req.has_to_date() && key(e.effective_date()) > key(req.to_date())) continue;
+      if (!seen.insert({e.change_id(), e.predecessor().id(), e.successor().id()}).second) continue;
+      if (out.size() >= max_edges) {
+        return MakeError({absl::StatusCode::kResourceExhausted, "LINEAGE_TOO_LARGE", "", "too many",
+                          "Quá nhiều"});
+      }
+      out.push_back(e);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<orgpb::UnitCounts> FakeOrgRegistryClient::CountUnits(

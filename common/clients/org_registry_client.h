@@ -26,6 +26,9 @@ class OrgRegistryClient {
                                                     const orgpb::GetLineageRequest& req) = 0;
   virtual absl::StatusOr<orgpb::UnitCounts> CountUnits(const Caller& caller,
                                                        const orgpb::CountUnitsRequest& req) = 0;
+  // Every page of ListLineageEdges, collected; RESOURCE_EXHAUSTED past `max_edges`.
+  virtual absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
+      const Caller& caller, const orgpb::ListLineageEdgesRequest& req, size_t max_edges) = 0;
   // The whole subtree, collected; RESOURCE_EXHAUSTED past `max_nodes`.
   virtual absl::StatusOr<std::vector<orgpb::SubtreeNode>> Subtree(
       const Caller& caller, const orgpb::StreamSubtreeRequest& req, size_t max_nodes) = 0;
@@ -52,6 +55,9 @@ class FakeOrgRegistryClient final : public OrgRegistryClient {
                                             const orgpb::GetLineageRequest& req) override;
   absl::StatusOr<orgpb::UnitCounts> CountUnits(const Caller& caller,
                                                const orgpb::CountUnitsRequest& req) override;
+  // The edges of every PutLineage's predecessors (distance 1) in the date range.
+  absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
+      const Caller& caller, const orgpb::ListLineageEdgesRequest& req, size_t max_edges) override;
   absl::StatusOr<std::vector<orgpb::SubtreeNode>> Subtree(const Caller& caller,
                                                           const orgpb::StreamSubtreeRequest& req,
                                                           size_t max_nodes) override;

@@ -679,6 +679,15 @@ absl::StatusOr<std::unique_ptr<UnitReader>> Registry::Subtree(int64_t root, Date
   return store_.OpenSubtree(root, as_of, max_depth);
 }
 
+absl::StatusOr<std::vector<LineageEdge>> Registry::LineageEdges(std::optional<Date> from,
+                                                                std::optional<Date> to,
+                                                                int limit, int offset) {
+  if (from && to && *to < *from) {
+    return InvalidField("to_date", "is before from_date", "Ngày kết thúc trước ngày bắt đầu");
+  }
+  return store_.LineageEdges(from, to, limit, offset);
+}
+
 absl::StatusOr<LineageView> Registry::Lineage(int64_t id) {
   if (id <= 0) return InvalidField("id", "must be a positive unit id", "Không hợp lệ");
   TG_ASSIGN_OR_RETURN(std::optional<UnitView> last, store_.GetLatest(id));

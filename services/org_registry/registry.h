@@ -117,6 +117,10 @@ class Registry {
   absl::StatusOr<ListPage> List(const ListQuery& q);
   absl::StatusOr<std::unique_ptr<UnitReader>> Subtree(int64_t root, Date as_of, int max_depth);
   absl::StatusOr<LineageView> Lineage(int64_t id);
+  // Edges of changes effective in [from, to]; INVALID_ARGUMENT naming to_date when to < from.
+  absl::StatusOr<std::vector<LineageEdge>> LineageEdges(std::optional<Date> from,
+                                                        std::optional<Date> to, int limit,
+                                                        int offset);
   absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of);
   // The root must have existed at some time.
   absl::StatusOr<CountsDiff> DiffCounts(int64_t root, Date from, Date to);

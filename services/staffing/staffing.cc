@@ -581,7 +581,9 @@ absl::StatusOr<std::vector<TargetView>> Staffing::ListTargets(int64_t scope_unit
 
 absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
                                                          const ReductionCmd& cmd) {
-  if (cmd.unit_id <= 0) return InvalidField("unit_id", "name the subtree's root", "Hãy chọn đơn vị");
+  if (cmd.unit_id < 0) {
+    return InvalidField("unit_id", "must not be negative (0: the whole country)", "Không hợp lệ");
+  }
   if (cmd.year < kMinYear || cmd.year > kMaxYear) {
     return InvalidField("year", absl::StrCat("must be from ", kMinYear, " to ", kMaxYear),
                         "Năm không hợp lệ");
@@ -616,45 +618,38 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
     target = std::move(t);
   }
 
-  // The tree now and the lineage behind it, from the registry.
+  // The tree now (0: every root, the whole country) and the lineage behind it, from the
+  // registry: a few calls whatever the size (one subtree, one list of edges, one more subtree),
+  // plus one look-up per unit whose end the edges do not tell.
   const Date base_end = YearEnd(cmd.base_year);
   TG_ASSIGN_OR_RETURN(std::vector<UnitInfo> tree, SubtreeUnits(caller, cmd.unit_id, out.as_of));
-  out.unit = tree.front();
+  if (cmd.unit_id == 0) {
+    out.unit.name = "cả nước";
+  } else {
+    out.unit = tree.front();
+  }
   std::vector<int64_t> tree_ids;
   for (const UnitInfo& u : tree) {
     tree_ids.push_back(u.id);
     out.names[u.id] = u.name;
   }
-  std::vector<LineageEdge> edges;
-  std::set<std::tuple<int64_t, int64_t, int64_t>> seen_edges;
+  orgpb::ListLineageEdgesRequest lr;
+  *lr.mutable_from_date() = ToProto(base_end.AddDays(1));
+  *lr.mutable_to_date() = ToProto(out.as_of);
+  TG_ASSIGN_OR_RETURN(std::vector<orgpb::LineageEdge> all_edges,
+                      registry_.LineageEdges(caller, lr, kMaxLineageEdges));
+  // The units whose people can have reached the subtree: back from it along the edges.
+  absl::flat_hash_map<int64_t, std::vector<const orgpb::LineageEdge*>> into;
+  for (const orgpb::LineageEdge& e : all_edges) into[e.successor().id()].push_back(&e);
   std::set<int64_t> base_ids(tree_ids.begin(), tree_ids.end());
-  for (const UnitInfo& u : tree) {
-    orgpb::GetLineageRequest lr;
-    lr.set_id(u.id);
-    TG_ASSIGN_OR_RETURN(orgpb::Lineage lineage, registry_.GetLineage(caller, lr));
-    for (const orgpb::LineageEdge& e : lineage.predecessors()) {
-      if (RegistryDate(e.effective_date()) <= base_end) {
-        continue;  // a change before the base year's end is already in the base figures
-      }
-      if (!seen_edges.insert({e.change_id(), e.predecessor().id(), e.successor().id()}).second) {
-        continue;
-      }
-      LineageEdge le;
-      le.change_id = e.change_id();
-      le.kind = static_cast<LineageKind>(e.kind());
-      le.effective_date = RegistryDate(e.effective_date());
-      le.predecessor_id = e.predecessor().id();
-      le.successor_id = e.successor().id();
-      le.share = e.share();
-      le.share_recorded = true;  // the registry does not yet say when a split named none
-      edges.push_back(le);
-      base_ids.insert(le.predecessor_id);
-      out.names.emplace(le.predecessor_id, e.predecessor().name());
+  for (std::vector<int64_t> frontier = tree_ids; !frontier.empty();) {
+    const int64_t id = frontier.back();
+    frontier.pop_back();
+    for (const orgpb::LineageEdge* e : into[id]) {
+      if (base_ids.insert(e->predecessor().id()).second) frontier.push_back(e->predecessor().id());
     }
   }
-  // Units of the base-year subtree that are gone without a successor (dissolved): their
-  // people were cut in the unit above them, which may be in this subtree.
-  std::vector<UnitEnd> ends;
+  // And the base year's subtree: units dissolved since count where their people were cut.
   absl::flat_hash_map<int64_t, int64_t> base_parent;  // parents on the base year's last day
   {
     absl::StatusOr<std::vector<UnitInfo>> then = SubtreeUnits(caller, cmd.unit_id, base_end);
@@ -662,26 +657,60 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
       for (const UnitInfo& u : *then) {
         base_ids.insert(u.id);
         base_parent[u.id] = u.parent_id;
+        out.names.emplace(u.id, u.name);
       }
     } else if (then.status().code() != absl::StatusCode::kNotFound) {
       return then.status();  // NOT_FOUND: the root did not exist in the base year
     }
   }
-  for (int64_t id : base_ids) {
-    if (base_parent.contains(id)) continue;
-    orgpb::GetOrgUnitRequest gr;
-    gr.set_id(id);
-    *gr.mutable_as_of() = ToProto(base_end);
-    absl::StatusOr<orgpb::OrgUnit> u = registry_.GetOrgUnit(caller, gr);
-    if (u.ok()) {
-      base_parent[id] = u->parent_id();
-    } else if (u.status().code() != absl::StatusCode::kNotFound) {
-      return u.status();
-    }
+  std::vector<LineageEdge> edges;
+  absl::flat_hash_map<int64_t, std::vector<const LineageEdge*>> out_of;
+  for (const orgpb::LineageEdge& e : all_edges) {
+    if (!base_ids.count(e.predecessor().id())) continue;  // nothing of the subtree's flows there
+    LineageEdge le;
+    le.change_id = e.change_id();
+    le.kind = static_cast<LineageKind>(e.kind());
+    le.effective_date = RegistryDate(e.effective_date());
+    le.predecessor_id = e.predecessor().id();
+    le.successor_id = e.successor().id();
+    le.share = e.share();
+    le.share_recorded = true;  // the registry does not yet say when a split named none
+    edges.push_back(le);
+    out.names.emplace(le.predecessor_id, e.predecessor().name());
+    out.names.emplace(le.successor_id, e.successor().name());
   }
+  for (const LineageEdge& e : edges) out_of[e.predecessor_id].push_back(&e);
+  // How each base unit outside today's subtree ended. A merger's or consolidation's edges say
+  // it (the unit ends with them); a split's source may continue elsewhere, and a unit with no
+  // edge was dissolved or moved away: those the registry is asked.
+  std::vector<UnitEnd> ends;
   absl::flat_hash_set<int64_t> in_tree(tree_ids.begin(), tree_ids.end());
   for (int64_t id : base_ids) {
     if (in_tree.contains(id)) continue;
+    auto edges_out = out_of.find(id);
+    bool ask = edges_out == out_of.end();
+    if (!ask) {
+      const LineageEdge* last = edges_out->second.front();
+      for (const LineageEdge* e : edges_out->second) {
+        if (std::make_pair(e->effective_date, e->change_id) >
+            std::make_pair(last->effective_date, last->change_id)) {
+          last = e;
+        }
+      }
+      if (last->kind == LineageKind::kSplit) {
+        ask = true;
+      } else {
+        UnitEnd end;
+        end.unit_id = id;
+        end.ended_on = last->effective_date;
+        end.change_id = last->change_id;
+        end.kind = last->kind;
+        auto p = base_parent.find(id);
+        end.parent_id = p == base_parent.end() ? 0 : p->second;
+        ends.push_back(end);
+        continue;
+      }
+    }
     orgpb::GetOrgUnitRequest gr;
     gr.set_id(id);
     *gr.mutable_as_of() = ToProto(out.as_of);
@@ -691,6 +720,7 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
       return u.status();
     }
     out.names.emplace(id, u->name());
+    if (!base_parent.contains(id)) base_parent[id] = u->parent_id();
     if (u->state() == orgpb::UNIT_STATE_ACTIVE || !u->has_ended()) continue;
     UnitEnd end;
     end.unit_id = id;

@@ -26,6 +26,8 @@ namespace tinhgon::staffing {
 // Most units a subtree read takes from the registry (a province has hundreds, the country about
 // 12,000 communes and villages' parents; the rest are below).
 inline constexpr size_t kMaxSubtreeUnits = 200000;
+// Most lineage edges a reduction reads (the 2025 reform alone made about 12,000).
+inline constexpr size_t kMaxLineageEdges = 500000;
 
 // What a read says about a unit, from the registry, as of the read's date.
 struct UnitInfo {
@@ -78,7 +80,7 @@ struct UpdateHeadcountCmd {
 };
 
 struct ReductionCmd {
-  int64_t unit_id = 0;
+  int64_t unit_id = 0;  // 0: every root (the whole country)
   int year = 0;
   int base_year = 2015;
   std::optional<Date> as_of;  // unset = 31/12 of year, or today when that is later

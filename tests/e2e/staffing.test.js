@@ -94,6 +94,18 @@ describe('staffing', { skip: skip || false }, () => {
     assert.ok(services.includes(ST), services.join(','));
   });
 
+  it('reads every lineage edge of a period in one call (what the baseline follows)', async () => {
+    const orgs = await client(ORG, viewerToken);
+    const r = await orgs.ListLineageEdges({ from_date: h.date(2016, 1, 1), to_date: h.date(2021, 12, 31) });
+    assert.deepEqual(r.edges.map((e) => [e.kind, e.predecessor.id, e.successor.id, e.share]).sort(),
+      [['CHANGE_KIND_CONSOLIDATE', String(ids.b), String(ids.bc), 1],
+        ['CHANGE_KIND_CONSOLIDATE', String(ids.c), String(ids.bc), 1]].sort());
+    const none = await orgs.ListLineageEdges({ from_date: h.date(2020, 1, 1) });
+    assert.equal(none.edges.length, 0);
+    await assert.rejects(orgs.ListLineageEdges({ from_date: h.date(2020, 1, 1), to_date: h.date(2019, 1, 1) }),
+      (e) => e.code === grpc.status.INVALID_ARGUMENT);
+  });
+
   it('records quotas and refuses allotting children more than their parent, with a QuotaFailure', async () => {
     for (const [unit, y, n] of [['province', 2015, 300], ['a', 2015, 100], ['b', 2015, 80], ['c', 2015, 60],
       ['province', 2021, 250], ['a', 2021, 95], ['bc', 2021, 125]]) {

@@ -393,6 +393,30 @@ grpc::ServerUnaryReactor* OrgRegistryApi::GetLineage(grpc::CallbackServerContext
       });
 }
 
+grpc::ServerUnaryReactor* OrgRegistryApi::ListLineageEdges(
+    grpc::CallbackServerContext* ctx, const pb::ListLineageEdgesRequest* req,
+    pb::ListLineageEdgesResponse* resp) {
+  return Serve<pb::ListLineageEdgesRequest, pb::ListLineageEdgesResponse>(
+      ctx, "ListLineageEdges", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::ListLineageEdgesRequest& req,
+         pb::ListLineageEdgesResponse& resp) -> absl::Status {
+        TG_ASSIGN_OR_RETURN(std::optional<Date> from, FromProto(req.from_date(), "from_date"));
+        TG_ASSIGN_OR_RETURN(std::optional<Date> to, FromProto(req.to_date(), "to_date"));
+        TG_ASSIGN_OR_RETURN(int limit, PageSize(req.page_size(), 1000, 10000, "page_size"));
+        int offset = 0;
+        if (!req.page_token().empty()) {
+          TG_ASSIGN_OR_RETURN(offset, DecodePageToken(req.page_token(), "page_token"));
+        }
+        TG_ASSIGN_OR_RETURN(std::vector<LineageEdge> edges,
+                            reg.LineageEdges(from, to, limit + 1, offset));
+        const bool more = static_cast<int>(edges.size()) > limit;
+        if (more) edges.pop_back();
+        for (const LineageEdge& e : edges) EdgeTo(e, resp.add_edges());
+        if (more) resp.set_next_page_token(EncodePageToken(offset + limit));
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* OrgRegistryApi::CountUnits(grpc::CallbackServerContext* ctx,
                                                      const pb::CountUnitsRequest* req,
                                                      pb::UnitCounts* resp) {

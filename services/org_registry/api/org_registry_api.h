@@ -54,6 +54,9 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
   grpc::ServerUnaryReactor* GetLineage(grpc::CallbackServerContext* ctx,
                                        const pb::GetLineageRequest* req,
                                        pb::Lineage* resp) override;
+  grpc::ServerUnaryReactor* ListLineageEdges(grpc::CallbackServerContext* ctx,
+                                             const pb::ListLineageEdgesRequest* req,
+                                             pb::ListLineageEdgesResponse* resp) override;
   grpc::ServerUnaryReactor* CountUnits(grpc::CallbackServerContext* ctx,
                                        const pb::CountUnitsRequest* req,
                                        pb::UnitCounts* resp) override;

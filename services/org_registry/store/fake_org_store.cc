@@ -245,6 +245,35 @@ absl::StatusOr<std::vector<LineageEdge>> FakeOrgStore::Lineage(int64_t id, bool 
   return out;
 }
 
+absl::StatusOr<std::vector<LineageEdge>> FakeOrgStore::LineageEdges(std::optional<Date> from,
+                                                                   std::optional<Date> to,
+                                                                   int limit, int offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<LineageEdge> all;
+  for (const Edge& e : edges_) {
+    LineageEdge le;
+    auto c = changes_.find(e.change_id);
+    if (c != changes_.end()) le.change = c->second;
+    if (from && le.change.effective_date < *from) continue;
+    if (to && le.change.effective_date > *to) continue;
+    le.predecessor = e.predecessor;
+    le.predecessor_name = LatestName(e.predecessor);
+    le.successor = e.successor;
+    le.successor_name = LatestName(e.successor);
+    le.share = e.share;
+    all.push_back(std::move(le));
+  }
+  std::sort(all.begin(), all.end(), [](const LineageEdge& a, const LineageEdge& b) {
+    return std::make_tuple(a.change.effective_date, a.change.id, a.predecessor, a.successor) <
+           std::make_tuple(b.change.effective_date, b.change.id, b.predecessor, b.successor);
+  });
+  std::vector<LineageEdge> out;
+  for (size_t i = offset; i < all.size() && out.size() < static_cast<size_t>(limit); ++i) {
+    out.push_back(all[i]);
+  }
+  return out;
+}
+
 absl::StatusOr<std::map<OrgKind, int>> FakeOrgStore::Counts(int64_t root, Date as_of) {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<OrgKind, int> out;

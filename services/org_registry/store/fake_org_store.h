@@ -46,6 +46,9 @@ class FakeOrgStore final : public OrgStore {
   absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
                                                           int max_depth) override;
   absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) override;
+  absl::StatusOr<std::vector<LineageEdge>> LineageEdges(std::optional<Date> from,
+                                                        std::optional<Date> to, int limit,
+                                                        int offset) override;
   absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) override;
   absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) override;
   absl::StatusOr<std::vector<ChangeEvent>> ListChanges(int64_t unit_id, std::optional<Date> from,

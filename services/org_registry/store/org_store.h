@@ -162,6 +162,11 @@ class OrgStore {
     return out;
   }
   virtual absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) = 0;
+  // Edges (distance 1) of changes effective in [from, to] (either end open when unset), in
+  // order of date, change, predecessor, successor; `limit` from `offset`.
+  virtual absl::StatusOr<std::vector<LineageEdge>> LineageEdges(std::optional<Date> from,
+                                                                std::optional<Date> to,
+                                                                int limit, int offset) = 0;
   virtual absl::StatusOr<std::map<OrgKind, int>> Counts(int64_t root, Date as_of) = 0;
   virtual absl::StatusOr<std::optional<ChangeEvent>> GetChange(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<ChangeEvent>> ListChanges(int64_t unit_id,

@@ -607,6 +607,18 @@ void PrepareOrgStatements(pqxx::connection& c) {
                   " ORDER BY distance, c.effective_date, l.predecessor_id, l.successor_id"
                   " LIMIT 10000"));
   }
+  c.prepare("lineage_edges",
+            absl::StrCat(
+                "SELECT l.predecessor_id, l.successor_id, l.share, 1 AS distance, ", kChangeCols,
+                ", (SELECT name FROM unit_version x WHERE x.unit_id = l.predecessor_id"
+                "   ORDER BY valid_from DESC LIMIT 1) AS pred_name,"
+                " (SELECT name FROM unit_version x WHERE x.unit_id = l.successor_id"
+                "   ORDER BY valid_from DESC LIMIT 1) AS succ_name"
+                " FROM lineage l JOIN change_event c ON c.id = l.change_id"
+                " WHERE ($1::date IS NULL OR c.effective_date >= $1::date)"
+                " AND ($2::date IS NULL OR c.effective_date <= $2::date)"
+                " ORDER BY c.effective_date, c.id, l.predecessor_id, l.successor_id"
+                " LIMIT $3 OFFSET $4"));
   for (const ListStatementDef& d : kListStatements) c.prepare(d.name, ListQuerySql(d.order_by));
   c.prepare("change_get", absl::StrCat("SELECT ", kChangeCols, " FROM change_event c WHERE c.id = $1"));
   c.prepare("changes_list",
@@ -752,6 +764,28 @@ absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::Lineage(int64_t id, bool pr
       e.successor_name = row["succ_name"].is_null() ? "" : row["succ_name"].as<std::string>();
       e.share = row["share"].as<double>();
       e.distance = row["distance"].as<int>();
+      out.push_back(std::move(e));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::LineageEdges(std::optional<Date> from,
+                                                                  std::optional<Date> to,
+                                                                  int limit, int offset) {
+  std::vector<LineageEdge> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    for (const auto& row :
+         tx.exec_prepared("lineage_edges", DateParam(from), DateParam(to), limit, offset)) {
+      LineageEdge e;
+      e.change = ParseChange(row);
+      e.predecessor = row["predecessor_id"].as<int64_t>();
+      e.successor = row["successor_id"].as<int64_t>();
+      e.predecessor_name = row["pred_name"].is_null() ? "" : row["pred_name"].as<std::string>();
+      e.successor_name = row["succ_name"].is_null() ? "" : row["succ_name"].as<std::string>();
+      e.share = row["share"].as<double>();
+      e.distance = 1;
       out.push_back(std::move(e));
     }
     return absl::OkStatus();
