@@ -1,11 +1,13 @@
 #include "services/staffing/staffing.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 
@@ -50,6 +52,57 @@ absl::Status MayRecordHeadcount(const CallInfo& caller, int64_t unit_id) {
 }
 
 Date YearEnd(int year) { return Date::Unchecked(year, 12, 31); }
+
+// The write every staffing change shares, in one transaction: a retried request id gives the
+// id its first run made; otherwise `fn` writes and gives the id, which the retry record keeps.
+absl::StatusOr<int64_t> WriteOnce(StaffingStore& store, const WriteContext& w,
+                                  const std::function<absl::StatusOr<int64_t>(StaffingTx&)>& fn) {
+  int64_t id = 0;
+  TG_RETURN_IF_ERROR(store.Write(w, [&](StaffingTx& tx) -> absl::Status {
+    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
+    if (retried) {
+      id = *retried;
+      return absl::OkStatus();
+    }
+    TG_ASSIGN_OR_RETURN(id, fn(tx));
+    return tx.RecordRetry(id);
+  }));
+  return id;
+}
+
+// A unit of `kind` can have figures of `category` (CategoryAllowed); INVALID_ARGUMENT on `field`.
+absl::Status CheckCategory(OrgKind kind, StaffCategory category, const std::string& field) {
+  if (CategoryAllowed(kind, category)) return absl::OkStatus();
+  return InvalidField(field,
+                      absl::StrCat("a ", OrgKindName(kind), " has no staff of ",
+                                   StaffCategoryName(category)),
+                      "Loại đơn vị này không có loại biên chế đã chọn");
+}
+
+// An update names what it changes (id, etag, mask paths among `allowed`); INVALID_ARGUMENT on
+// the field at fault under `prefix` ("quota", "snapshot").
+absl::Status CheckUpdate(int64_t id, const std::string& etag, const std::vector<std::string>& mask,
+                         const std::vector<std::string>& allowed, const std::string& prefix) {
+  if (id <= 0) return InvalidField(prefix + ".id", "name what to update", "Hãy chọn số liệu");
+  if (etag.empty()) {
+    return InvalidField(prefix + ".etag", "send the etag of the figure read",
+                        "Hãy gửi etag của số liệu đã đọc");
+  }
+  if (mask.empty()) {
+    return InvalidField("update_mask",
+                        absl::StrCat("name the fields to change: ", absl::StrJoin(allowed, ", ")),
+                        "Hãy chọn trường cần sửa");
+  }
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (std::find(allowed.begin(), allowed.end(), mask[i]) == allowed.end()) {
+      return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
+                          absl::StrCat("\"", mask[i], "\" cannot be changed: use ",
+                                       absl::StrJoin(allowed, ", "), " (the key is fixed)"),
+                          "Trường này không được sửa");
+    }
+  }
+  return absl::OkStatus();
+}
 
 // Of `figures` (unit → count), those of units no ancestor of which (by `parent`, as far as it
 // knows them) has a figure too: an allotment covers the allotments below it.
@@ -243,56 +296,30 @@ absl::StatusOr<QuotaRead> Staffing::CreateQuota(const CallInfo& caller, const Wr
   TG_RETURN_IF_ERROR(ValidateQuotaFigure(figure, key.year, "quota"));
   TG_ASSIGN_OR_RETURN(Placement place,
                       Place(caller, key.unit_id, figure.effective_date, "quota.unit.id"));
-  if (!CategoryAllowed(place.unit.kind, key.category)) {
-    return InvalidField("quota.category",
-                        absl::StrCat("a ", OrgKindName(place.unit.kind), " has no quota of ",
-                                     StaffCategoryName(key.category)),
-                        "Loại đơn vị này không có loại biên chế đã chọn");
-  }
-  int64_t id = 0;
-  TG_RETURN_IF_ERROR(store_->Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) {
-      id = *retried;
-      return absl::OkStatus();
-    }
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> existing, tx.FindQuota(key));
-    if (existing) {
-      return MakeError({absl::StatusCode::kAlreadyExists, "QUOTA_EXISTS", "quota",
-                        absl::StrCat("unit ", key.unit_id, " already has a ", key.year, " ",
-                                     StaffCategoryName(key.category), " quota (id ", *existing,
-                                     "): update it"),
-                        "Đơn vị đã có chỉ tiêu biên chế năm này: hãy cập nhật"});
-    }
-    TG_RETURN_IF_ERROR(CheckCap(tx, key, figure.count, figure.effective_date, place));
-    TG_ASSIGN_OR_RETURN(id, tx.InsertQuota(key));
-    TG_RETURN_IF_ERROR(tx.AppendQuota(id, 1, figure));
-    return tx.RecordRetry(id);
-  }));
+  TG_RETURN_IF_ERROR(CheckCategory(place.unit.kind, key.category, "quota.category"));
+  TG_ASSIGN_OR_RETURN(
+      const int64_t id, WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(std::optional<int64_t> existing, tx.FindQuota(key));
+        if (existing) {
+          return MakeError({absl::StatusCode::kAlreadyExists, "QUOTA_EXISTS", "quota",
+                            absl::StrCat("unit ", key.unit_id, " already has a ", key.year, " ",
+                                         StaffCategoryName(key.category), " quota (id ",
+                                         *existing, "): update it"),
+                            "Đơn vị đã có chỉ tiêu biên chế năm này: hãy cập nhật"});
+        }
+        TG_RETURN_IF_ERROR(CheckCap(tx, key, figure.count, figure.effective_date, place));
+        TG_ASSIGN_OR_RETURN(const int64_t made, tx.InsertQuota(key));
+        TG_RETURN_IF_ERROR(tx.AppendQuota(made, 1, figure));
+        return made;
+      }));
   return GetQuota(caller, id, figure.effective_date, absl::InfiniteFuture());
 }
 
 absl::StatusOr<QuotaRead> Staffing::UpdateQuota(const CallInfo& caller, const WriteContext& w,
                                                 const UpdateQuotaCmd& cmd) {
   TG_RETURN_IF_ERROR(RequireWriter(caller));
-  if (cmd.id <= 0) return InvalidField("quota.id", "name the quota", "Hãy chọn chỉ tiêu");
-  if (cmd.etag.empty()) {
-    return InvalidField("quota.etag", "send the etag of the figure read",
-                        "Hãy gửi etag của số liệu đã đọc");
-  }
-  if (cmd.mask.empty()) {
-    return InvalidField("update_mask", "name the fields to change: count, legal_basis, note",
-                        "Hãy chọn trường cần sửa");
-  }
-  for (size_t i = 0; i < cmd.mask.size(); ++i) {
-    const std::string& m = cmd.mask[i];
-    if (m != "count" && m != "legal_basis" && m != "note") {
-      return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
-                          absl::StrCat("\"", m, "\" cannot be changed: use count, legal_basis "
-                                                "or note (unit, year and category are the key)"),
-                          "Trường này không được sửa");
-    }
-  }
+  TG_RETURN_IF_ERROR(
+      CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "legal_basis", "note"}, "quota"));
   // The figure as it stands, outside the transaction, to place it in the tree; checked again
   // (etag) under the lock.
   TG_ASSIGN_OR_RETURN(std::optional<QuotaView> now,
@@ -318,16 +345,17 @@ absl::StatusOr<QuotaRead> Staffing::UpdateQuota(const CallInfo& caller, const Wr
   TG_RETURN_IF_ERROR(ValidateQuotaFigure(next, now->key.year, "quota"));
   TG_ASSIGN_OR_RETURN(Placement place,
                       Place(caller, now->key.unit_id, next.effective_date, "quota.unit.id"));
-  TG_RETURN_IF_ERROR(store_->Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) return absl::OkStatus();
-    TG_ASSIGN_OR_RETURN(std::optional<QuotaView> newest, tx.LockQuota(cmd.id));
-    if (!newest) return NotFound("QUOTA_NOT_FOUND", "quota.id", "no such quota", "Không có chỉ tiêu");
-    if (Etag(newest->recorded.version) != cmd.etag) return StaleEtag("quota.etag");
-    TG_RETURN_IF_ERROR(CheckCap(tx, newest->key, next.count, next.effective_date, place));
-    TG_RETURN_IF_ERROR(tx.AppendQuota(cmd.id, newest->recorded.version + 1, next));
-    return tx.RecordRetry(cmd.id);
-  }));
+  TG_RETURN_IF_ERROR(
+      WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(std::optional<QuotaView> newest, tx.LockQuota(cmd.id));
+        if (!newest) {
+          return NotFound("QUOTA_NOT_FOUND", "quota.id", "no such quota", "Không có chỉ tiêu");
+        }
+        if (Etag(newest->recorded.version) != cmd.etag) return StaleEtag("quota.etag");
+        TG_RETURN_IF_ERROR(CheckCap(tx, newest->key, next.count, next.effective_date, place));
+        TG_RETURN_IF_ERROR(tx.AppendQuota(cmd.id, newest->recorded.version + 1, next));
+        return cmd.id;
+      }).status());
   return GetQuota(caller, cmd.id, next.effective_date, absl::InfiniteFuture());
 }
 
@@ -437,32 +465,22 @@ absl::StatusOr<HeadcountView> Staffing::CreateHeadcount(const CallInfo& caller,
                                            key.counted_on.ToString()),
                               "Đơn vị không còn hoạt động vào ngày này");
   }
-  if (!CategoryAllowed(unit.kind, key.category)) {
-    return InvalidField("snapshot.category",
-                        absl::StrCat("a ", OrgKindName(unit.kind), " has no staff of ",
-                                     StaffCategoryName(key.category)),
-                        "Loại đơn vị này không có loại biên chế đã chọn");
-  }
-  int64_t id = 0;
-  TG_RETURN_IF_ERROR(store_->Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) {
-      id = *retried;
-      return absl::OkStatus();
-    }
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> existing, tx.FindHeadcount(key));
-    if (existing) {
-      return MakeError({absl::StatusCode::kAlreadyExists, "HEADCOUNT_EXISTS", "snapshot",
-                        absl::StrCat("unit ", key.unit_id, " already has a ",
-                                     StaffCategoryName(key.category), " headcount on ",
-                                     key.counted_on.ToString(), " (id ", *existing,
-                                     "): update it"),
-                        "Đã có số liệu thống kê ngày này: hãy cập nhật"});
-    }
-    TG_ASSIGN_OR_RETURN(id, tx.InsertHeadcount(key));
-    TG_RETURN_IF_ERROR(tx.AppendHeadcount(id, 1, figure));
-    return tx.RecordRetry(id);
-  }));
+  TG_RETURN_IF_ERROR(CheckCategory(unit.kind, key.category, "snapshot.category"));
+  TG_ASSIGN_OR_RETURN(
+      const int64_t id, WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(std::optional<int64_t> existing, tx.FindHeadcount(key));
+        if (existing) {
+          return MakeError({absl::StatusCode::kAlreadyExists, "HEADCOUNT_EXISTS", "snapshot",
+                            absl::StrCat("unit ", key.unit_id, " already has a ",
+                                         StaffCategoryName(key.category), " headcount on ",
+                                         key.counted_on.ToString(), " (id ", *existing,
+                                         "): update it"),
+                            "Đã có số liệu thống kê ngày này: hãy cập nhật"});
+        }
+        TG_ASSIGN_OR_RETURN(const int64_t made, tx.InsertHeadcount(key));
+        TG_RETURN_IF_ERROR(tx.AppendHeadcount(made, 1, figure));
+        return made;
+      }));
   TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> v,
                       store_->GetHeadcount(id, absl::InfiniteFuture()));
   if (!v) return absl::InternalError("the headcount just written is gone");
@@ -472,23 +490,7 @@ absl::StatusOr<HeadcountView> Staffing::CreateHeadcount(const CallInfo& caller,
 absl::StatusOr<HeadcountView> Staffing::UpdateHeadcount(const CallInfo& caller,
                                                         const WriteContext& w,
                                                         const UpdateHeadcountCmd& cmd) {
-  if (cmd.id <= 0) return InvalidField("snapshot.id", "name the headcount", "Hãy chọn số liệu");
-  if (cmd.etag.empty()) {
-    return InvalidField("snapshot.etag", "send the etag of the figure read",
-                        "Hãy gửi etag của số liệu đã đọc");
-  }
-  if (cmd.mask.empty()) {
-    return InvalidField("update_mask", "name the fields to change: count, source",
-                        "Hãy chọn trường cần sửa");
-  }
-  for (size_t i = 0; i < cmd.mask.size(); ++i) {
-    if (cmd.mask[i] != "count" && cmd.mask[i] != "source") {
-      return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
-                          "only count and source can be changed (unit, category and day are "
-                          "the key)",
-                          "Trường này không được sửa");
-    }
-  }
+  TG_RETURN_IF_ERROR(CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "source"}, "snapshot"));
   TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> now,
                       store_->GetHeadcount(cmd.id, absl::InfiniteFuture()));
   if (!now) {
@@ -502,18 +504,17 @@ absl::StatusOr<HeadcountView> Staffing::UpdateHeadcount(const CallInfo& caller,
     if (m == "source") next.source = cmd.values.source;
   }
   TG_RETURN_IF_ERROR(ValidateHeadcount(now->key, next, "snapshot"));
-  TG_RETURN_IF_ERROR(store_->Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) return absl::OkStatus();
-    TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> newest, tx.LockHeadcount(cmd.id));
-    if (!newest) {
-      return NotFound("HEADCOUNT_NOT_FOUND", "snapshot.id", "no such headcount",
-                      "Không có số liệu");
-    }
-    if (Etag(newest->recorded.version) != cmd.etag) return StaleEtag("snapshot.etag");
-    TG_RETURN_IF_ERROR(tx.AppendHeadcount(cmd.id, newest->recorded.version + 1, next));
-    return tx.RecordRetry(cmd.id);
-  }));
+  TG_RETURN_IF_ERROR(
+      WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> newest, tx.LockHeadcount(cmd.id));
+        if (!newest) {
+          return NotFound("HEADCOUNT_NOT_FOUND", "snapshot.id", "no such headcount",
+                          "Không có số liệu");
+        }
+        if (Etag(newest->recorded.version) != cmd.etag) return StaleEtag("snapshot.etag");
+        TG_RETURN_IF_ERROR(tx.AppendHeadcount(cmd.id, newest->recorded.version + 1, next));
+        return cmd.id;
+      }).status());
   TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> v,
                       store_->GetHeadcount(cmd.id, absl::InfiniteFuture()));
   if (!v) return absl::InternalError("the headcount just written is gone");
@@ -548,17 +549,12 @@ absl::StatusOr<TargetView> Staffing::CreateTarget(const CallInfo& caller, const 
   TG_ASSIGN_OR_RETURN(UnitInfo scope, Unit(caller, data.scope_unit_id,
                                            YearEnd(data.rule.target_year), "target.scope.id"));
   (void)scope;
-  int64_t id = 0;
-  TG_RETURN_IF_ERROR(store_->Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) {
-      id = *retried;
-      return absl::OkStatus();
-    }
-    TG_ASSIGN_OR_RETURN(id, tx.InsertTarget());
-    TG_RETURN_IF_ERROR(tx.AppendTarget(id, 1, data));
-    return tx.RecordRetry(id);
-  }));
+  TG_ASSIGN_OR_RETURN(
+      const int64_t id, WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(const int64_t made, tx.InsertTarget());
+        TG_RETURN_IF_ERROR(tx.AppendTarget(made, 1, data));
+        return made;
+      }));
   return GetTarget(id, absl::InfiniteFuture());
 }
 
