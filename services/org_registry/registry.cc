@@ -386,7 +386,7 @@ absl::StatusOr<ChangeOutcome> Registry::Merge(const WriteContext& ctx, const Mer
         ++out.units_moved;
       }
       TG_RETURN_IF_ERROR(tx.EndUnit(id, d, UnitState::kMerged, out.change_id));
-      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, target.unit_id, 1.0));
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, target.unit_id, 1.0, true));
       out.predecessors.push_back(id);
       ++out.units_ended;
     }
@@ -405,6 +405,9 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
   }
   TG_ASSIGN_OR_RETURN(const std::vector<double> shares,
                       SplitShares(cmd.shares, cmd.parts.size(), cmd.keep_source));
+  // Shares all 0 (or none) mean "equal parts": stored, and marked as not named.
+  const bool shares_named =
+      std::any_of(cmd.shares.begin(), cmd.shares.end(), [](double x) { return x != 0; });
   const size_t n = cmd.parts.size();
   for (size_t i = 0; i < n; ++i) {
     TG_RETURN_IF_ERROR(ValidateFields(cmd.parts[i], Idx("parts", i) + ".unit"));
@@ -442,7 +445,8 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
       TG_ASSIGN_OR_RETURN(UnitVersion v,
                           NewUnit(tx, cmd.parts[i], d, out.change_id, prefix, leaving));
       parts.push_back(v);
-      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, src.unit.id, v.unit_id, shares[i]));
+      TG_RETURN_IF_ERROR(
+          tx.AddLineage(out.change_id, src.unit.id, v.unit_id, shares[i], shares_named));
       out.successors.push_back(v.unit_id);
     }
     for (const UnitVersion& k : kids) {
@@ -496,7 +500,7 @@ absl::StatusOr<ChangeOutcome> Registry::Dissolve(const WriteContext& ctx, const 
         TG_RETURN_IF_ERROR(MoveTo(tx, k, *succ->at, d, out.change_id, "successor_id"));
         ++out.units_moved;
       }
-      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, rec.unit.id, cmd.successor_id, 1.0));
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, rec.unit.id, cmd.successor_id, 1.0, true));
       out.successors = {cmd.successor_id};
     } else if (!kids.empty()) {
       return FailedPrecondition(
@@ -555,7 +559,7 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
       // that may stand under it. A staffing baseline can follow these rows like any other.
       auto End = [&](int64_t id) -> absl::Status {
         TG_RETURN_IF_ERROR(tx.EndUnit(id, d, UnitState::kDissolved, out.change_id));
-        TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, parent_id, 1.0));
+        TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, id, parent_id, 1.0, true));
         out.predecessors.push_back(id);
         if (std::find(out.successors.begin(), out.successors.end(), parent_id) ==
             out.successors.end()) {

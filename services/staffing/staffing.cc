@@ -670,7 +670,7 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
     le.predecessor_id = e.predecessor().id();
     le.successor_id = e.successor().id();
     le.share = e.share();
-    le.share_recorded = true;  // the registry does not yet say when a split named none
+    le.share_recorded = le.kind != LineageKind::kSplit || e.share_recorded();
     edges.push_back(le);
     out.names.emplace(le.predecessor_id, e.predecessor().name());
     out.names.emplace(le.successor_id, e.successor().name());

@@ -227,7 +227,7 @@ describe('staffing', { skip: skip || false }, () => {
     };
     for (const [name, c] of Object.entries(roles)) {
       // Reads: everyone.
-      const list = await c.ListQuotas({ unit_id: ids.province, include_subtree: true, year: 2021 });
+      const list = await c.ListQuotas({ unit_id: ids.province, include_subtree: true, year: 2021, categories: [CS] });
       assert.equal(list.quotas.length, 3, name);
       // Quotas and targets: admin only, refused at the gateway.
       await assert.rejects(c.CreateQuota({ request_id: `${name}-q`, quota: { unit: { id: ids.a }, year: 2022, category: CS, count: 1, legal_basis: basis('x') } }),
@@ -251,6 +251,38 @@ describe('staffing', { skip: skip || false }, () => {
     const q = await admin.GetQuota({ id: quotaIds.a2021 });
     assert.equal(q.actual, 97);
     assert.equal(q.over_staffed, 7);
+  });
+
+  it('divides the baseline of a split that named no shares by the parts\' allotments, and says so', async () => {
+    const PE = 'STAFF_CATEGORY_PUBLIC_EMPLOYEE';
+    const orgs = await client(ORG, gw.adminToken);
+    const d = (await orgs.CreateOrgUnit({
+      request_id: 'st-d', unit: { name: 'Sở D', kind: 'ORG_KIND_DEPARTMENT', parent_id: ids.province, code: '98.D' },
+      effective_date: h.date(2015, 1, 1), legal_basis: basis('E2E-2015'),
+    })).id;
+    const split = await orgs.SplitOrgUnit({
+      request_id: 'st-split-d', source: { id: d },
+      parts: [{ unit: { name: 'Sở D1', kind: 'ORG_KIND_DEPARTMENT', parent_id: ids.province, code: '98.D1' } },
+        { unit: { name: 'Sở D2', kind: 'ORG_KIND_DEPARTMENT', parent_id: ids.province, code: '98.D2' } }],
+      effective_date: h.date(2020, 1, 1), legal_basis: basis('E2E-SPLIT-2020'),
+    });
+    const [d1, d2] = split.successors.map((u) => u.id);
+    const pe = (unit, year, count) => admin.CreateQuota({
+      request_id: `pe-${unit}-${year}`,
+      quota: { unit: { id: unit }, year, category: PE, count, effective_date: h.date(year, 1, 1), legal_basis: basis('x') },
+    });
+    await pe(d, 2015, 50);
+    await pe(d1, 2021, 30);
+    await pe(d2, 2021, 15);
+    const edges = await orgs.ListLineageEdges({ from_date: h.date(2020, 1, 1), to_date: h.date(2020, 1, 1) });
+    assert.deepEqual(edges.edges.map((e) => e.share_recorded), [false, false]);
+    const r = await admin.ComputeReduction({ unit_id: ids.province, year: 2021, categories: [PE], include_units: true });
+    const row = (id) => r.units.find((u) => u.unit.id === String(id));
+    assert.equal(row(d1).baseline, 33);  // 50 × 30/45
+    assert.equal(row(d2).baseline, 17);  // 50 × 15/45
+    assert.equal(row(d1).contributions[0].split_method, 'allotment');
+    assert.equal(Number(r.categories[0].baseline), 50);
+    assert.equal(Number(r.categories[0].current), 45);
   });
 
   it('says UNAVAILABLE naming the registry when it is down, never a wrong number', async () => {

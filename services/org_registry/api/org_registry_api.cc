@@ -167,6 +167,7 @@ void EdgeTo(const LineageEdge& e, pb::LineageEdge* p) {
   p->mutable_successor()->set_id(e.successor);
   p->mutable_successor()->set_name(e.successor_name);
   p->set_share(e.share);
+  p->set_share_recorded(e.share_recorded);
   p->set_distance(e.distance);
 }
 

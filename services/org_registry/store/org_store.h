@@ -57,6 +57,7 @@ struct LineageEdge {
   int64_t successor = 0;
   std::string successor_name;
   double share = 1;
+  bool share_recorded = true;  // false: a split that named no shares (equal parts stored)
   int distance = 1;
 };
 
@@ -117,7 +118,9 @@ class OrgTx {
   virtual absl::Status OpenVersion(const UnitVersion& v) = 0;
   // Closes the open version at `d` and ends the unit.
   virtual absl::Status EndUnit(int64_t id, Date d, UnitState state, int64_t change_id) = 0;
-  virtual absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share) = 0;
+  // `share_recorded`: the change named the share (false only for a split that named none).
+  virtual absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share,
+                                  bool share_recorded) = 0;
   // Records the outcome on the change event and the request id for retries.
   virtual absl::Status FinishChange(const ChangeOutcome& outcome) = 0;
 };

@@ -451,8 +451,9 @@ class PgOrgTx : public OrgTx {
     return absl::OkStatus();
   }
 
-  absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share) override {
-    tx_.exec_prepared("lineage_insert", change_id, pred, succ, share);
+  absl::Status AddLineage(int64_t change_id, int64_t pred, int64_t succ, double share,
+                          bool share_recorded) override {
+    tx_.exec_prepared("lineage_insert", change_id, pred, succ, share, share_recorded);
     return absl::OkStatus();
   }
 
@@ -563,8 +564,8 @@ void PrepareOrgStatements(pqxx::connection& c) {
             " mountainous, change_id) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
             " $12, $13, $14, $15) RETURNING (to_jsonb(unit_version.*) - 'validity')::text");
   c.prepare("lineage_insert",
-            "INSERT INTO lineage(change_id, predecessor_id, successor_id, share)"
-            " VALUES ($1, $2, $3, $4)");
+            "INSERT INTO lineage(change_id, predecessor_id, successor_id, share, share_recorded)"
+            " VALUES ($1, $2, $3, $4, $5)");
   c.prepare("audit_insert",
             "INSERT INTO audit_log(actor, request_id, method, unit_id, change_id, before, after)"
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)");
@@ -596,7 +597,8 @@ void PrepareOrgStatements(pqxx::connection& c) {
                   " SELECT l.", far, ", w.depth + 1 FROM lineage l JOIN w ON l.", near,
                   " = w.id WHERE w.depth < 64),"
                   " n AS (SELECT id, min(depth) AS depth FROM w GROUP BY id)"
-                  " SELECT l.predecessor_id, l.successor_id, l.share, n.depth + 1 AS distance, ",
+                  " SELECT l.predecessor_id, l.successor_id, l.share, l.share_recorded,"
+                  " n.depth + 1 AS distance, ",
                   kChangeCols,
                   ", (SELECT name FROM unit_version x WHERE x.unit_id = l.predecessor_id"
                   "   ORDER BY valid_from DESC LIMIT 1) AS pred_name,"
@@ -609,7 +611,8 @@ void PrepareOrgStatements(pqxx::connection& c) {
   }
   c.prepare("lineage_edges",
             absl::StrCat(
-                "SELECT l.predecessor_id, l.successor_id, l.share, 1 AS distance, ", kChangeCols,
+                "SELECT l.predecessor_id, l.successor_id, l.share, l.share_recorded,"
+                " 1 AS distance, ", kChangeCols,
                 ", (SELECT name FROM unit_version x WHERE x.unit_id = l.predecessor_id"
                 "   ORDER BY valid_from DESC LIMIT 1) AS pred_name,"
                 " (SELECT name FROM unit_version x WHERE x.unit_id = l.successor_id"
@@ -763,6 +766,7 @@ absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::Lineage(int64_t id, bool pr
       e.predecessor_name = row["pred_name"].is_null() ? "" : row["pred_name"].as<std::string>();
       e.successor_name = row["succ_name"].is_null() ? "" : row["succ_name"].as<std::string>();
       e.share = row["share"].as<double>();
+      e.share_recorded = row["share_recorded"].as<bool>();
       e.distance = row["distance"].as<int>();
       out.push_back(std::move(e));
     }
@@ -785,6 +789,7 @@ absl::StatusOr<std::vector<LineageEdge>> PgOrgStore::LineageEdges(std::optional<
       e.predecessor_name = row["pred_name"].is_null() ? "" : row["pred_name"].as<std::string>();
       e.successor_name = row["succ_name"].is_null() ? "" : row["succ_name"].as<std::string>();
       e.share = row["share"].as<double>();
+      e.share_recorded = row["share_recorded"].as<bool>();
       e.distance = 1;
       out.push_back(std::move(e));
     }
