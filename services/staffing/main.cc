@@ -1,4 +1,5 @@
-// staffing: quotas, headcounts, reduction targets and the reduction across lineage. Flags,
+// staffing: quotas, headcounts, reduction targets and the reduction across lineage; leadership
+// posts, deputy-cap rules and their check; streamlining policies, cases and totals. Flags,
 // wiring, serve.
 #include <memory>
 
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  pg.prepare = staffing::PrepareStaffingStatements;
+  pg.prepare = staffing::PrepareStaffingServiceStatements;
   PgWorkerPool pool(pg, absl::GetFlag(FLAGS_workers));
   CallAuthenticator auth(absl::GetFlag(FLAGS_trust_secret));
   if (absl::Status s = CheckTrustedListen(absl::GetFlag(FLAGS_listen), auth); !s.ok()) {
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<OrgRegistryClient> registry = MakeOrgRegistryClient(registry_options);
 
   CallRunner runner(staffing::pb::Staffing::service_full_name(), auth, pool);
-  staffing::StaffingApi api(runner, staffing::PgStaffingFactory(*registry, *clock));
+  staffing::StaffingApi api(runner, staffing::PgStaffingFactory(*registry, *clock),
+                            staffing::PgLeadershipFactory(*registry, *clock),
+                            staffing::PgStreamliningFactory(*registry, *clock));
 
   ServerOptions opts;
   opts.name = "staffing";
