@@ -7,6 +7,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "common/clients/org_registry_client.h"
+#include "common/backend_main.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -39,35 +40,18 @@ int main(int argc, char** argv) {
   using namespace tinhgon;
   BlockTerminationSignals();
 
-  std::unique_ptr<Clock> clock = std::make_unique<SystemClock>();
-  if (!absl::GetFlag(FLAGS_today).empty()) {
-    auto d = Date::Parse(absl::GetFlag(FLAGS_today), "--today");
-    if (!d.ok()) {
-      LogError(d.status().message());
-      return 2;
-    }
-    clock = std::make_unique<FixedClock>(AtNoonVietnam(*d));
-  }
-
-  PgOptions pg;
-  pg.conninfo = absl::GetFlag(FLAGS_db);
-  pg.schema = absl::GetFlag(FLAGS_schema);
-  {
-    PgSession migrator(pg);
-    auto applied = Migrate(migrator, pg.schema, staffing::StaffingMigrations());
-    if (!applied.ok()) {
-      LogError("migration failed: ", applied.status().ToString());
-      return 1;
-    }
-  }
-  pg.prepare = staffing::PrepareStaffingServiceStatements;
-  PgWorkerPool pool(pg, absl::GetFlag(FLAGS_workers));
-  CallAuthenticator auth(absl::GetFlag(FLAGS_trust_secret));
-  if (absl::Status s = CheckTrustedListen(absl::GetFlag(FLAGS_listen), auth); !s.ok()) {
-    LogError(s.message());
-    return 2;
-  }
-  if (!auth.enforcing()) LogInfo("no trust secret: local mode, every call runs as local-admin");
+  BackendSettings settings;
+  settings.listen = absl::GetFlag(FLAGS_listen);
+  settings.db = absl::GetFlag(FLAGS_db);
+  settings.schema = absl::GetFlag(FLAGS_schema);
+  settings.workers = absl::GetFlag(FLAGS_workers);
+  settings.trust_secret = absl::GetFlag(FLAGS_trust_secret);
+  settings.today = absl::GetFlag(FLAGS_today);
+  settings.migrations = &staffing::StaffingMigrations();
+  settings.prepare = staffing::PrepareStaffingServiceStatements;
+  Backend backend = SetUpBackend(settings);
+  if (backend.exit_code != 0) return backend.exit_code;
+  Clock& clock = *backend.clock;
 
   ClientOptions registry_options;
   registry_options.backend_name = "org-registry";
@@ -76,10 +60,10 @@ int main(int argc, char** argv) {
   registry_options.self = Principal{"staffing", 0, {"service"}, {}, ""};
   std::unique_ptr<OrgRegistryClient> registry = MakeOrgRegistryClient(registry_options);
 
-  CallRunner runner(staffing::pb::Staffing::service_full_name(), auth, pool);
-  staffing::StaffingApi api(runner, staffing::PgStaffingFactory(*registry, *clock),
-                            staffing::PgLeadershipFactory(*registry, *clock),
-                            staffing::PgStreamliningFactory(*registry, *clock));
+  CallRunner runner(staffing::pb::Staffing::service_full_name(), *backend.auth, *backend.pool);
+  staffing::StaffingApi api(runner, staffing::PgStaffingFactory(*registry, clock),
+                            staffing::PgLeadershipFactory(*registry, clock),
+                            staffing::PgStreamliningFactory(*registry, clock));
 
   ServerOptions opts;
   opts.name = "staffing";

@@ -10,99 +10,13 @@
 #include "absl/strings/str_join.h"
 #include "common/proto_util.h"
 #include "common/status.h"
+#include "services/staffing/use_case_support.h"
 
 namespace tinhgon::staffing {
 
 namespace {
 
-UnitInfo InfoFrom(const orgpb::OrgUnit& u) {
-  UnitInfo i;
-  i.id = u.id();
-  i.name = u.name();
-  i.kind = static_cast<OrgKind>(u.kind());
-  i.parent_id = u.parent_id();
-  i.active = u.state() == orgpb::UNIT_STATE_ACTIVE;
-  return i;
-}
-
-std::string Etag(int version) { return absl::StrCat("v", version); }
-
-absl::Status StaleEtag(const std::string& field) {
-  return MakeError({absl::StatusCode::kAborted, "STALE_ETAG", field,
-                    "the figure was changed since it was read: read it again",
-                    "Số liệu đã được thay đổi, hãy đọc lại"});
-}
-
-absl::Status NotAgencysUnit(int64_t unit_id) {
-  return MakeError({absl::StatusCode::kPermissionDenied, "NOT_OWN_UNIT", "snapshot.unit.id",
-                    absl::StrCat("an agency records the headcount of its own unit only, not of "
-                                 "unit ", unit_id),
-                    "Cơ quan chỉ được cập nhật số liệu của chính đơn vị mình"});
-}
-
-// Admins and service tokens granted the method write anything; an agency its own unit's
-// headcounts only.
-absl::Status MayRecordHeadcount(const CallInfo& caller, int64_t unit_id) {
-  if (RequireWriter(caller).ok()) return absl::OkStatus();
-  if (caller.principal.HasRole("agency")) {
-    if (caller.principal.org_unit_id == unit_id && unit_id > 0) return absl::OkStatus();
-    return NotAgencysUnit(unit_id);
-  }
-  return RequireWriter(caller);
-}
-
 Date YearEnd(int year) { return Date::Unchecked(year, 12, 31); }
-
-// The write every staffing change shares, in one transaction: a retried request id gives the
-// id its first run made; otherwise `fn` writes and gives the id, which the retry record keeps.
-absl::StatusOr<int64_t> WriteOnce(StaffingStore& store, const WriteContext& w,
-                                  const std::function<absl::StatusOr<int64_t>(StaffingTx&)>& fn) {
-  int64_t id = 0;
-  TG_RETURN_IF_ERROR(store.Write(w, [&](StaffingTx& tx) -> absl::Status {
-    TG_ASSIGN_OR_RETURN(std::optional<int64_t> retried, tx.FindRetry());
-    if (retried) {
-      id = *retried;
-      return absl::OkStatus();
-    }
-    TG_ASSIGN_OR_RETURN(id, fn(tx));
-    return tx.RecordRetry(id);
-  }));
-  return id;
-}
-
-// A unit of `kind` can have figures of `category` (CategoryAllowed); INVALID_ARGUMENT on `field`.
-absl::Status CheckCategory(OrgKind kind, StaffCategory category, const std::string& field) {
-  if (CategoryAllowed(kind, category)) return absl::OkStatus();
-  return InvalidField(field,
-                      absl::StrCat("a ", OrgKindName(kind), " has no staff of ",
-                                   StaffCategoryName(category)),
-                      "Loại đơn vị này không có loại biên chế đã chọn");
-}
-
-// An update names what it changes (id, etag, mask paths among `allowed`); INVALID_ARGUMENT on
-// the field at fault under `prefix` ("quota", "snapshot").
-absl::Status CheckUpdate(int64_t id, const std::string& etag, const std::vector<std::string>& mask,
-                         const std::vector<std::string>& allowed, const std::string& prefix) {
-  if (id <= 0) return InvalidField(prefix + ".id", "name what to update", "Hãy chọn số liệu");
-  if (etag.empty()) {
-    return InvalidField(prefix + ".etag", "send the etag of the figure read",
-                        "Hãy gửi etag của số liệu đã đọc");
-  }
-  if (mask.empty()) {
-    return InvalidField("update_mask",
-                        absl::StrCat("name the fields to change: ", absl::StrJoin(allowed, ", ")),
-                        "Hãy chọn trường cần sửa");
-  }
-  for (size_t i = 0; i < mask.size(); ++i) {
-    if (std::find(allowed.begin(), allowed.end(), mask[i]) == allowed.end()) {
-      return InvalidField(absl::StrCat("update_mask.paths[", i, "]"),
-                          absl::StrCat("\"", mask[i], "\" cannot be changed: use ",
-                                       absl::StrJoin(allowed, ", "), " (the key is fixed)"),
-                          "Trường này không được sửa");
-    }
-  }
-  return absl::OkStatus();
-}
 
 // Of `figures` (unit → count), those of units no ancestor of which (by `parent`, as far as it
 // knows them) has a figure too: an allotment covers the allotments below it.
@@ -122,12 +36,6 @@ absl::flat_hash_map<int64_t, int64_t> Covering(
     if (!covered) out[unit] = count;
   }
   return out;
-}
-
-// A date the registry sent (always complete); Date() if it were not.
-Date RegistryDate(const google::type::Date& d) {
-  absl::StatusOr<std::optional<Date>> v = FromProto(d, "date");
-  return v.ok() && *v ? **v : Date();
 }
 
 // The registry's answer for a unit that does not exist on a date, as this service's error.
@@ -319,7 +227,8 @@ absl::StatusOr<QuotaRead> Staffing::UpdateQuota(const CallInfo& caller, const Wr
                                                 const UpdateQuotaCmd& cmd) {
   TG_RETURN_IF_ERROR(RequireWriter(caller));
   TG_RETURN_IF_ERROR(
-      CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "legal_basis", "note"}, "quota"));
+      CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "legal_basis", "note"}, "quota",
+                  "unit, year and category are the key: create another quota"));
   // The figure as it stands, outside the transaction, to place it in the tree; checked again
   // (etag) under the lock.
   TG_ASSIGN_OR_RETURN(std::optional<QuotaView> now,
@@ -453,7 +362,7 @@ absl::StatusOr<HeadcountView> Staffing::CreateHeadcount(const CallInfo& caller,
                                                         const HeadcountKey& key,
                                                         const HeadcountFigure& figure) {
   TG_RETURN_IF_ERROR(ValidateHeadcount(key, figure, "snapshot"));
-  TG_RETURN_IF_ERROR(MayRecordHeadcount(caller, key.unit_id));
+  TG_RETURN_IF_ERROR(MayWriteUnit(caller, key.unit_id, "snapshot.unit.id"));
   if (key.counted_on > Today()) {
     return InvalidField("snapshot.counted_on", "a headcount cannot be taken in the future",
                         "Ngày thống kê không được ở tương lai");
@@ -490,14 +399,15 @@ absl::StatusOr<HeadcountView> Staffing::CreateHeadcount(const CallInfo& caller,
 absl::StatusOr<HeadcountView> Staffing::UpdateHeadcount(const CallInfo& caller,
                                                         const WriteContext& w,
                                                         const UpdateHeadcountCmd& cmd) {
-  TG_RETURN_IF_ERROR(CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "source"}, "snapshot"));
+  TG_RETURN_IF_ERROR(CheckUpdate(cmd.id, cmd.etag, cmd.mask, {"count", "source"}, "snapshot",
+                                 "unit, category and day are the key"));
   TG_ASSIGN_OR_RETURN(std::optional<HeadcountView> now,
                       store_->GetHeadcount(cmd.id, absl::InfiniteFuture()));
   if (!now) {
     return NotFound("HEADCOUNT_NOT_FOUND", "snapshot.id", "no such headcount",
                     "Không có số liệu");
   }
-  TG_RETURN_IF_ERROR(MayRecordHeadcount(caller, now->key.unit_id));
+  TG_RETURN_IF_ERROR(MayWriteUnit(caller, now->key.unit_id, "snapshot.unit.id"));
   HeadcountFigure next = now->figure;
   for (const std::string& m : cmd.mask) {
     if (m == "count") next.count = cmd.values.count;

@@ -5,30 +5,19 @@
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "common/write.h"
+#include "services/staffing/api/convert.h"
+#include "services/staffing/use_case_support.h"
 
 namespace tinhgon::staffing {
 
 namespace {
 
 namespace cpb = ::tinhgon::common::v1;
-
-absl::StatusOr<std::optional<Date>> OptDate(const google::type::Date& d, const std::string& f) {
-  return FromProto(d, f);
-}
-
-// known_at: unset = everything recorded so far.
-absl::StatusOr<absl::Time> KnownAt(const google::protobuf::Timestamp& t) {
-  TG_ASSIGN_OR_RETURN(std::optional<absl::Time> v, TimeFromProto(t, "known_at"));
-  return v.value_or(absl::InfiniteFuture());
-}
-
-absl::StatusOr<StaffCategory> CategoryFrom(int c, const std::string& field, bool allow_unset) {
-  if (c == 0 && allow_unset) return StaffCategory::kUnspecified;
-  if (c <= 0 || !IsValidStaffCategory(c)) {
-    return InvalidField(field, "is not a staff category", "Loại biên chế không hợp lệ");
-  }
-  return static_cast<StaffCategory>(c);
-}
+using api::AuditTo;
+using api::CategoryFrom;
+using api::KnownAt;
+using api::OptDate;
+using api::PageOffset;
 
 template <typename Repeated>
 absl::StatusOr<std::vector<StaffCategory>> CategoriesFrom(const Repeated& r,
@@ -40,19 +29,6 @@ absl::StatusOr<std::vector<StaffCategory>> CategoriesFrom(const Repeated& r,
     out.push_back(c);
   }
   return out;
-}
-
-std::string Etag(int version) { return absl::StrCat("v", version); }
-
-void AuditTo(absl::Time created_at, const std::string& created_by, const std::string& request_id,
-             const Recorded& r, const CallInfo& info, cpb::AuditInfo* a) {
-  TimeToProto(created_at, a->mutable_create_time());
-  TimeToProto(r.recorded_at, a->mutable_update_time());
-  if (info.principal.HasRole("admin")) {  // who did what is for admins (as in the registry)
-    a->set_created_by(created_by);
-    a->set_updated_by(r.recorded_by);
-    a->set_request_id(request_id);
-  }
 }
 
 void QuotaTo(const QuotaRead& r, const CallInfo& info, pb::StaffingQuota* p) {
@@ -122,11 +98,6 @@ absl::StatusOr<QuotaFigure> FigureFrom(const pb::StaffingQuota& q, Date fallback
   TG_ASSIGN_OR_RETURN(f.basis, LegalBasisFromProto(q.legal_basis(), "quota.legal_basis"));
   f.note = q.note();
   return f;
-}
-
-absl::StatusOr<int> PageOffset(const std::string& token) {
-  if (token.empty()) return 0;
-  return DecodePageToken(token, "page_token");
 }
 
 absl::StatusOr<QuotaOrder> QuotaOrderFrom(const std::string& s) {

@@ -1,0 +1,43 @@
+#include "common/backend_main.h"
+
+#include "common/log.h"
+
+namespace tinhgon {
+
+Backend SetUpBackend(const BackendSettings& s) {
+  Backend b;
+  b.clock = std::make_unique<SystemClock>();
+  if (!s.today.empty()) {
+    auto d = Date::Parse(s.today, "--today");
+    if (!d.ok()) {
+      LogError(d.status().message());
+      b.exit_code = 2;
+      return b;
+    }
+    b.clock = std::make_unique<FixedClock>(AtNoonVietnam(*d));
+  }
+  b.auth = std::make_unique<CallAuthenticator>(s.trust_secret);
+  if (absl::Status st = CheckTrustedListen(s.listen, *b.auth); !st.ok()) {
+    LogError(st.message());
+    b.exit_code = 2;
+    return b;
+  }
+  if (!b.auth->enforcing()) LogInfo("no trust secret: local mode, every call runs as local-admin");
+  PgOptions pg;
+  pg.conninfo = s.db;
+  pg.schema = s.schema;
+  if (s.migrations != nullptr) {
+    PgSession migrator(pg);
+    auto applied = Migrate(migrator, pg.schema, *s.migrations);
+    if (!applied.ok()) {
+      LogError("migration failed: ", applied.status().ToString());
+      b.exit_code = 1;
+      return b;
+    }
+  }
+  pg.prepare = s.prepare;
+  b.pool = std::make_unique<PgWorkerPool>(pg, s.workers);
+  return b;
+}
+
+}  // namespace tinhgon
