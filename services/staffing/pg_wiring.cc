@@ -1,5 +1,7 @@
 #include "services/staffing/pg_wiring.h"
 
+#include "common/pg_idempotency.h"
+
 #include "services/staffing/store/pg_leadership_store.h"
 #include "services/staffing/store/pg_staffing_store.h"
 #include "services/staffing/store/pg_streamlining_store.h"
@@ -7,6 +9,7 @@
 namespace tinhgon::staffing {
 
 void PrepareStaffingServiceStatements(pqxx::connection& c) {
+  PrepareIdempotencyStatements(c);
   PrepareStaffingStatements(c);
   PrepareLeadershipStatements(c);
   PrepareStreamliningStatements(c);

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "common/testing/pg_fixture.h"
+#include "services/staffing/pg_wiring.h"
 #include "services/staffing/store/pg_staffing_store.h"
 
 namespace tinhgon::staffing {
@@ -37,7 +38,7 @@ class StaffingTest : public testing::PgSchemaTest {
     if (schema_.empty()) return;
     ASSERT_TRUE(ApplyMigrations(StaffingMigrations()).ok());
     PgOptions o = Options();
-    o.prepare = PrepareStaffingStatements;
+    o.prepare = PrepareStaffingServiceStatements;
     session_ = std::make_unique<PgSession>(o);
     registry_.Put(U(kProvince, 0, orgpb::ORG_KIND_PROVINCE_COMMITTEE, "UBND tỉnh"));
     registry_.Put(U(kDeptA, kProvince, orgpb::ORG_KIND_DEPARTMENT, "Sở A"));

@@ -1,6 +1,7 @@
 #include "services/staffing/store/pg_leadership_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/pg_idempotency.h"
 #include "common/pg_values.h"
 #include "common/status.h"
 
@@ -162,23 +163,11 @@ class PgLeadershipTx final : public LeadershipTx {
   PgLeadershipTx(pqxx::work& tx, const WriteContext& ctx) : tx_(tx), ctx_(ctx) {}
 
   absl::StatusOr<std::optional<int64_t>> FindRetry() override {
-    if (ctx_.idempotency_key.empty()) return std::optional<int64_t>();
-    pqxx::result r = tx_.exec_prepared("lead_idempotency_find", ctx_.actor, ctx_.idempotency_key);
-    if (r.empty()) return std::optional<int64_t>();
-    if (r[0]["method"].as<std::string>() != ctx_.method ||
-        r[0]["fingerprint"].as<std::string>() != ctx_.fingerprint) {
-      return MakeError({absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
-                        "request_id was already used for a different request",
-                        "Mã yêu cầu đã được dùng cho một yêu cầu khác"});
-    }
-    return std::optional<int64_t>(r[0]["resource_id"].as<int64_t>());
+    return ::tinhgon::FindRetry(tx_, ctx_);
   }
 
   absl::Status RecordRetry(int64_t resource_id) override {
-    if (ctx_.idempotency_key.empty()) return absl::OkStatus();
-    tx_.exec_prepared("lead_idempotency_insert", ctx_.actor, ctx_.idempotency_key, ctx_.method,
-                      ctx_.fingerprint, resource_id);
-    return absl::OkStatus();
+    return ::tinhgon::RecordRetry(tx_, ctx_, resource_id);
   }
 
   absl::StatusOr<std::optional<PostView>> LockPost(int64_t id) override {
@@ -268,12 +257,6 @@ class PgLeadershipTx final : public LeadershipTx {
 }  // namespace
 
 void PrepareLeadershipStatements(pqxx::connection& c) {
-  c.prepare("lead_idempotency_find",
-            "SELECT method, fingerprint, resource_id FROM idempotency"
-            " WHERE actor = $1 AND request_id = $2");
-  c.prepare("lead_idempotency_insert",
-            "INSERT INTO idempotency(actor, request_id, method, fingerprint, resource_id)"
-            " VALUES ($1, $2, $3, $4, $5)");
 
   // Posts.
   c.prepare("lead_post_insert",

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/pg_idempotency.h"
 #include "common/pg_values.h"
 #include "common/status.h"
 
@@ -106,23 +107,11 @@ class PgStreamliningTx final : public StreamliningTx {
   PgStreamliningTx(pqxx::work& tx, const WriteContext& ctx) : tx_(tx), ctx_(ctx) {}
 
   absl::StatusOr<std::optional<int64_t>> FindRetry() override {
-    if (ctx_.idempotency_key.empty()) return std::optional<int64_t>();
-    pqxx::result r = tx_.exec_prepared("strm_idempotency_find", ctx_.actor, ctx_.idempotency_key);
-    if (r.empty()) return std::optional<int64_t>();
-    if (r[0]["method"].as<std::string>() != ctx_.method ||
-        r[0]["fingerprint"].as<std::string>() != ctx_.fingerprint) {
-      return MakeError({absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED", "request_id",
-                        "request_id was already used for a different request",
-                        "Mã yêu cầu đã được dùng cho một yêu cầu khác"});
-    }
-    return std::optional<int64_t>(r[0]["resource_id"].as<int64_t>());
+    return ::tinhgon::FindRetry(tx_, ctx_);
   }
 
   absl::Status RecordRetry(int64_t resource_id) override {
-    if (ctx_.idempotency_key.empty()) return absl::OkStatus();
-    tx_.exec_prepared("strm_idempotency_insert", ctx_.actor, ctx_.idempotency_key, ctx_.method,
-                      ctx_.fingerprint, resource_id);
-    return absl::OkStatus();
+    return ::tinhgon::RecordRetry(tx_, ctx_, resource_id);
   }
 
   absl::StatusOr<std::optional<PolicyView>> FindPolicy(const std::string& code) override {
@@ -177,12 +166,6 @@ class PgStreamliningTx final : public StreamliningTx {
 }  // namespace
 
 void PrepareStreamliningStatements(pqxx::connection& c) {
-  c.prepare("strm_idempotency_find",
-            "SELECT method, fingerprint, resource_id FROM idempotency"
-            " WHERE actor = $1 AND request_id = $2");
-  c.prepare("strm_idempotency_insert",
-            "INSERT INTO idempotency(actor, request_id, method, fingerprint, resource_id)"
-            " VALUES ($1, $2, $3, $4, $5)");
 
   // Policies.
   c.prepare("strm_policy_get",
