@@ -639,19 +639,24 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
   }
 
   // Figures: the base year's quotas as of its end, and the measured year's.
+  // For the whole country every unit is asked for: the store reads them all without a list of
+  // ids, and the few that are not in the trees are left out here.
   const std::vector<int64_t> base_list(base_ids.begin(), base_ids.end());
-  TG_ASSIGN_OR_RETURN(std::vector<QuotaView> base_quotas,
-                      store_->QuotasInForce(base_list, cmd.base_year, cmd.categories, base_end,
-                                            known_at));
-  TG_ASSIGN_OR_RETURN(std::vector<QuotaView> year_quotas,
-                      store_->QuotasInForce(tree_ids, cmd.year, cmd.categories, out.as_of,
-                                            known_at));
+  const bool everything = cmd.unit_id == 0;
+  TG_ASSIGN_OR_RETURN(std::vector<StaffingStore::Figure> base_quotas,
+                      store_->FiguresInForce(everything ? std::vector<int64_t>() : base_list,
+                                             cmd.base_year, cmd.categories, base_end, known_at));
+  TG_ASSIGN_OR_RETURN(std::vector<StaffingStore::Figure> year_quotas,
+                      store_->FiguresInForce(everything ? std::vector<int64_t>() : tree_ids,
+                                             cmd.year, cmd.categories, out.as_of, known_at));
   std::map<int, absl::flat_hash_map<int64_t, int64_t>> base_by_cat, current_by_cat, allot_by_cat;
-  for (const QuotaView& q : base_quotas) {
-    base_by_cat[static_cast<int>(q.key.category)][q.key.unit_id] = q.figure.count;
+  for (const StaffingStore::Figure& f : base_quotas) {
+    if (everything && !base_ids.count(f.unit_id)) continue;
+    base_by_cat[static_cast<int>(f.category)][f.unit_id] = f.count;
   }
-  for (const QuotaView& q : year_quotas) {
-    allot_by_cat[static_cast<int>(q.key.category)][q.key.unit_id] = q.figure.count;
+  for (const StaffingStore::Figure& f : year_quotas) {
+    if (everything && !in_tree.contains(f.unit_id)) continue;
+    allot_by_cat[static_cast<int>(f.category)][f.unit_id] = f.count;
   }
   if (cmd.measure == Measure::kActual) {
     HeadcountQuery hq;

@@ -311,6 +311,11 @@ TEST_F(StaffingTest, ReductionOfASubtreeCountsEachAllotmentOnce) {
   EXPECT_EQ(out->categories[0].baseline.total, 200);
   EXPECT_EQ(out->categories[0].current, 175);
   EXPECT_EQ(out->categories[0].result.reduction_bp, 1250);
+  r.unit_id = 0;  // the whole country: every root, figures read without a list of ids
+  absl::StatusOr<ReductionRead> country = st.ComputeReduction(admin_, r);
+  ASSERT_TRUE(country.ok()) << country.status();
+  EXPECT_EQ(country->categories[0].baseline.total, 200);
+  EXPECT_EQ(country->categories[0].current, 175);
   r.unit_id = kDeptA;
   out = st.ComputeReduction(admin_, r);
   ASSERT_TRUE(out.ok()) << out.status();

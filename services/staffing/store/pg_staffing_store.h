@@ -29,6 +29,9 @@ class PgStaffingStore final : public StaffingStore {
   absl::StatusOr<std::vector<QuotaView>> QuotasInForce(
       const std::vector<int64_t>& units, int year, const std::vector<StaffCategory>& categories,
       Date as_of, absl::Time known_at) override;
+  absl::StatusOr<std::vector<Figure>> FiguresInForce(const std::vector<int64_t>& units, int year,
+                                                     const std::vector<StaffCategory>& categories,
+                                                     Date as_of, absl::Time known_at) override;
   absl::StatusOr<std::optional<HeadcountView>> GetHeadcount(int64_t id,
                                                             absl::Time known_at) override;
   absl::StatusOr<std::vector<HeadcountView>> ListHeadcounts(const HeadcountQuery& q) override;

@@ -143,6 +143,17 @@ class StaffingStore {
       const std::vector<int64_t>& units, int year, const std::vector<StaffCategory>& categories,
       Date as_of, absl::Time known_at) = 0;
 
+  // The same, just (unit, category, count): what a report over many units needs. `units`
+  // empty = every unit with a quota for `year`.
+  struct Figure {
+    int64_t unit_id = 0;
+    StaffCategory category = StaffCategory::kUnspecified;
+    int64_t count = 0;
+  };
+  virtual absl::StatusOr<std::vector<Figure>> FiguresInForce(
+      const std::vector<int64_t>& units, int year, const std::vector<StaffCategory>& categories,
+      Date as_of, absl::Time known_at) = 0;
+
   virtual absl::StatusOr<std::optional<HeadcountView>> GetHeadcount(int64_t id,
                                                                     absl::Time known_at) = 0;
   virtual absl::StatusOr<std::vector<HeadcountView>> ListHeadcounts(const HeadcountQuery& q) = 0;
