@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pg_idempotency.h"
+#include "services/staffing/store/pg_rows.h"
 #include "common/pg_values.h"
 #include "common/status.h"
 
@@ -55,24 +56,11 @@ constexpr char kRuleCols[] =
 // An act in four columns with a prefix ("appt_" → appt_number, appt_date, ...); nullopt when
 // none was recorded (an empty number: the act is optional on posts).
 std::optional<LegalBasis> OptActFrom(const pqxx::row& r, const std::string& prefix) {
-  LegalBasis b;
-  b.act_number = r[prefix + "number"].as<std::string>();
-  b.act_date = ParseOptDate(r[prefix + "date"]);
-  b.issuer = r[prefix + "issuer"].as<std::string>();
-  b.title = r[prefix + "title"].as<std::string>();
+  LegalBasis b = ActFrom(r, {prefix + "number", prefix + "date", prefix + "issuer", prefix + "title"});
   if (b.act_number.empty() && !b.act_date && b.issuer.empty() && b.title.empty()) {
     return std::nullopt;
   }
   return b;
-}
-
-Recorded RecordedFrom(const pqxx::row& r) {
-  Recorded rec;
-  rec.version = r["version"].as<int>();
-  rec.recorded_at = ParseMicros(r["recorded_us"]);
-  rec.recorded_by = r["recorded_by"].as<std::string>();
-  rec.request_id = r["version_request_id"].as<std::string>();
-  return rec;
 }
 
 PostView PostFrom(const pqxx::row& r) {
@@ -119,10 +107,7 @@ CapRuleView RuleFrom(const pqxx::row& r) {
   DeputyCapRule& rule = d.rule;
   rule.code = r["code"].as<std::string>();
   d.description = r["description"].as<std::string>();
-  d.basis.act_number = r["act_number"].as<std::string>();
-  d.basis.act_date = ParseOptDate(r["act_date"]);
-  d.basis.issuer = r["act_issuer"].as<std::string>();
-  d.basis.title = r["act_title"].as<std::string>();
+  d.basis = ActFrom(r);
   rule.legal_basis = ActRef{d.basis.act_number, d.basis.act_date, d.basis.title};
   rule.effective_from = ParseDate(r["effective_from"]);
   rule.effective_to = ParseOptDate(r["effective_to"]);

@@ -1,5 +1,7 @@
 #include "services/staffing/store/pg_staffing_store.h"
 
+#include "services/staffing/store/pg_rows.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/pg_idempotency.h"
 #include "common/pg_values.h"
@@ -27,24 +29,6 @@ std::string QuotaInForce(const char* date_expr, const char* known_param) {
       " ORDER BY x.effective_date DESC, x.version DESC LIMIT 1) v ON true");
 }
 
-LegalBasis BasisFrom(const pqxx::row& r) {
-  LegalBasis b;
-  b.act_number = r["act_number"].as<std::string>();
-  b.act_date = ParseOptDate(r["act_date"]);
-  b.issuer = r["act_issuer"].as<std::string>();
-  b.title = r["act_title"].as<std::string>();
-  return b;
-}
-
-Recorded RecordedFrom(const pqxx::row& r) {
-  Recorded rec;
-  rec.version = r["version"].as<int>();
-  rec.recorded_at = ParseMicros(r["recorded_us"]);
-  rec.recorded_by = r["recorded_by"].as<std::string>();
-  rec.request_id = r["version_request_id"].as<std::string>();
-  return rec;
-}
-
 QuotaView QuotaFrom(const pqxx::row& r) {
   QuotaView q;
   q.id = r["id"].as<int64_t>();
@@ -53,7 +37,7 @@ QuotaView QuotaFrom(const pqxx::row& r) {
   q.key.category = static_cast<StaffCategory>(r["category"].as<int>());
   q.figure.count = r["count"].as<int64_t>();
   q.figure.effective_date = ParseDate(r["effective_date"]);
-  q.figure.basis = BasisFrom(r);
+  q.figure.basis = ActFrom(r);
   q.figure.note = r["note"].as<std::string>();
   q.recorded = RecordedFrom(r);
   q.created_at = ParseMicros(r["created_us"]);
@@ -118,7 +102,7 @@ TargetView TargetFrom(const pqxx::row& r) {
   for (size_t i = 0; i < years.size() && i < bps.size(); ++i) {
     d.rule.slices.push_back({static_cast<int>(years[i]), static_cast<int>(bps[i])});
   }
-  d.basis = BasisFrom(r);
+  d.basis = ActFrom(r);
   t.recorded = RecordedFrom(r);
   t.created_at = ParseMicros(r["created_us"]);
   t.created_by = r["created_by"].as<std::string>();

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/pg_idempotency.h"
+#include "services/staffing/store/pg_rows.h"
 #include "common/pg_values.h"
 #include "common/status.h"
 
@@ -31,10 +32,7 @@ PolicyView PolicyFrom(const pqxx::row& r) {
   v.id = r["id"].as<int64_t>();
   StreamliningPolicy& p = v.policy;
   p.code = r["code"].as<std::string>();
-  p.act.act_number = r["act_number"].as<std::string>();
-  p.act.act_date = ParseOptDate(r["act_date"]);
-  p.act.issuer = r["act_issuer"].as<std::string>();
-  p.act.title = r["act_title"].as<std::string>();
+  p.act = ActFrom(r);
   p.effective_from = ParseDate(r["effective_from"]);
   p.effective_to = ParseOptDate(r["effective_to"]);
   p.description = r["description"].as<std::string>();
@@ -83,19 +81,10 @@ CaseView CaseFrom(const pqxx::row& r) {
   f.cost_vnd = r["cost_vnd"].as<int64_t>();
   f.effective_date = ParseDate(r["effective_date"]);
   f.person_refs = SplitColumn(r["person_refs"]);
-  f.decision.act_number = r["act_number"].as<std::string>();
-  f.decision.act_date = ParseOptDate(r["act_date"]);
-  f.decision.issuer = r["act_issuer"].as<std::string>();
-  f.decision.title = r["act_title"].as<std::string>();
+  f.decision = ActFrom(r);
   f.note = r["note"].as<std::string>();
-  c.policy_act.act_number = r["pol_number"].as<std::string>();
-  c.policy_act.act_date = ParseOptDate(r["pol_date"]);
-  c.policy_act.issuer = r["pol_issuer"].as<std::string>();
-  c.policy_act.title = r["pol_title"].as<std::string>();
-  c.recorded.version = r["version"].as<int>();
-  c.recorded.recorded_at = ParseMicros(r["recorded_us"]);
-  c.recorded.recorded_by = r["recorded_by"].as<std::string>();
-  c.recorded.request_id = r["version_request_id"].as<std::string>();
+  c.policy_act = ActFrom(r, {"pol_number", "pol_date", "pol_issuer", "pol_title"});
+  c.recorded = RecordedFrom(r);
   c.created_at = ParseMicros(r["created_us"]);
   c.created_by = r["created_by"].as<std::string>();
   c.created_request_id = r["request_id"].as<std::string>();
