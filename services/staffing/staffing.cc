@@ -39,6 +39,7 @@ absl::flat_hash_map<int64_t, int64_t> Covering(
 }
 
 // The registry's answer for a unit that does not exist on a date, as this service's error.
+// (SubtreeUnits keeps its own read: unlike ReadSubtree it takes root 0, the whole country.)
 absl::Status UnitMissing(int64_t id, Date on, const std::string& field) {
   return NotFound("UNIT_NOT_FOUND", field,
                   absl::StrCat("the org registry has no unit ", id, " on ", on.ToString()),
@@ -51,15 +52,8 @@ absl::Status UnitMissing(int64_t id, Date on, const std::string& field) {
 
 absl::StatusOr<UnitInfo> Staffing::Unit(const CallInfo& caller, int64_t id, Date as_of,
                                         const std::string& field) {
-  orgpb::GetOrgUnitRequest req;
-  req.set_id(id);
-  *req.mutable_as_of() = ToProto(as_of);
-  absl::StatusOr<orgpb::OrgUnit> u = registry_.GetOrgUnit(caller, req);
-  if (!u.ok()) {
-    if (u.status().code() == absl::StatusCode::kNotFound) return UnitMissing(id, as_of, field);
-    return u.status();  // UNAVAILABLE naming the registry, never a guess
-  }
-  return InfoFrom(*u);
+  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u, ReadOrgUnit(registry_, caller, id, as_of, field));
+  return InfoFrom(u);
 }
 
 absl::StatusOr<std::vector<UnitInfo>> Staffing::Children(const CallInfo& caller, int64_t id,
