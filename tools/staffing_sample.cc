@@ -6,7 +6,7 @@
 // the trust secret (TINHGON_TRUST_SECRET); each write carries a request_id made from its key, so
 // a second run creates nothing new (the services replay the first result).
 //
-//   staffing_sample --registry=127.0.0.1:50061 --staffing=127.0.0.1:50062 \
+//   staffing_sample --registry=127.0.0.1:50061 --staffing=127.0.0.1:50062
 //       --quotas=data/lam_dong/staffing_quotas.tsv
 #include <cstdio>
 #include <fstream>

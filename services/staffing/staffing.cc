@@ -462,6 +462,45 @@ absl::StatusOr<TargetView> Staffing::CreateTarget(const CallInfo& caller, const 
   return GetTarget(id, absl::InfiniteFuture());
 }
 
+absl::StatusOr<TargetView> Staffing::UpdateTarget(const CallInfo& caller, const WriteContext& w,
+                                                  const UpdateTargetCmd& cmd) {
+  TG_RETURN_IF_ERROR(RequireWriter(caller));
+  TG_RETURN_IF_ERROR(CheckUpdate(cmd.id, cmd.etag, cmd.mask,
+                                 {"name", "categories", "measure", "target_year",
+                                  "min_reduction_bp", "slices", "legal_basis"},
+                                 "target", "scope and base_year are the target's key"));
+  TG_ASSIGN_OR_RETURN(std::optional<TargetView> now,
+                      store_->GetTarget(cmd.id, absl::InfiniteFuture()));
+  if (!now) return NotFound("TARGET_NOT_FOUND", "target.id", "no such target", "Không có mục tiêu");
+  ReductionTargetData next = now->data;
+  for (const std::string& m : cmd.mask) {
+    if (m == "name") next.name = next.rule.name = cmd.values.name;
+    if (m == "categories") next.categories = cmd.values.categories;
+    if (m == "measure") next.measure = cmd.values.measure;
+    if (m == "target_year") next.rule.target_year = cmd.values.rule.target_year;
+    if (m == "min_reduction_bp") next.rule.min_reduction_bp = cmd.values.rule.min_reduction_bp;
+    if (m == "slices") next.rule.slices = cmd.values.rule.slices;
+    if (m == "legal_basis") next.basis = cmd.values.basis;
+  }
+  TG_RETURN_IF_ERROR(ValidateTargetData(next, "target"));
+  if (next.rule.target_year != now->data.rule.target_year) {
+    TG_RETURN_IF_ERROR(Unit(caller, next.scope_unit_id, YearEnd(next.rule.target_year),
+                            "target.target_year")
+                           .status());
+  }
+  TG_RETURN_IF_ERROR(
+      WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {
+        TG_ASSIGN_OR_RETURN(std::optional<TargetView> newest, tx.LockTarget(cmd.id));
+        if (!newest) {
+          return NotFound("TARGET_NOT_FOUND", "target.id", "no such target", "Không có mục tiêu");
+        }
+        if (Etag(newest->recorded.version) != cmd.etag) return StaleEtag("target.etag");
+        TG_RETURN_IF_ERROR(tx.AppendTarget(cmd.id, newest->recorded.version + 1, next));
+        return cmd.id;
+      }).status());
+  return GetTarget(cmd.id, absl::InfiniteFuture());
+}
+
 absl::StatusOr<TargetView> Staffing::GetTarget(int64_t id, absl::Time known_at) {
   if (id <= 0) return InvalidField("id", "name the target", "Hãy chọn mục tiêu");
   TG_ASSIGN_OR_RETURN(std::optional<TargetView> t, store_->GetTarget(id, known_at));

@@ -79,6 +79,14 @@ struct UpdateHeadcountCmd {
   HeadcountFigure values;
 };
 
+struct UpdateTargetCmd {
+  int64_t id = 0;
+  std::string etag;
+  // name, categories, measure, target_year, min_reduction_bp, slices, legal_basis
+  std::vector<std::string> mask;
+  ReductionTargetData values;  // the masked fields' new values
+};
+
 struct ReductionCmd {
   int64_t unit_id = 0;  // 0: every root (the whole country)
   int year = 0;
@@ -148,6 +156,8 @@ class Staffing {
   // --- reduction targets ---
   absl::StatusOr<TargetView> CreateTarget(const CallInfo& caller, const WriteContext& w,
                                           const ReductionTargetData& data);
+  absl::StatusOr<TargetView> UpdateTarget(const CallInfo& caller, const WriteContext& w,
+                                          const UpdateTargetCmd& cmd);
   absl::StatusOr<TargetView> GetTarget(int64_t id, absl::Time known_at);
   absl::StatusOr<std::vector<TargetView>> ListTargets(int64_t scope_unit_id, int limit,
                                                       int offset, absl::Time known_at);

@@ -329,5 +329,75 @@ TEST_F(StaffingTest, ReductionOfASubtreeCountsEachAllotmentOnce) {
   EXPECT_EQ(out->units[1].current, 19);
 }
 
+TEST_F(StaffingTest, TargetsAreVersionedAndAReportAsKnownThenUsesTheTargetKnownThen) {
+  if (schema_.empty()) GTEST_SKIP();
+  ASSERT_TRUE(Create(kProvince, 200, "p2015", 2015).ok());
+  ASSERT_TRUE(Create(kProvince, 185, "p2021", 2021).ok());  // 7.5% below 2015
+  Staffing st = Use();
+  ReductionTargetData d;
+  d.name = d.rule.name = "10% by 2021";
+  d.scope_unit_id = kProvince;
+  d.rule.base_year = 2015;
+  d.rule.target_year = 2021;
+  d.rule.min_reduction_bp = 1000;
+  d.basis.act_number = "18-NQ/TW";
+  absl::StatusOr<TargetView> t = st.CreateTarget(admin_, W("t1"), d);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ReductionCmd r;
+  r.unit_id = kProvince;
+  r.year = 2021;
+  r.target_id = t->id;
+  absl::StatusOr<ReductionRead> behind = st.ComputeReduction(admin_, r);
+  ASSERT_TRUE(behind.ok()) << behind.status();
+  EXPECT_EQ(behind->categories[0].result.status, TargetStatus::kBehind);
+  EXPECT_EQ(behind->categories[0].result.shortfall, 5);
+  const absl::Time before_update = absl::Now();
+  absl::SleepFor(absl::Milliseconds(20));
+
+  // Refused updates write nothing: the key in the mask, a stale etag, a bad value, an agency.
+  const auto before = Counts();
+  UpdateTargetCmd u;
+  u.id = t->id;
+  u.etag = "v1";
+  u.mask = {"scope"};
+  EXPECT_EQ(ErrorField(st.UpdateTarget(admin_, W("u0"), u).status()), "update_mask.paths[0]");
+  u.mask = {"min_reduction_bp"};
+  u.values.rule.min_reduction_bp = 20000;  // above 100%
+  EXPECT_EQ(st.UpdateTarget(admin_, W("u1"), u).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  u.values.rule.min_reduction_bp = 500;
+  u.etag = "v7";
+  EXPECT_EQ(st.UpdateTarget(admin_, W("u2"), u).status().code(), absl::StatusCode::kAborted);
+  u.etag = "v1";
+  CallInfo agency = admin_;
+  agency.principal = Principal{"so-a", kDeptA, {"agency"}, {}, ""};
+  EXPECT_EQ(st.UpdateTarget(agency, W("u3"), u).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Counts(), before);
+
+  // A new decision lowers the requirement to 5%: the report is on track now...
+  absl::StatusOr<TargetView> v2 = st.UpdateTarget(admin_, W("u4"), u);
+  ASSERT_TRUE(v2.ok()) << v2.status();
+  EXPECT_EQ(v2->recorded.version, 2);
+  EXPECT_EQ(v2->data.rule.min_reduction_bp, 500);
+  EXPECT_EQ(v2->data.name, "10% by 2021");  // not in the mask: kept
+  absl::StatusOr<ReductionRead> now = st.ComputeReduction(admin_, r);
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_EQ(now->categories[0].result.status, TargetStatus::kMet);
+  // ...while the report as known before the decision is the one given then.
+  r.known_at = before_update;
+  absl::StatusOr<ReductionRead> then = st.ComputeReduction(admin_, r);
+  ASSERT_TRUE(then.ok()) << then.status();
+  EXPECT_EQ(then->categories[0].result.status, TargetStatus::kBehind);
+  EXPECT_EQ(st.GetTarget(t->id, before_update)->data.rule.min_reduction_bp, 1000);
+  ASSERT_EQ(st.ListTargets(kProvince, 10, 0, before_update)->size(), 1u);
+  EXPECT_EQ(st.ListTargets(kProvince, 10, 0, before_update)->at(0).recorded.version, 1);
+  // Before the target was entered there was none to list.
+  EXPECT_TRUE(st.ListTargets(kProvince, 10, 0, t->recorded.recorded_at - absl::Seconds(1))
+                  ->empty());
+  EXPECT_EQ(Counts()[5] - before[5], 1);  // one version appended
+  EXPECT_EQ(Counts()[7] - before[7], 1);  // and its audit row
+}
+
 }  // namespace
 }  // namespace tinhgon::staffing

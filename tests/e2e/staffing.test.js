@@ -188,6 +188,36 @@ describe('staffing', { skip: skip || false }, () => {
     const a = r.units.find((u) => u.unit.id === String(ids.a));
     assert.equal(a.behind, true);    // 100 → 95: 5%
     assert.deepEqual(r.units_behind.map((u) => u.id), [String(ids.a)]);
+
+    // A later decision raises the requirement to 20%: the report says behind now, and the
+    // report as known before the decision still says met.
+    const ms = Date.now();
+    const before = { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+    await new Promise((res) => setTimeout(res, 50));
+    const raised = await admin.UpdateReductionTarget({
+      request_id: 'nq18-raise',
+      target: { id: target.id, etag: target.etag, min_reduction_bp: 2000 },
+      update_mask: { paths: ['min_reduction_bp'] },
+    });
+    assert.equal(raised.version, 2);
+    assert.equal(raised.name, target.name);
+    const stale = await admin.UpdateReductionTarget({
+      request_id: 'nq18-stale',
+      target: { id: target.id, etag: target.etag, min_reduction_bp: 500 },
+      update_mask: { paths: ['min_reduction_bp'] },
+    }).then(() => null, (e) => e);
+    assert.equal(stale && stale.code, grpc.status.ABORTED);
+    const now = await admin.ComputeReduction({ unit_id: ids.province, year: 2021, target_id: target.id });
+    assert.equal(now.categories[0].required_bp, 2000);
+    assert.equal(now.categories[0].met, false);
+    const then = await admin.ComputeReduction({
+      unit_id: ids.province, year: 2021, target_id: target.id, known_at: before,
+    });
+    assert.equal(then.categories[0].required_bp, 1000);
+    assert.equal(then.categories[0].met, true);
+    const old = await admin.GetReductionTarget({ id: target.id, known_at: before });
+    assert.equal(old.min_reduction_bp, 1000);
+    assert.equal(old.version, 1);
   });
 
   it('appends corrections; a read as known earlier gives the earlier numbers', async () => {
@@ -233,6 +263,8 @@ describe('staffing', { skip: skip || false }, () => {
       await assert.rejects(c.CreateQuota({ request_id: `${name}-q`, quota: { unit: { id: ids.a }, year: 2022, category: CS, count: 1, legal_basis: basis('x') } }),
         (e) => e.code === grpc.status.PERMISSION_DENIED, name);
       await assert.rejects(c.CreateReductionTarget({ request_id: `${name}-t`, target: { name: 'x' } }),
+        (e) => e.code === grpc.status.PERMISSION_DENIED, name);
+      await assert.rejects(c.UpdateReductionTarget({ request_id: `${name}-ut`, target: { id: 1, etag: 'v1', name: 'x' }, update_mask: { paths: ['name'] } }),
         (e) => e.code === grpc.status.PERMISSION_DENIED, name);
     }
     // Headcounts: an agency its own unit's; others' refused by staffing; viewers not at all.

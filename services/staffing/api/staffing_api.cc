@@ -88,6 +88,27 @@ void TargetTo(const TargetView& t, const CallInfo& info, pb::ReductionTarget* p)
   p->set_etag(Etag(t.recorded.version));
   AuditTo(t.created_at, t.created_by, t.created_request_id, t.recorded, info,
           p->mutable_audit());
+  p->set_version(t.recorded.version);
+  TimeToProto(t.recorded.recorded_at, p->mutable_recorded_at());
+}
+
+absl::StatusOr<ReductionTargetData> TargetDataFrom(const pb::ReductionTarget& t) {
+  ReductionTargetData d;
+  d.name = t.name();
+  d.scope_unit_id = t.scope().id();
+  TG_ASSIGN_OR_RETURN(d.categories, CategoriesFrom(t.categories(), "target.categories"));
+  d.measure = t.measure() == pb::REDUCTION_MEASURE_UNSPECIFIED
+                  ? Measure::kQuota
+                  : static_cast<Measure>(t.measure());
+  d.rule.name = t.name();
+  d.rule.base_year = t.base_year() == 0 ? 2015 : t.base_year();
+  d.rule.target_year = t.target_year();
+  d.rule.min_reduction_bp = t.min_reduction_bp();
+  for (const pb::YearlySlice& s : t.slices()) {
+    d.rule.slices.push_back({s.year(), s.min_reduction_bp()});
+  }
+  TG_ASSIGN_OR_RETURN(d.basis, LegalBasisFromProto(t.legal_basis(), "target.legal_basis"));
+  return d;
 }
 
 absl::StatusOr<QuotaFigure> FigureFrom(const pb::StaffingQuota& q, Date fallback_effective) {
@@ -301,7 +322,8 @@ grpc::ServerUnaryReactor* StaffingApi::GetReductionTarget(
       ctx, "GetReductionTarget", req, resp,
       [](Staffing& st, const CallInfo& info, const pb::GetReductionTargetRequest& req,
          pb::ReductionTarget& resp) -> absl::Status {
-        TG_ASSIGN_OR_RETURN(TargetView t, st.GetTarget(req.id(), absl::InfiniteFuture()));
+        TG_ASSIGN_OR_RETURN(absl::Time known_at, KnownAt(req.known_at()));
+        TG_ASSIGN_OR_RETURN(TargetView t, st.GetTarget(req.id(), known_at));
         TargetTo(t, info, &resp);
         return absl::OkStatus();
       });
@@ -316,9 +338,9 @@ grpc::ServerUnaryReactor* StaffingApi::ListReductionTargets(
          pb::ListReductionTargetsResponse& resp) -> absl::Status {
         TG_ASSIGN_OR_RETURN(int limit, PageSize(req.page_size(), 100, 1000, "page_size"));
         TG_ASSIGN_OR_RETURN(int offset, PageOffset(req.page_token()));
+        TG_ASSIGN_OR_RETURN(absl::Time known_at, KnownAt(req.known_at()));
         TG_ASSIGN_OR_RETURN(std::vector<TargetView> ts,
-                            st.ListTargets(req.scope_unit_id(), limit + 1, offset,
-                                           absl::InfiniteFuture()));
+                            st.ListTargets(req.scope_unit_id(), limit + 1, offset, known_at));
         const bool more = static_cast<int>(ts.size()) > limit;
         if (more) ts.pop_back();
         for (const TargetView& t : ts) TargetTo(t, info, resp.add_targets());
@@ -335,23 +357,27 @@ grpc::ServerUnaryReactor* StaffingApi::CreateReductionTarget(
       [](Staffing& st, const CallInfo& info, const pb::CreateReductionTargetRequest& req,
          pb::ReductionTarget& resp) -> absl::Status {
         TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
-        const pb::ReductionTarget& t = req.target();
-        ReductionTargetData d;
-        d.name = t.name();
-        d.scope_unit_id = t.scope().id();
-        TG_ASSIGN_OR_RETURN(d.categories, CategoriesFrom(t.categories(), "target.categories"));
-        d.measure = t.measure() == pb::REDUCTION_MEASURE_UNSPECIFIED
-                        ? Measure::kQuota
-                        : static_cast<Measure>(t.measure());
-        d.rule.name = t.name();
-        d.rule.base_year = t.base_year() == 0 ? 2015 : t.base_year();
-        d.rule.target_year = t.target_year();
-        d.rule.min_reduction_bp = t.min_reduction_bp();
-        for (const pb::YearlySlice& s : t.slices()) {
-          d.rule.slices.push_back({s.year(), s.min_reduction_bp()});
-        }
-        TG_ASSIGN_OR_RETURN(d.basis, LegalBasisFromProto(t.legal_basis(), "target.legal_basis"));
+        TG_ASSIGN_OR_RETURN(ReductionTargetData d, TargetDataFrom(req.target()));
         TG_ASSIGN_OR_RETURN(TargetView v, st.CreateTarget(info, w, d));
+        TargetTo(v, info, &resp);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* StaffingApi::UpdateReductionTarget(
+    grpc::CallbackServerContext* ctx, const pb::UpdateReductionTargetRequest* req,
+    pb::ReductionTarget* resp) {
+  return Serve<pb::UpdateReductionTargetRequest, pb::ReductionTarget>(
+      ctx, "UpdateReductionTarget", req, resp,
+      [](Staffing& st, const CallInfo& info, const pb::UpdateReductionTargetRequest& req,
+         pb::ReductionTarget& resp) -> absl::Status {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, req.request_id(), req));
+        UpdateTargetCmd cmd;
+        cmd.id = req.target().id();
+        cmd.etag = req.target().etag();
+        cmd.mask.assign(req.update_mask().paths().begin(), req.update_mask().paths().end());
+        TG_ASSIGN_OR_RETURN(cmd.values, TargetDataFrom(req.target()));
+        TG_ASSIGN_OR_RETURN(TargetView v, st.UpdateTarget(info, w, cmd));
         TargetTo(v, info, &resp);
         return absl::OkStatus();
       });

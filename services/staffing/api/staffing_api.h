@@ -57,6 +57,9 @@ class StaffingApi final : public pb::Staffing::CallbackService {
   grpc::ServerUnaryReactor* CreateReductionTarget(grpc::CallbackServerContext* ctx,
                                                   const pb::CreateReductionTargetRequest* req,
                                                   pb::ReductionTarget* resp) override;
+  grpc::ServerUnaryReactor* UpdateReductionTarget(grpc::CallbackServerContext* ctx,
+                                                  const pb::UpdateReductionTargetRequest* req,
+                                                  pb::ReductionTarget* resp) override;
   grpc::ServerUnaryReactor* ComputeReduction(grpc::CallbackServerContext* ctx,
                                              const pb::ComputeReductionRequest* req,
                                              pb::ReductionReport* resp) override;

@@ -213,6 +213,12 @@ class PgStaffingTx final : public StaffingTx {
     return tx_.exec_prepared("target_insert", ctx_.actor, ctx_.request_id)[0][0].as<int64_t>();
   }
 
+  absl::StatusOr<std::optional<TargetView>> LockTarget(int64_t id) override {
+    pqxx::result r = tx_.exec_prepared("target_lock_newest", id);
+    if (r.empty()) return std::optional<TargetView>();
+    return std::optional<TargetView>(TargetFrom(r[0]));
+  }
+
   absl::Status AppendTarget(int64_t id, int version, const ReductionTargetData& d) override {
     std::vector<int64_t> years, bps;
     for (const YearlySlice& s : d.rule.slices) {
@@ -339,6 +345,11 @@ void PrepareStaffingStatements(pqxx::connection& c) {
   const std::string target_known =
       " JOIN LATERAL (SELECT * FROM reduction_target_version x WHERE x.target_id = t.id AND"
       " x.recorded_at <= $2::timestamptz ORDER BY x.version DESC LIMIT 1) v ON true";
+  c.prepare("target_lock_newest",
+            absl::StrCat("SELECT ", kTargetCols,
+                         " FROM reduction_target t JOIN LATERAL (SELECT * FROM"
+                         " reduction_target_version x WHERE x.target_id = t.id ORDER BY"
+                         " x.version DESC LIMIT 1) v ON true WHERE t.id = $1 FOR UPDATE OF t"));
   c.prepare("target_get", absl::StrCat("SELECT ", kTargetCols, " FROM reduction_target t",
                                        target_known, " WHERE t.id = $1"));
   c.prepare("target_list",

@@ -121,6 +121,8 @@ class StaffingTx {
 
   // --- reduction targets ---
   virtual absl::StatusOr<int64_t> InsertTarget() = 0;
+  // The newest version, the target's row locked until the transaction ends.
+  virtual absl::StatusOr<std::optional<TargetView>> LockTarget(int64_t id) = 0;
   virtual absl::Status AppendTarget(int64_t id, int version,
                                     const ReductionTargetData& data) = 0;
 };
