@@ -58,7 +58,9 @@ TEST(HostileInputTest, FoldingIsTotalAndIdempotent) {
     const std::string once = FoldVietnamese(in);
     EXPECT_EQ(FoldVietnamese(once), once) << in;
     EXPECT_LE(once.size(), in.size());
-    if (IsValidUtf8(in)) EXPECT_TRUE(IsValidUtf8(once)) << in;
+    if (IsValidUtf8(in)) {
+      EXPECT_TRUE(IsValidUtf8(once)) << in;
+    }
   }
 }
 
@@ -69,7 +71,9 @@ TEST(HostileInputTest, TimePhrasesEitherParseConsistentlyOrNameTheField) {
       EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << in;
       continue;
     }
-    if (p->start && p->end) EXPECT_LE(p->start->FirstDay(), p->end->LastDay()) << in;
+    if (p->start && p->end) {
+      EXPECT_LE(p->start->FirstDay(), p->end->LastDay()) << in;
+    }
   }
 }
 

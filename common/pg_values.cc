@@ -57,4 +57,13 @@ std::vector<int64_t> ParseIntArray(const pqxx::field& f) {
   return out;
 }
 
+LegalBasis ActFrom(const pqxx::row& r, const ActColumns& c) {
+  LegalBasis b;
+  b.act_number = r[c.number].as<std::string>();
+  b.act_date = ParseOptDate(r[c.date]);
+  b.issuer = r[c.issuer].as<std::string>();
+  b.title = r[c.title].as<std::string>();
+  return b;
+}
+
 }  // namespace tinhgon

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "common/date.h"
+#include "common/legal_basis.h"
 
 namespace tinhgon {
 
@@ -29,5 +30,16 @@ absl::Time ParseMicros(const pqxx::field& f);
 // An int array parameter ('{1,2,3}') and an int array column.
 std::string IntArrayParam(const std::vector<int64_t>& values);
 std::vector<int64_t> ParseIntArray(const pqxx::field& f);
+
+
+// The names of an act's four columns in a row (the date selected as text), and the act they
+// hold.
+struct ActColumns {
+  std::string number = "act_number";
+  std::string date = "act_date";
+  std::string issuer = "act_issuer";
+  std::string title = "act_title";
+};
+LegalBasis ActFrom(const pqxx::row& r, const ActColumns& columns = {});
 
 }  // namespace tinhgon

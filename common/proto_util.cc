@@ -27,6 +27,57 @@ google::type::Date ToProto(Date d) {
   return out;
 }
 
+absl::StatusOr<std::optional<Period>> PeriodFromProto(const tinhgon::common::v1::Period& p,
+                                                      const std::string& field) {
+  using P = tinhgon::common::v1::Period;
+  absl::StatusOr<Period> out = absl::InvalidArgumentError("unset");
+  auto year_ok = [](int y) { return y >= 1900 && y <= 2200; };
+  switch (p.kind_case()) {
+    case P::KIND_NOT_SET:
+      return std::optional<Period>();
+    case P::kYear:
+      if (!year_ok(p.year())) break;
+      out = Period::Year(p.year());
+      break;
+    case P::kQuarter:
+      if (!year_ok(p.quarter().year())) break;
+      out = Period::Quarter(p.quarter().year(), p.quarter().quarter());
+      break;
+    case P::kMonth:
+      if (!year_ok(p.month().year())) break;
+      out = Period::Month(p.month().year(), p.month().month());
+      break;
+    case P::kDate: {
+      TG_ASSIGN_OR_RETURN(std::optional<Date> d, FromProto(p.date(), field + ".date"));
+      if (!d || !year_ok(d->year())) break;
+      out = Period::Day(*d);
+      break;
+    }
+  }
+  if (!out.ok()) {
+    return InvalidField(field, "is not a period: a year 1900-2200, a quarter 1-4, a month 1-12 or a day",
+                        "Thời gian không hợp lệ");
+  }
+  return std::optional<Period>(*out);
+}
+
+void PeriodToProto(const Period& period, tinhgon::common::v1::Period* p) {
+  switch (period.kind) {
+    case Period::Kind::kYear: p->set_year(period.year); break;
+    case Period::Kind::kQuarter:
+      p->mutable_quarter()->set_year(period.year);
+      p->mutable_quarter()->set_quarter(period.index);
+      break;
+    case Period::Kind::kMonth:
+      p->mutable_month()->set_year(period.year);
+      p->mutable_month()->set_month(period.index);
+      break;
+    case Period::Kind::kDay: *p->mutable_date() = ToProto(period.day); break;
+  }
+  *p->mutable_first_day() = ToProto(period.FirstDay());
+  *p->mutable_last_day() = ToProto(period.LastDay());
+}
+
 std::string EncodePageToken(int offset) {
   return absl::WebSafeBase64Escape(absl::StrCat("o:", offset));
 }

@@ -33,6 +33,13 @@ absl::StatusOr<LegalBasis> LegalBasisFromProto(const tinhgon::common::v1::LegalB
                                                const std::string& field);
 void LegalBasisToProto(const LegalBasis& lb, tinhgon::common::v1::LegalBasis* p);
 
+// tinhgon.common.v1.Period both ways: unset (no kind) is nullopt; a year outside 1900..2200, a
+// quarter or month out of range, or an impossible day is an error naming `field`. The output
+// fills first_day and last_day.
+absl::StatusOr<std::optional<Period>> PeriodFromProto(const tinhgon::common::v1::Period& p,
+                                                      const std::string& field);
+void PeriodToProto(const Period& period, tinhgon::common::v1::Period* p);
+
 // Opaque page tokens that carry an offset; `field` names the token in errors.
 std::string EncodePageToken(int offset);
 absl::StatusOr<int> DecodePageToken(const std::string& token, const std::string& field);

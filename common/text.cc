@@ -122,6 +122,38 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+int DecodeUtf8At(absl::string_view s, size_t i, char32_t* cp) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const int n = b0 < 0x80                ? 1
+                : (b0 & 0xE0) == 0xC0   ? 2
+                : (b0 & 0xF0) == 0xE0   ? 3
+                : (b0 & 0xF8) == 0xF0   ? 4
+                                        : 0;
+  if (n == 0 || i + n > s.size()) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  char32_t v = n == 1 ? b0 : n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+  for (int k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      *cp = 0xFFFD;
+      return 1;
+    }
+    v = (v << 6) | (b & 0x3F);
+  }
+  // Overlong forms ("\xC0\xAF" for '/'), surrogates and values past U+10FFFF are malformed
+  // too: they must not parse as the character they imitate.
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  *cp = v;
+  return n;
+}
+
+
 absl::Status ValidateText(const std::string& value, const std::string& field, size_t max_bytes,
                           bool required, bool multiline) {
   if (required && FoldVietnamese(value).empty()) {
@@ -135,7 +167,8 @@ absl::Status ValidateText(const std::string& value, const std::string& field, si
     return InvalidField(field, "is not valid UTF-8", "Không phải văn bản UTF-8 hợp lệ");
   }
   for (unsigned char c : value) {
-    if ((c < 0x20 && !(multiline && c == '\n')) || c == 0x7f) {
+    const bool layout = c == '\n' || c == '\r' || c == '\t';  // lines, CRLF, table cells
+    if ((c < 0x20 && !(multiline && layout)) || c == 0x7f) {
       return InvalidField(field, "contains control characters", "Chứa ký tự điều khiển");
     }
   }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "common/status.h"
+
 namespace tinhgon {
 namespace {
 
@@ -29,4 +33,15 @@ TEST(FoldVietnameseTest, SurvivesMalformedUtf8) {
 }
 
 }  // namespace
+TEST(ValidateTextTest, MultilineTextKeepsItsLayoutButNoOtherControlCharacters) {
+  EXPECT_TRUE(ValidateText("STT\tNội dung\r\nSở Nội vụ", "text", 100, true, true).ok());
+  EXPECT_EQ(ErrorField(ValidateText("a\tb", "name", 100, true)), "name");  // one line: no tab
+  EXPECT_EQ(ErrorField(ValidateText("a\nb", "name", 100, true)), "name");
+  EXPECT_EQ(ErrorField(ValidateText(std::string("a\0b", 3), "text", 100, true, true)), "text");
+  EXPECT_EQ(ErrorField(ValidateText("a\x1b[31m", "text", 100, true, true)), "text");
+  EXPECT_EQ(ErrorField(ValidateText("\xff", "text", 100, true, true)), "text");
+  EXPECT_EQ(ErrorField(ValidateText("   ", "text", 100, true, true)), "text");  // required
+  EXPECT_EQ(ErrorField(ValidateText("abcdef", "text", 5, false, true)), "text");
+}
+
 }  // namespace tinhgon

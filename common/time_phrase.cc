@@ -21,35 +21,6 @@ struct Token {
   size_t end = 0;
 };
 
-// Decodes one UTF-8 code point; malformed bytes count as one-byte letters (FoldVietnamese
-// drops them later).
-int DecodeOne(absl::string_view s, size_t i, char32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int n = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) {
-    *cp = 0xFFFD;
-    return 1;
-  }
-  char32_t v = n == 1 ? b0 : n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-  for (int k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      *cp = 0xFFFD;
-      return 1;
-    }
-    v = (v << 6) | (b & 0x3F);
-  }
-  // Overlong forms ("\xC0\xAF" for '/'), surrogates and values past U+10FFFF are malformed
-  // too: they must not parse as the character they imitate.
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[n] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF) {
-    *cp = 0xFFFD;
-    return 1;
-  }
-  *cp = v;
-  return n;
-}
-
 bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0; }
 bool IsDash(char32_t c) { return c == '-' || c == 0x2013 || c == 0x2014; }
 // Kept as tokens: they separate numbers ("IV/2018", "2019, 2020", "2018 - 2020").
@@ -70,7 +41,7 @@ std::vector<Token> Tokenize(absl::string_view s) {
   };
   for (size_t i = 0; i < s.size();) {
     char32_t cp = 0;
-    const int n = DecodeOne(s, i, &cp);
+    const int n = DecodeUtf8At(s, i, &cp);
     if (IsSpace(cp) || IsDroppedPunct(cp)) {
       flush(i);
     } else if (IsKeptPunct(cp)) {
@@ -149,6 +120,11 @@ class Parser {
         break;
       }
       if (Accept({"hang", "nam"})) {
+        r.recurring_yearly = true;
+        continue;
+      }
+      if (Accept({"thuong", "xuyen"})) {  // ongoing: no deadline, reported on every year
+        r.ongoing = true;
         r.recurring_yearly = true;
         continue;
       }
@@ -308,7 +284,28 @@ class Parser {
     return s;
   }
 
+  // "6 tháng đầu năm 2019" (Q1–Q2), "6 tháng cuối năm 2019" (Q3–Q4); with "hằng năm" instead
+  // of a year, the half's last day every year.
+  absl::StatusOr<Span> HalfYear() {
+    const bool first_half = t_[i_ + 2].folded == "dau";
+    i_ += 4;  // "6" "tháng" "đầu|cuối" "năm"
+    Span s;
+    if (Accept({"hang", "nam"})) {
+      s.day_month = first_half ? std::make_pair(30, 6) : std::make_pair(31, 12);
+      s.yearly = true;
+      return s;
+    }
+    TG_ASSIGN_OR_RETURN(int y, Year());
+    s.first = *Period::Quarter(y, first_half ? 1 : 3);
+    s.last = *Period::Quarter(y, first_half ? 2 : 4);
+    return s;
+  }
+
   absl::StatusOr<Span> ParseSpan() {
+    if (Peek({"6", "thang", "dau", "nam"}) || Peek({"6", "thang", "cuoi", "nam"}) ||
+        Peek({"06", "thang", "dau", "nam"}) || Peek({"06", "thang", "cuoi", "nam"})) {
+      return HalfYear();
+    }
     Accept({"cuoi"});  // "cuối năm 2019" is the year's deadline
     if (Accept({"giai", "doan"}) || Accept({"nam"})) return Years();
     if (Accept({"quy"})) {

@@ -26,14 +26,20 @@ struct TimePhrase {
   std::string condition;
   // "hàng năm" / "hằng năm": the deadline comes back every year.
   bool recurring_yearly = false;
-  // (day, month) of a yearly deadline: "trước ngày 25 tháng 11 hàng năm" → (25, 11).
+  // "thường xuyên": an ongoing duty with no deadline of its own. recurring_yearly is set with it
+  // (its progress is asked for in every yearly report), so every phrase still names something.
+  bool ongoing = false;
+  // (day, month) of a yearly deadline: "trước ngày 25 tháng 11 hàng năm" → (25, 11);
+  // "6 tháng đầu năm hằng năm" → (30, 6).
   std::optional<std::pair<int, int>> yearly_day_month;
   std::string source_text;  // the phrase as given, trimmed
 };
 
 // Parses one phrase, with or without diacritics, in any case, tolerant of stray spaces
 // ("Quý I/ 2019") and of the surrounding parentheses and final period. Leading verbs
-// ("thực hiện", "triển khai", "định kỳ") carry no time and are skipped.
+// ("thực hiện", "triển khai", "định kỳ") carry no time and are skipped. "6 tháng đầu năm 2019" is
+// the first half (Q1–Q2/2019, due 30/6/2019), "6 tháng cuối năm 2019" the second (Q3–Q4);
+// "thường xuyên" is ongoing (see TimePhrase::ongoing).
 // Errors: INVALID_ARGUMENT on field "time_window" when a word is not understood, when the
 // phrase names no date, condition nor recurrence, when it names two different starts or ends,
 // or when it ends before it starts.

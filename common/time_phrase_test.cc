@@ -141,6 +141,35 @@ TEST(TimePhraseTest, YearlyDeadlineByDayAndMonth) {
   EXPECT_EQ(MustParse("trước ngày 25/11 hằng năm").yearly_day_month, std::make_pair(25, 11));
 }
 
+TEST(TimePhraseTest, HalfYears) {
+  ExpectWindow("6 tháng đầu năm 2019", D(2019, 1, 1), D(2019, 6, 30));
+  ExpectWindow("trong 6 tháng cuối năm 2019", D(2019, 7, 1), D(2019, 12, 31));
+  ExpectWindow("hoàn thành 6 tháng đầu năm 2019", kNone, D(2019, 6, 30));
+  ExpectWindow("hoàn thành trước ngày 30/6/2019", kNone, D(2019, 6, 30));
+  const TimePhrase w = MustParse("6 tháng cuối năm hằng năm");
+  EXPECT_TRUE(w.recurring_yearly);
+  EXPECT_EQ(w.yearly_day_month, std::make_pair(31, 12));
+  EXPECT_FALSE(w.start.has_value());
+}
+
+// "thường xuyên": ongoing, no deadline; recurring_yearly too (reported on every year).
+TEST(TimePhraseTest, OngoingHasNoDeadline) {
+  for (const char* p : {"thường xuyên", "thực hiện thường xuyên", "Thuong xuyen."}) {
+    SCOPED_TRACE(p);
+    const TimePhrase w = MustParse(p);
+    EXPECT_TRUE(w.ongoing);
+    EXPECT_TRUE(w.recurring_yearly);
+    EXPECT_FALSE(w.start.has_value());
+    EXPECT_FALSE(w.end.has_value());
+    EXPECT_FALSE(w.yearly_day_month.has_value());
+  }
+  const TimePhrase from = MustParse("thực hiện thường xuyên từ năm 2019");
+  EXPECT_TRUE(from.ongoing);
+  EXPECT_EQ(from.start->FirstDay(), D(2019, 1, 1));
+  EXPECT_FALSE(MustParse("hằng năm").ongoing);
+  EXPECT_TRUE(MustParse("hằng năm").recurring_yearly);
+}
+
 TEST(TimePhraseTest, ExactDay) {
   ExpectWindow("trước ngày 25 tháng 11 năm 2018", kNone, D(2018, 11, 25));
   ExpectWindow("chậm nhất ngày 01/12/2019", kNone, D(2019, 12, 1));
@@ -172,7 +201,8 @@ TEST(TimePhraseTest, RejectsWhatItCannotRead) {
   ExpectInvalid("", "empty");
   ExpectInvalid("  ( ) ", "empty");
   ExpectInvalid("thực hiện", "names no date");
-  ExpectInvalid("thực hiện thường xuyên", "thường");
+  ExpectInvalid("thực hiện sớm", "sớm");
+  ExpectInvalid("6 tháng cuối năm", "year");
   ExpectInvalid("thực hiện từ Quý V/2018", "quarter");
   ExpectInvalid("thực hiện từ Quý IV", "year");
   ExpectInvalid("trong tháng 13 năm 2018", "month");

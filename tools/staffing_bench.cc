@@ -178,6 +178,7 @@ int ProfileRegistry(const std::string& target) {
     opb::StreamSubtreeRequest req;
     req.set_root_id(absl::GetFlag(FLAGS_unit_id));
     *req.mutable_as_of() = YearEnd(y);
+    req.set_view(opb::SUBTREE_VIEW_BASIC);  // as the service asks
     grpc::ClientContext ctx;
     Deadline(&ctx);
     const absl::Time t0 = absl::Now();

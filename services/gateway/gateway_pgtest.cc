@@ -484,7 +484,7 @@ TEST_F(GatewayTest, ForgedPrincipalsAreRefused) {
   auto direct = opb::OrgRegistry::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", org_port_), grpc::InsecureChannelCredentials()));
   const std::vector<int> before = Snapshot();
-  Principal admin{"mallory", 0, {"admin"}};
+  Principal admin{"mallory", 0, {"admin"}, {}, ""};
   const auto req = CreateReq("Giả", opb::ORG_KIND_DEPARTMENT, province_);
   auto create_direct = [&](const std::string& secret, bool with_principal) {
     grpc::ClientContext ctx;

@@ -677,10 +677,11 @@ absl::StatusOr<ListPage> Registry::List(const ListQuery& q) {
 }
 
 absl::StatusOr<std::unique_ptr<UnitReader>> Registry::Subtree(int64_t root, Date as_of,
-                                                              int max_depth) {
+                                                              int max_depth,
+                                                              SubtreeDetail detail) {
   if (max_depth < 0) return InvalidField("max_depth", "must not be negative", "Không hợp lệ");
   TG_RETURN_IF_ERROR(CheckRoot(root, as_of, "root_id"));
-  return store_.OpenSubtree(root, as_of, max_depth);
+  return store_.OpenSubtree(root, as_of, max_depth, detail);
 }
 
 absl::StatusOr<std::vector<LineageEdge>> Registry::LineageEdges(std::optional<Date> from,

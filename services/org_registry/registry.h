@@ -115,7 +115,8 @@ class Registry {
 
   // Reads. `root` 0 = every root; a nonzero root must be active on the date asked.
   absl::StatusOr<ListPage> List(const ListQuery& q);
-  absl::StatusOr<std::unique_ptr<UnitReader>> Subtree(int64_t root, Date as_of, int max_depth);
+  absl::StatusOr<std::unique_ptr<UnitReader>> Subtree(int64_t root, Date as_of, int max_depth,
+                                                      SubtreeDetail detail = SubtreeDetail::kFull);
   absl::StatusOr<LineageView> Lineage(int64_t id);
   // Edges of changes effective in [from, to]; INVALID_ARGUMENT naming to_date when to < from.
   absl::StatusOr<std::vector<LineageEdge>> LineageEdges(std::optional<Date> from,

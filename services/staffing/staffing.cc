@@ -38,14 +38,6 @@ absl::flat_hash_map<int64_t, int64_t> Covering(
   return out;
 }
 
-// The registry's answer for a unit that does not exist on a date, as this service's error.
-// (SubtreeUnits keeps its own read: unlike ReadSubtree it takes root 0, the whole country.)
-absl::Status UnitMissing(int64_t id, Date on, const std::string& field) {
-  return NotFound("UNIT_NOT_FOUND", field,
-                  absl::StrCat("the org registry has no unit ", id, " on ", on.ToString()),
-                  "Không tìm thấy đơn vị trong danh mục tổ chức");
-}
-
 }  // namespace
 
 // ---- registry ----------------------------------------------------------------------------------
@@ -74,21 +66,11 @@ absl::StatusOr<std::vector<UnitInfo>> Staffing::Children(const CallInfo& caller,
 
 absl::StatusOr<std::vector<UnitInfo>> Staffing::SubtreeUnits(const CallInfo& caller, int64_t root,
                                                              Date as_of) {
-  orgpb::StreamSubtreeRequest req;
-  req.set_root_id(root);
-  *req.mutable_as_of() = ToProto(as_of);
-  absl::StatusOr<std::vector<orgpb::SubtreeNode>> nodes =
-      registry_.Subtree(caller, req, kMaxSubtreeUnits);
-  if (!nodes.ok()) {
-    if (nodes.status().code() == absl::StatusCode::kNotFound ||
-        nodes.status().code() == absl::StatusCode::kFailedPrecondition) {
-      return UnitMissing(root, as_of, "unit_id");
-    }
-    return nodes.status();
-  }
+  TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> units,
+                      ReadSubtree(registry_, caller, root, as_of, "unit_id"));
   std::vector<UnitInfo> out;
-  out.reserve(nodes->size());
-  for (const orgpb::SubtreeNode& n : *nodes) out.push_back(InfoFrom(n.unit()));
+  out.reserve(units.size());
+  for (const orgpb::OrgUnit& u : units) out.push_back(InfoFrom(u));
   return out;
 }
 

@@ -23,9 +23,6 @@
 
 namespace tinhgon::staffing {
 
-// Most units a subtree read takes from the registry (a province has hundreds, the country about
-// 12,000 communes and villages' parents; the rest are below).
-inline constexpr size_t kMaxSubtreeUnits = 200000;
 // Most lineage edges a reduction reads (the 2025 reform alone made about 12,000).
 inline constexpr size_t kMaxLineageEdges = 500000;
 

@@ -93,6 +93,23 @@ async function startStaffing({ schema, registry, trustSecret, today = '2022-06-0
     args, env, target, schema);
 }
 
+// Starts tasks_server on a free port in `schema` (created here), calling the registry at
+// `registry`, trusting principals signed with `trustSecret`, with a fixed today.
+async function startTasks({ schema, registry, trustSecret, today = '2022-06-01' }) {
+  psql(`CREATE SCHEMA ${schema}`);
+  const port = await freePort();
+  const target = `127.0.0.1:${port}`;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('TINHGON_TASKS_')) delete env[k];
+  env.TINHGON_TRUST_SECRET = trustSecret;
+  const args = [
+    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--org_registry=${registry}`, `--today=${today}`,
+  ];
+  return startProcess('tasks_server', binary('services/tasks/tasks_server'), args, env, target,
+    schema);
+}
+
 // Starts gateway_server on a free port in `schema` (created here), routing `routes`
 // ({ 'pkg.Service': 'host:port' }), with `trustSecret`, metrics off. Its first start issues the
 // bootstrap admin token into a temporary file; the server object carries it as adminToken.
@@ -252,7 +269,7 @@ function runTool(rel, args, timeoutMs = 120000) {
 const date = (year, month, day) => ({ year, month, day });
 
 module.exports = {
-  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startStaffing, startGateway,
+  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startStaffing, startTasks, startGateway,
   healthServing,
   listServices, reflect, reflectedClient, statusDetails, runTool, date,
 };

@@ -20,6 +20,8 @@ constexpr char kCreate[] = "/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit";
 constexpr char kTaskWrite[] = "/tinhgon.tasks.v1.Tasks/CreateProgressUpdate";
 constexpr char kReportWrite[] = "/tinhgon.reporting.v1.Reporting/SubmitSubmission";
 constexpr char kPlanWrite[] = "/tinhgon.tasks.v1.Tasks/ImportPlanText";
+constexpr char kOwnPlan[] = "/tinhgon.tasks.v1.Tasks/CreatePlan";
+constexpr char kTaskChange[] = "/tinhgon.tasks.v1.Tasks/ChangeTask";
 constexpr char kReview[] = "/tinhgon.reporting.v1.Reporting/ReviewSubmission";
 constexpr char kBuildReport[] = "/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport";
 constexpr char kIssue[] = "/tinhgon.gateway.v1.TokenAdmin/IssueToken";
@@ -72,6 +74,11 @@ TEST(PolicyTest, RoleMatrix) {
       {"agency", kBuildReport, false}, {"reporter", kBuildReport, true},
       {"reporter", kReview, false},  {"admin", kReview, true},
       {"nobody", kGet, false},
+      // Tasks: an agency its own plans and their changes (the service checks the issuer), a
+      // viewer or a service nothing.
+      {"agency", kOwnPlan, true},    {"agency", kTaskChange, true},
+      {"viewer", kOwnPlan, false},   {"viewer", kTaskChange, false},
+      {"service", kTaskChange, false}, {"reporter", kOwnPlan, false},
   };
   for (const Case& c : cases) {
     absl::Status s = p.Authorize({c.role}, {}, c.method);

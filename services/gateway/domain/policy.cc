@@ -42,9 +42,13 @@ const PolicyTable& DefaultPolicyTable() {
       {
           {"admin", "*", {C::kRead, C::kWrite, C::kAdmin}},
           {"agency", "*", {C::kRead}},
-          // Its own unit's tasks, progress and submissions: the services check the unit.
+          // Its own plans (issuer = its unit) with their tasks and changes, progress on the
+          // tasks it leads or coordinates, its own submissions: the services check the unit.
+          // Importing a plan's text is admin's.
+          {"agency", "/tinhgon.tasks.v1.Tasks/CreatePlan", {C::kWrite}},
+          {"agency", "/tinhgon.tasks.v1.Tasks/UpdatePlan", {C::kWrite}},
           {"agency", "/tinhgon.tasks.v1.Tasks/CreateTask", {C::kWrite}},
-          {"agency", "/tinhgon.tasks.v1.Tasks/UpdateTask", {C::kWrite}},
+          {"agency", "/tinhgon.tasks.v1.Tasks/ChangeTask", {C::kWrite}},
           {"agency", "/tinhgon.tasks.v1.Tasks/CreateProgressUpdate", {C::kWrite}},
           // Its own unit's headcounts, leadership posts and streamlining cases (staffing checks
           // the unit); quotas, targets and cap rules are admin's.

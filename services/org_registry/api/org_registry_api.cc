@@ -175,21 +175,44 @@ void EdgeTo(const LineageEdge& e, pb::LineageEdge* p) {
 class SubtreeSource final : public MessageSource<pb::SubtreeChunk> {
  public:
   static constexpr size_t kChunk = 500;
-  SubtreeSource(std::unique_ptr<UnitReader> reader, Date as_of, AuditAudience audience)
-      : reader_(std::move(reader)), as_of_(as_of), audience_(std::move(audience)) {}
+  SubtreeSource(std::unique_ptr<UnitReader> reader, Date as_of, SubtreeDetail detail,
+                AuditAudience audience)
+      : reader_(std::move(reader)), as_of_(as_of), detail_(detail),
+        audience_(std::move(audience)) {}
   absl::StatusOr<bool> Next(pb::SubtreeChunk& out) override {
     if (!reader_->Next(kChunk, &batch_)) return false;
     for (const UnitView& u : batch_) {
       pb::SubtreeNode* n = out.add_nodes();
-      UnitTo(u, as_of_, audience_, n->mutable_unit());
+      if (detail_ == SubtreeDetail::kBasic) {
+        BasicUnitTo(u, n->mutable_unit());
+      } else {
+        UnitTo(u, as_of_, audience_, n->mutable_unit());
+      }
       n->set_depth(u.depth);
     }
     return true;
   }
 
  private:
+  // SUBTREE_VIEW_BASIC's fields (the proto lists them).
+  static void BasicUnitTo(const UnitView& v, pb::OrgUnit* p) {
+    const UnitFields& f = v.version.fields;
+    p->set_id(v.unit.id);
+    p->set_code(f.code);
+    p->set_name(f.name);
+    p->set_kind(static_cast<pb::OrgKind>(f.kind));
+    p->set_level(static_cast<pb::AdminLevel>(v.version.level));
+    p->set_parent_id(f.parent_id);
+    if (f.attributes.province_class != 0) {
+      p->mutable_attributes()->set_province_class(
+          static_cast<pb::ProvinceClass>(f.attributes.province_class));
+    }
+    p->set_state(pb::UNIT_STATE_ACTIVE);
+  }
+
   std::unique_ptr<UnitReader> reader_;
   const Date as_of_;
+  const SubtreeDetail detail_;
   const AuditAudience audience_;
   std::vector<UnitView> batch_;
 };
@@ -373,9 +396,21 @@ grpc::ServerWriteReactor<pb::SubtreeChunk>* OrgRegistryApi::StreamSubtree(
           -> absl::StatusOr<std::unique_ptr<MessageSource<pb::SubtreeChunk>>> {
         std::unique_ptr<Registry> reg = registry_(s, info.deadline);
         TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg->Today()));
+        SubtreeDetail detail = SubtreeDetail::kFull;
+        switch (req.view()) {
+          case pb::SUBTREE_VIEW_UNSPECIFIED:
+          case pb::SUBTREE_VIEW_FULL:
+            break;
+          case pb::SUBTREE_VIEW_BASIC:
+            detail = SubtreeDetail::kBasic;
+            break;
+          default:
+            return InvalidField("view", "must be FULL or BASIC", "Kiểu hiển thị không hợp lệ");
+        }
         TG_ASSIGN_OR_RETURN(std::unique_ptr<UnitReader> reader,
-                            reg->Subtree(req.root_id(), as_of, req.max_depth()));
-        return std::make_unique<SubtreeSource>(std::move(reader), as_of, AuditAudience(info));
+                            reg->Subtree(req.root_id(), as_of, req.max_depth(), detail));
+        return std::make_unique<SubtreeSource>(std::move(reader), as_of, detail,
+                                               AuditAudience(info));
       });
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -21,6 +22,19 @@
 
 namespace tinhgon::orgs {
 namespace {
+
+// The field a BadRequest detail names ("" when there is none).
+std::string FieldOf(const grpc::Status& s) {
+  google::rpc::Status rpc;
+  if (!rpc.ParseFromString(s.error_details())) return "";
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest br;
+    if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
+      return br.field_violations(0).field();
+    }
+  }
+  return "";
+}
 
 constexpr char kSecret[] = "test-secret";
 
@@ -233,6 +247,70 @@ TEST_F(ApiTest, SubtreeStreamsEveryNodeParentsFirst) {
   while (missing->Read(&chunk)) {
   }
   EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ApiTest, TheBasicSubtreeViewHoldsTheSameUnitsWithTheirTreeFieldsOnly) {
+  Start("");
+  const int64_t p = MustCreate("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+  const int64_t d = MustCreate("UBND huyện", pb::ORG_KIND_DISTRICT_COMMITTEE, p);
+  // Names against id order, so the two views' sibling orders differ.
+  for (const char* name : {"UBND xã C", "UBND xã B", "UBND xã A"}) {
+    MustCreate(name, pb::ORG_KIND_COMMUNE_COMMITTEE, d);
+  }
+  auto stream = [&](pb::SubtreeView view, grpc::Status* status) {
+    grpc::ClientContext ctx;
+    pb::StreamSubtreeRequest req;
+    req.set_root_id(p);
+    req.set_view(view);
+    auto reader = stub_->StreamSubtree(&ctx, req);
+    std::vector<pb::SubtreeNode> out;
+    pb::SubtreeChunk chunk;
+    while (reader->Read(&chunk)) {
+      for (const auto& n : chunk.nodes()) out.push_back(n);
+    }
+    *status = reader->Finish();
+    return out;
+  };
+  grpc::Status s;
+  const std::vector<pb::SubtreeNode> full = stream(pb::SUBTREE_VIEW_FULL, &s);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::vector<pb::SubtreeNode> basic = stream(pb::SUBTREE_VIEW_BASIC, &s);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(full.size(), 5u);
+  ASSERT_EQ(basic.size(), 5u);
+  // Full: siblings by name; basic: by id. The same units, with the same tree fields.
+  EXPECT_EQ(full[2].unit().name(), "UBND xã A");
+  EXPECT_EQ(basic[2].unit().name(), "UBND xã C");
+  std::map<int64_t, const pb::OrgUnit*> by_id;
+  for (const auto& n : full) by_id[n.unit().id()] = &n.unit();
+  int64_t last_id = 0;
+  int last_depth = 0;
+  for (const auto& n : basic) {
+    const pb::OrgUnit& b = n.unit();
+    ASSERT_EQ(by_id.count(b.id()), 1u) << b.id();
+    const pb::OrgUnit& f = *by_id[b.id()];
+    EXPECT_EQ(b.name(), f.name());
+    EXPECT_EQ(b.code(), f.code());
+    EXPECT_EQ(b.kind(), f.kind());
+    EXPECT_EQ(b.level(), f.level());
+    EXPECT_EQ(b.parent_id(), f.parent_id());
+    EXPECT_EQ(b.state(), pb::UNIT_STATE_ACTIVE);
+    EXPECT_TRUE(b.parent_name().empty());  // not in the basic view
+    EXPECT_FALSE(b.has_legal_basis());
+    EXPECT_FALSE(b.has_audit());
+    if (n.depth() == last_depth) {
+      EXPECT_GT(b.id(), last_id);
+    }
+    EXPECT_GE(n.depth(), last_depth);
+    last_depth = n.depth();
+    last_id = b.id();
+  }
+  EXPECT_EQ(basic[0].unit().id(), p);
+  // A view the registry does not know: named, nothing streamed.
+  const std::vector<pb::SubtreeNode> bad = stream(static_cast<pb::SubtreeView>(9), &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(bad.empty());
+  EXPECT_EQ(FieldOf(s), "view");
 }
 
 TEST_F(ApiTest, BigSubtreeStreamsInChunksAndSurvivesAClientThatLeaves) {
@@ -637,17 +715,6 @@ class ImportApiTest : public ApiTest {
     }
     writer->WritesDone();
     return writer->Finish();
-  }
-  static std::string FieldOf(const grpc::Status& s) {
-    google::rpc::Status rpc;
-    if (!rpc.ParseFromString(s.error_details())) return "";
-    for (const auto& any : rpc.details()) {
-      google::rpc::BadRequest br;
-      if (any.UnpackTo(&br) && br.field_violations_size() > 0) {
-        return br.field_violations(0).field();
-      }
-    }
-    return "";
   }
   static std::string ReasonOf(const grpc::Status& s) {
     google::rpc::Status rpc;

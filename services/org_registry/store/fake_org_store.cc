@@ -201,8 +201,11 @@ std::vector<UnitView> FakeOrgStore::SubtreeOf(int64_t root, Date as_of, int max_
   return out;
 }
 
+// Every detail is filled whatever `detail` asks (a superset of the basic view), in the full
+// view's order.
 absl::StatusOr<std::unique_ptr<UnitReader>> FakeOrgStore::OpenSubtree(int64_t root, Date as_of,
-                                                                      int max_depth) {
+                                                                      int max_depth,
+                                                                      SubtreeDetail /*detail*/) {
   std::lock_guard<std::mutex> lock(mu_);
   return std::unique_ptr<UnitReader>(new VectorReader(SubtreeOf(root, as_of, max_depth)));
 }

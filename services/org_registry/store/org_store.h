@@ -135,6 +135,13 @@ class UnitReader {
   virtual size_t size() const = 0;
 };
 
+// How much of each unit a subtree read fills in.
+enum class SubtreeDetail {
+  kFull,   // every field, the version's legal basis, the audit, the parent's name; siblings by
+           // name
+  kBasic,  // unit id, code, name, kind, level, parent, province class and depth; siblings by id
+};
+
 class OrgStore {
  public:
   virtual ~OrgStore() = default;
@@ -152,10 +159,12 @@ class OrgStore {
   // The subtree of `root` (0 = every root) on `as_of`, parents first, from one consistent
   // snapshot; max_depth 0 = unlimited. The reader holds the rows, not the connection.
   virtual absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
-                                                                  int max_depth) = 0;
+                                                                  int max_depth,
+                                                                  SubtreeDetail detail) = 0;
   // The same, collected.
-  absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of, int max_depth) {
-    auto reader = OpenSubtree(root, as_of, max_depth);
+  absl::StatusOr<std::vector<UnitView>> Subtree(int64_t root, Date as_of, int max_depth,
+                                                SubtreeDetail detail = SubtreeDetail::kFull) {
+    auto reader = OpenSubtree(root, as_of, max_depth, detail);
     if (!reader.ok()) return reader.status();
     std::vector<UnitView> out, batch;
     while ((*reader)->Next(1000, &batch)) {

@@ -28,7 +28,8 @@ class PgOrgStore : public OrgStore {
   absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) override;
   absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) override;
   absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
-                                                          int max_depth) override;
+                                                          int max_depth,
+                                                          SubtreeDetail detail) override;
   absl::StatusOr<std::vector<LineageEdge>> Lineage(int64_t id, bool predecessors) override;
   absl::StatusOr<std::vector<LineageEdge>> LineageEdges(std::optional<Date> from,
                                                         std::optional<Date> to, int limit,

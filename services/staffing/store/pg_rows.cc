@@ -4,15 +4,6 @@
 
 namespace tinhgon::staffing {
 
-LegalBasis ActFrom(const pqxx::row& r, const ActColumns& c) {
-  LegalBasis b;
-  b.act_number = r[c.number].as<std::string>();
-  b.act_date = ParseOptDate(r[c.date]);
-  b.issuer = r[c.issuer].as<std::string>();
-  b.title = r[c.title].as<std::string>();
-  return b;
-}
-
 Recorded RecordedFrom(const pqxx::row& r) {
   Recorded rec;
   rec.version = r["version"].as<int>();

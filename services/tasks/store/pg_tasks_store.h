@@ -1,0 +1,42 @@
+// The tasks repository on PostgreSQL (schema `tasks`, see migrations/).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "common/migrate.h"
+#include "common/pg.h"
+#include "services/tasks/store/tasks_store.h"
+
+namespace tinhgon::tasks {
+
+// The embedded NNN_*.sql files of migrations/.
+const std::vector<Migration>& TasksMigrations();
+
+// Prepares the named statements (with the idempotency ones); pass as PgOptions::prepare.
+void PrepareTasksStatements(pqxx::connection& c);
+
+class PgTasksStore final : public TasksStore {
+ public:
+  // `session` must outlive the store; `deadline` bounds every statement it runs.
+  explicit PgTasksStore(PgSession& session, absl::Time deadline = absl::InfiniteFuture())
+      : session_(session), deadline_(deadline) {}
+
+  absl::Status Write(const WriteContext& ctx,
+                     const std::function<absl::Status(TasksTx&)>& fn) override;
+  absl::StatusOr<std::optional<PlanView>> GetPlan(int64_t id, bool with_text) override;
+  absl::StatusOr<std::vector<PlanView>> ListPlans(const PlanQuery& q) override;
+  absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) override;
+  absl::StatusOr<std::vector<TaskRow>> FindTasks(const TaskQuery& q) override;
+  absl::StatusOr<std::vector<ChangeRow>> ChangesOf(const std::vector<int64_t>& tasks) override;
+  absl::StatusOr<std::vector<UpdateRow>> ProgressOf(const std::vector<int64_t>& tasks,
+                                                    Date to) override;
+  absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) override;
+  absl::StatusOr<std::vector<UpdateRow>> ListUpdates(const UpdateQuery& q) override;
+
+ private:
+  absl::Status Read(const std::function<absl::Status(pqxx::transaction_base&)>& fn);
+  PgSession& session_;
+  const absl::Time deadline_;
+};
+
+}  // namespace tinhgon::tasks

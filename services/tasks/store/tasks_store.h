@@ -1,0 +1,170 @@
+// What the tasks use cases need of storage: plans, tasks as assigned, their changes and their
+// progress updates (both append-only), retried requests and the audit. PgTasksStore is the
+// PostgreSQL one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/date.h"
+#include "common/legal_basis.h"
+#include "common/write_context.h"
+#include "services/tasks/domain/standing.h"
+
+namespace tinhgon::tasks {
+
+// The numbers are tinhgon.tasks.v1.PlanState's.
+enum class PlanState { kDraft = 1, kActive = 2, kSuperseded = 3, kEnded = 4 };
+
+struct PlanData {
+  std::string number;
+  Date issued_date;
+  int64_t issuer_unit_id = 0;
+  std::string title;
+  std::vector<LegalBasis> basis;
+  int64_t parent_plan_id = 0;
+  PlanState state = PlanState::kActive;
+  int64_t superseded_by = 0;
+  std::string source_text;
+};
+
+struct PlanView {
+  int64_t id = 0;
+  PlanData data;  // source_text only when asked for
+  std::string source_sha256;
+  int task_count = 0;
+  int revision = 1;
+  absl::Time created_at, updated_at;
+  std::string created_by, updated_by, request_id;
+};
+
+struct PlanQuery {
+  int64_t issuer_unit_id = 0;
+  int64_t parent_plan_id = 0;
+  std::vector<PlanState> states;
+  int limit = 100;
+  int offset = 0;
+};
+
+struct TaskData {
+  int64_t plan_id = 0;
+  int64_t parent_task_id = 0;
+  std::string section_path;
+  int ordinal = 0;
+  std::string text;
+  int64_t lead = 0;  // 0: a fan-out parent, or a lead the importer could not resolve
+  std::string lead_text;
+  std::string assignee_group;
+  std::vector<int64_t> coordinators;
+  Window window;
+};
+
+struct TaskRow {
+  int64_t id = 0;
+  TaskData data;
+  int revision = 1;
+  absl::Time created_at;
+  std::string created_by, request_id;
+};
+
+struct ChangeRow {
+  int64_t task_id = 0;
+  Change change;
+  std::string reason;
+  LegalBasis basis;
+  absl::Time recorded_at;
+  std::string recorded_by;
+};
+
+struct Evidence {
+  std::string number;
+  std::optional<Date> date;
+  std::string issuer, title, url, sha256;
+};
+
+struct UpdateRow {
+  int64_t task_id = 0;
+  int64_t reported_by = 0;
+  Progress progress;  // id, report_date, for_year, state, percent, completed_on, supersedes_id
+  std::string text, difficulties, proposals;
+  std::vector<Evidence> evidence;
+  absl::Time recorded_at;
+  std::string recorded_by, request_id;
+};
+
+// Which tasks a list or a count reads. Every filter is optional.
+struct TaskQuery {
+  int64_t plan_id = 0;
+  std::vector<int64_t> ids;
+  // Tasks whose lead (as assigned, or as set by a CHANGE_LEAD) is one of these, or — with
+  // coordinating — that name one of them as a coordinator. The use case narrows it to the lead
+  // on the date.
+  std::vector<int64_t> units;
+  bool coordinating = false;
+  int64_t parent_task_id = 0;
+  std::string section_prefix;
+  bool active_plans_only = false;  // plans in state ACTIVE (counts)
+};
+
+struct UpdateQuery {
+  int64_t task_id = 0;
+  int64_t plan_id = 0;
+  int64_t unit_id = 0;
+  std::optional<Date> from, to;
+  bool include_superseded = false;
+  int limit = 100;
+  int offset = 0;
+};
+
+class TasksTx {
+ public:
+  virtual ~TasksTx() = default;
+  virtual absl::StatusOr<std::optional<int64_t>> FindRetry() = 0;
+  virtual absl::Status RecordRetry(int64_t resource_id) = 0;
+
+  // Each write adds its audit row.
+  virtual absl::StatusOr<int64_t> InsertPlan(const PlanData& p) = 0;
+  // Another plan of `issuer` numbered `number` (not `except`), if any.
+  virtual absl::StatusOr<std::optional<int64_t>> FindPlanNumber(int64_t issuer,
+                                                                const std::string& number,
+                                                                int64_t except) = 0;
+  // The plan, locked until the transaction ends (with its task count).
+  virtual absl::StatusOr<std::optional<PlanView>> LockPlan(int64_t id) = 0;
+  virtual absl::Status UpdatePlan(int64_t id, const PlanData& p) = 0;  // revision + 1
+  virtual absl::StatusOr<int64_t> InsertTask(const TaskData& t) = 0;
+  virtual absl::StatusOr<std::optional<TaskRow>> LockTask(int64_t id) = 0;
+  virtual absl::StatusOr<int> NextOrdinal(int64_t plan_id) = 0;
+  // Appends the change and counts a revision of the task.
+  virtual absl::StatusOr<int64_t> InsertChange(const ChangeRow& c) = 0;
+  virtual absl::StatusOr<int64_t> InsertUpdate(const UpdateRow& u) = 0;
+  virtual absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) = 0;
+  // Changes of a task, to check a new one against (the task is locked first).
+  virtual absl::StatusOr<std::vector<ChangeRow>> ChangesOf(int64_t task_id) = 0;
+};
+
+class TasksStore {
+ public:
+  virtual ~TasksStore() = default;
+  // Runs `fn` in one serializable transaction; commits only when it returns OK.
+  virtual absl::Status Write(const WriteContext& ctx,
+                             const std::function<absl::Status(TasksTx&)>& fn) = 0;
+
+  virtual absl::StatusOr<std::optional<PlanView>> GetPlan(int64_t id, bool with_text) = 0;
+  virtual absl::StatusOr<std::vector<PlanView>> ListPlans(const PlanQuery& q) = 0;
+  virtual absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) = 0;
+  // By plan, then ordinal.
+  virtual absl::StatusOr<std::vector<TaskRow>> FindTasks(const TaskQuery& q) = 0;
+  // The changes and the updates of these tasks (updates reported on or before `to`), by task.
+  virtual absl::StatusOr<std::vector<ChangeRow>> ChangesOf(const std::vector<int64_t>& tasks) = 0;
+  virtual absl::StatusOr<std::vector<UpdateRow>> ProgressOf(const std::vector<int64_t>& tasks,
+                                                            Date to) = 0;
+  virtual absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) = 0;
+  virtual absl::StatusOr<std::vector<UpdateRow>> ListUpdates(const UpdateQuery& q) = 0;
+};
+
+}  // namespace tinhgon::tasks

@@ -1,0 +1,244 @@
+// The tasks use cases on a real PostgreSQL (a fresh schema), with the registry faked through its
+// client interface: imports (dry runs write nothing, a commit is one transaction, a retry
+// replays), refused writes leave every table as it was, stale etags, who may write what, and the
+// registry being down. The real registry and the gateway: tests/e2e/tasks.test.js.
+#include "services/tasks/tasks.h"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "common/testing/pg_fixture.h"
+#include "services/tasks/store/pg_tasks_store.h"
+
+namespace tinhgon::tasks {
+namespace {
+
+constexpr int64_t kProvince = 1, kSnv = 2, kStc = 3, kLamHa = 4, kDaLat = 5;
+
+orgpb::OrgUnit U(int64_t id, int64_t parent, orgpb::OrgKind kind, const std::string& name) {
+  orgpb::OrgUnit u;
+  u.set_id(id);
+  u.set_parent_id(parent);
+  u.set_kind(kind);
+  u.set_name(name);
+  u.set_state(orgpb::UNIT_STATE_ACTIVE);
+  return u;
+}
+
+constexpr char kPlan[] =
+    "KẾ HOẠCH THỬ\n"
+    "B. NHIỆM VỤ\n"
+    "1. Sở Nội vụ:\n"
+    "- Chủ trì, phối hợp với Sở Tài chính xây dựng Đề án (thực hiện từ năm 2018 và hoàn thành "
+    "năm 2019).\n"
+    "- Tham mưu sơ kết (thực hiện trong Quý III/2018).\n"
+    "2. UBND các huyện, thành phố:\n"
+    "- Xây dựng Đề án sáp nhập xã (hoàn thành năm 2020).\n";
+
+class TasksTest : public testing::PgSchemaTest {
+ protected:
+  void SetUp() override {
+    PgSchemaTest::SetUp();
+    if (schema_.empty()) return;
+    ASSERT_TRUE(ApplyMigrations(TasksMigrations()).ok());
+    PgOptions o = Options();
+    o.prepare = PrepareTasksStatements;
+    session_ = std::make_unique<PgSession>(o);
+    registry_.Put(U(kProvince, 0, orgpb::ORG_KIND_PROVINCE_COMMITTEE, "UBND tỉnh Thử"));
+    registry_.Put(U(kSnv, kProvince, orgpb::ORG_KIND_DEPARTMENT, "Sở Nội vụ"));
+    registry_.Put(U(kStc, kProvince, orgpb::ORG_KIND_DEPARTMENT, "Sở Tài chính"));
+    registry_.Put(U(kLamHa, kProvince, orgpb::ORG_KIND_DISTRICT_COMMITTEE, "UBND huyện Lâm Hà"));
+    registry_.Put(U(kDaLat, kProvince, orgpb::ORG_KIND_DISTRICT_COMMITTEE, "UBND thành phố Đà Lạt"));
+    admin_.principal = Principal{"so-noi-vu-admin", 0, {"admin"}, {}, ""};
+    admin_.request_id = "rid";
+    admin_.deadline = absl::Now() + absl::Minutes(1);
+    agency_ = admin_;
+    agency_.principal = Principal{"so-tai-chinh", kStc, {"agency"}, {}, ""};
+  }
+
+  Tasks Use() { return Tasks(std::make_unique<PgTasksStore>(*session_), registry_, clock_); }
+
+  WriteContext W(const std::string& rid, const std::string& fingerprint = "f",
+                 const std::string& actor = "so-noi-vu-admin") {
+    return WriteContext{actor, rid, "Write", rid, fingerprint};
+  }
+
+  ImportCmd Import(bool dry_run) {
+    ImportCmd c;
+    PlanData p;
+    p.number = "01/KH-UBND";
+    p.issued_date = Date::Unchecked(2018, 5, 15);
+    p.issuer_unit_id = kProvince;
+    c.new_plan = p;
+    c.text = kPlan;
+    c.dry_run = dry_run;
+    return c;
+  }
+
+  // Rows of every table: a refused write must leave them all as they were.
+  std::vector<int64_t> Counts() {
+    pqxx::connection c(Options().conninfo);
+    pqxx::nontransaction nt(c);
+    std::vector<int64_t> out;
+    for (const char* t : {"plan", "plan_basis", "task", "task_coordinator", "task_change",
+                          "progress_update", "evidence", "idempotency", "audit_log"}) {
+      out.push_back(nt.exec1(absl::StrCat("SELECT count(*) FROM ", schema_, ".", t))[0]
+                        .as<int64_t>());
+    }
+    return out;
+  }
+
+  std::unique_ptr<PgSession> session_;
+  FakeOrgRegistryClient registry_;
+  FixedClock clock_{AtNoonVietnam(Date::Unchecked(2021, 12, 31))};
+  CallInfo admin_, agency_;
+};
+
+TEST_F(TasksTest, ADryRunWritesNothingAndACommitIsStoredOnceWithItsFanOut) {
+  if (schema_.empty()) GTEST_SKIP();
+  const auto empty = Counts();
+  Tasks t = Use();
+  absl::StatusOr<ImportResult> dry = t.ImportPlanText(admin_, W("dry"), Import(true));
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  EXPECT_EQ(Counts(), empty);
+  // Two dashes of Sở Nội vụ, and one task for the districts: a parent and a child each.
+  ASSERT_EQ(dry->tasks.size(), 5u);
+  EXPECT_EQ(dry->tasks[0].data.lead, kSnv);
+  EXPECT_EQ(dry->tasks[0].data.coordinators, std::vector<int64_t>{kStc});
+  EXPECT_EQ(dry->tasks[2].data.lead, 0);
+  EXPECT_FALSE(dry->tasks[2].data.assignee_group.empty());
+  EXPECT_EQ(dry->tasks[3].parent_index, 2);
+  EXPECT_EQ(dry->time_phrases_found, dry->time_phrases_parsed);
+
+  absl::StatusOr<ImportResult> done = t.ImportPlanText(admin_, W("commit", "text"), Import(false));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const auto after = Counts();
+  EXPECT_EQ(after[0] - empty[0], 1);  // one plan
+  EXPECT_EQ(after[2] - empty[2], 5);  // five tasks
+  EXPECT_EQ(after[3] - empty[3], 1);  // one coordinator
+  EXPECT_EQ(after[8] - empty[8], 6);  // an audit row each
+  ASSERT_GT(done->tasks[3].id, 0);
+  EXPECT_EQ(done->tasks[3].data.parent_task_id, done->tasks[2].id);
+  // The same request again: the first result, nothing written; another id: a second plan
+  // number clash (the issuer's numbers are unique) leaves everything as it was.
+  absl::StatusOr<ImportResult> again = t.ImportPlanText(admin_, W("commit", "text"), Import(false));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->plan.id, done->plan.id);
+  EXPECT_EQ(again->tasks[4].id, done->tasks[4].id);
+  EXPECT_EQ(Counts(), after);
+  EXPECT_EQ(ErrorField(t.ImportPlanText(admin_, W("commit-2", "text"), Import(false)).status()),
+            "new_plan.number");
+  EXPECT_EQ(Counts(), after);
+  // Into a plan that has tasks: refused.
+  ImportCmd into;
+  into.plan_id = done->plan.id;
+  into.text = kPlan;
+  into.dry_run = false;
+  EXPECT_EQ(ErrorReason(t.ImportPlanText(admin_, W("into"), into).status()), "PLAN_HAS_TASKS");
+  EXPECT_EQ(Counts(), after);
+}
+
+TEST_F(TasksTest, RefusedWritesNameTheFieldAndLeaveEveryTableAsItWas) {
+  if (schema_.empty()) GTEST_SKIP();
+  Tasks t = Use();
+  absl::StatusOr<ImportResult> done = t.ImportPlanText(admin_, W("commit"), Import(false));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const int64_t task = done->tasks[0].id;  // Sở Nội vụ leads, Sở Tài chính coordinates
+  const auto before = Counts();
+
+  UpdateRow u;
+  u.task_id = task;
+  u.reported_by = kSnv;
+  u.progress.report_date = Date::Unchecked(2019, 6, 1);
+  u.progress.state = WorkState::kInProgress;
+  u.progress.percent = 150;
+  u.text = "Đang làm";
+  EXPECT_EQ(ErrorField(t.CreateProgress(admin_, W("p1"), u).status()), "update.percent_complete");
+  u.progress.percent = 50;
+  u.text = std::string("a\0b", 3);
+  EXPECT_EQ(ErrorField(t.CreateProgress(admin_, W("p2"), u).status()), "update.text");
+  u.text = "Đang làm";
+  u.progress.state = WorkState::kDone;
+  u.progress.percent = 100;
+  u.progress.completed_on = Date::Unchecked(2019, 7, 1);  // after the report's date
+  EXPECT_EQ(ErrorField(t.CreateProgress(admin_, W("p3"), u).status()), "update.completed_on");
+  u.progress.state = WorkState::kInProgress;
+  u.progress.completed_on.reset();
+  u.progress.percent = 50;
+  u.progress.supersedes_id = 999;
+  EXPECT_EQ(ErrorField(t.CreateProgress(admin_, W("p4"), u).status()), "update.supersedes_id");
+  u.progress.supersedes_id = 0;
+  u.reported_by = kLamHa;  // neither leads nor coordinates it
+  EXPECT_EQ(ErrorReason(t.CreateProgress(admin_, W("p5"), u).status()), "NOT_TASK_AGENCY");
+
+  TaskData bad;
+  bad.plan_id = done->plan.id;
+  bad.text = "Nhiệm vụ thêm";
+  bad.lead = kSnv;
+  bad.window.start = *Period::Year(2020);
+  bad.window.end = *Period::Year(2019);
+  EXPECT_EQ(ErrorField(t.CreateTask(admin_, W("t1"), bad).status()), "task.window.end");
+  bad.window.end = *Period::Year(2021);
+  bad.coordinators = {kStc, kStc};
+  EXPECT_EQ(ErrorField(t.CreateTask(admin_, W("t2"), bad).status()), "task.coordinators[1].id");
+  bad.coordinators = {99};  // not in the registry
+  EXPECT_EQ(ErrorField(t.CreateTask(admin_, W("t3"), bad).status()), "task.coordinators[0].id");
+  bad.coordinators = {};
+  // An agency writes the plans it issued only.
+  EXPECT_EQ(t.CreateTask(agency_, W("t4", "f", "so-tai-chinh"), bad).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  PlanData other;
+  other.number = "02/KH-STC";
+  other.issued_date = Date::Unchecked(2018, 6, 10);
+  other.issuer_unit_id = kSnv;
+  other.title = "Kế hoạch của Sở Nội vụ";
+  EXPECT_EQ(t.CreatePlan(agency_, W("pl", "f", "so-tai-chinh"), other).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  // A stale etag: nothing appended.
+  ChangeRow c;
+  c.task_id = task;
+  c.change.kind = ChangeKind::kCancel;
+  c.change.effective = Date::Unchecked(2019, 1, 1);
+  c.reason = "Không còn phù hợp";
+  EXPECT_EQ(t.ChangeTask(admin_, W("c1"), "v9", c).status().code(), absl::StatusCode::kAborted);
+  c.change.kind = ChangeKind::kExtendDeadline;  // without the new deadline
+  EXPECT_EQ(ErrorField(t.ChangeTask(admin_, W("c2"), "v1", c).status()), "change.new_end");
+  EXPECT_EQ(Counts(), before);
+
+  // The agency's own plan and its progress on the task it coordinates are accepted.
+  other.issuer_unit_id = kStc;
+  ASSERT_TRUE(t.CreatePlan(agency_, W("pl-ok", "f", "so-tai-chinh"), other).ok());
+  u.reported_by = 0;  // an agency reports as its unit
+  absl::StatusOr<UpdateRow> mine = t.CreateProgress(agency_, W("p-ok", "f", "so-tai-chinh"), u);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ(mine->reported_by, kStc);
+
+  // Cancelled: progress refused from then on.
+  c.change.kind = ChangeKind::kCancel;
+  ASSERT_TRUE(t.ChangeTask(admin_, W("c3"), "v1", c).ok());
+  const auto cancelled = Counts();
+  u.reported_by = kSnv;
+  u.progress.report_date = Date::Unchecked(2019, 6, 2);
+  EXPECT_EQ(ErrorReason(t.CreateProgress(admin_, W("p6"), u).status()), "TASK_CANCELLED");
+  EXPECT_EQ(Counts(), cancelled);
+}
+
+TEST_F(TasksTest, TheRegistryDownIsUnavailableAndNothingIsWritten) {
+  if (schema_.empty()) GTEST_SKIP();
+  const auto before = Counts();
+  registry_.FailWith(MakeError({absl::StatusCode::kUnavailable, "BACKEND_UNAVAILABLE", "",
+                                "org-registry (127.0.0.1:1) is unavailable", "không sẵn sàng"}));
+  Tasks t = Use();
+  absl::StatusOr<ImportResult> r = t.ImportPlanText(admin_, W("x"), Import(false));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("org-registry"), std::string::npos);
+  EXPECT_EQ(Counts(), before);
+}
+
+}  // namespace
+}  // namespace tinhgon::tasks
