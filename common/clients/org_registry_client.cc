@@ -21,6 +21,11 @@ class GrpcOrgRegistryClient final : public OrgRegistryClient {
                                             const orgpb::GetOrgUnitRequest& req) override {
     return Read<orgpb::OrgUnit>(caller, "GetOrgUnit", req, &orgpb::OrgRegistry::Stub::GetOrgUnit);
   }
+  absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> BatchGetOrgUnits(
+      const Caller& caller, const orgpb::BatchGetOrgUnitsRequest& req) override {
+    return Read<orgpb::BatchGetOrgUnitsResponse>(caller, "BatchGetOrgUnits", req,
+                                                 &orgpb::OrgRegistry::Stub::BatchGetOrgUnits);
+  }
   absl::StatusOr<orgpb::ListOrgUnitsResponse> ListOrgUnits(
       const Caller& caller, const orgpb::ListOrgUnitsRequest& req) override {
     return Read<orgpb::ListOrgUnitsResponse>(caller, "ListOrgUnits", req,
@@ -152,6 +157,22 @@ absl::StatusOr<orgpb::OrgUnit> FakeOrgRegistryClient::GetOrgUnit(
                     absl::StrCat("Không có đơn vị ", req.id()));
   }
   return it->second;
+}
+
+absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> FakeOrgRegistryClient::BatchGetOrgUnits(
+    const Caller& caller, const orgpb::BatchGetOrgUnitsRequest& req) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TG_RETURN_IF_ERROR(Enter(caller));
+  orgpb::BatchGetOrgUnitsResponse out;
+  for (int64_t id : req.ids()) {
+    auto it = units_.find(id);
+    if (it == units_.end()) {
+      out.add_missing_ids(id);
+    } else {
+      *out.add_units() = it->second;
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<orgpb::ListOrgUnitsResponse> FakeOrgRegistryClient::ListOrgUnits(

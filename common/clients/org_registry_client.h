@@ -20,6 +20,8 @@ class OrgRegistryClient {
   virtual ~OrgRegistryClient() = default;
   virtual absl::StatusOr<orgpb::OrgUnit> GetOrgUnit(const Caller& caller,
                                                     const orgpb::GetOrgUnitRequest& req) = 0;
+  virtual absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> BatchGetOrgUnits(
+      const Caller& caller, const orgpb::BatchGetOrgUnitsRequest& req) = 0;
   virtual absl::StatusOr<orgpb::ListOrgUnitsResponse> ListOrgUnits(
       const Caller& caller, const orgpb::ListOrgUnitsRequest& req) = 0;
   virtual absl::StatusOr<orgpb::Lineage> GetLineage(const Caller& caller,
@@ -49,6 +51,8 @@ class FakeOrgRegistryClient final : public OrgRegistryClient {
 
   absl::StatusOr<orgpb::OrgUnit> GetOrgUnit(const Caller& caller,
                                             const orgpb::GetOrgUnitRequest& req) override;
+  absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> BatchGetOrgUnits(
+      const Caller& caller, const orgpb::BatchGetOrgUnitsRequest& req) override;
   absl::StatusOr<orgpb::ListOrgUnitsResponse> ListOrgUnits(
       const Caller& caller, const orgpb::ListOrgUnitsRequest& req) override;
   absl::StatusOr<orgpb::Lineage> GetLineage(const Caller& caller,

@@ -147,17 +147,18 @@ absl::Status Tasks::MayWritePlan(const CallInfo& caller, const PlanView& plan,
 std::map<int64_t, std::string> Tasks::Names(const CallInfo& caller,
                                             const std::vector<int64_t>& ids, Date as_of) {
   std::map<int64_t, std::string> out;
+  std::vector<int64_t> wanted;
   for (int64_t id : ids) {
-    if (id <= 0 || out.count(id)) continue;
-    orgpb::GetOrgUnitRequest req;
-    req.set_id(id);
+    if (id > 0 && out.emplace(id, "").second) wanted.push_back(id);
+  }
+  // A thousand at a time; a name the registry cannot give stays "" (the id is still there).
+  for (size_t at = 0; at < wanted.size(); at += 1000) {
+    orgpb::BatchGetOrgUnitsRequest req;
+    for (size_t i = at; i < std::min(wanted.size(), at + 1000); ++i) req.add_ids(wanted[i]);
     *req.mutable_as_of() = ToProto(as_of);
-    absl::StatusOr<orgpb::OrgUnit> u = registry_.GetOrgUnit(caller, req);
-    if (!u.ok()) {  // ended by then: its last name
-      req.clear_as_of();
-      u = registry_.GetOrgUnit(caller, req);
-    }
-    out[id] = u.ok() ? u->name() : "";
+    absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> got = registry_.BatchGetOrgUnits(caller, req);
+    if (!got.ok()) continue;
+    for (const orgpb::OrgUnit& u : got->units()) out[u.id()] = u.name();
   }
   return out;
 }
@@ -177,21 +178,24 @@ absl::StatusOr<std::vector<Succession>> Tasks::Successions(const CallInfo& calle
   return out;
 }
 
-absl::StatusOr<std::vector<TaskView>> Tasks::Views(const CallInfo& caller,
-                                                   std::vector<TaskRow> rows, Date as_of) {
-  std::vector<int64_t> ids;
-  for (const TaskRow& r : rows) ids.push_back(r.id);
-  TG_ASSIGN_OR_RETURN(std::vector<ChangeRow> changes, store_->ChangesOf(ids));
-  TG_ASSIGN_OR_RETURN(std::vector<UpdateRow> updates, store_->ProgressOf(ids, as_of));
+absl::StatusOr<std::vector<TaskView>> Tasks::Views(const CallInfo& caller, const TaskQuery& q,
+                                                   Date as_of) {
+  TG_ASSIGN_OR_RETURN(TasksStore::Facts read, store_->ReadTasks(q, as_of));
+  if (read.tasks.size() > kMaxTasksRead) {
+    return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
+                      absl::StrCat("more than ", kMaxTasksRead, " tasks match: narrow the list"),
+                      "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
+  }
+  std::vector<TaskRow>& rows = read.tasks;
   absl::flat_hash_map<int64_t, TaskFacts> facts;
   for (const TaskRow& r : rows) {
     TaskFacts& f = facts[r.id];
     f.window = r.data.window;
     f.lead = r.data.lead;
   }
-  for (const ChangeRow& c : changes) facts[c.task_id].changes.push_back(c.change);
-  for (const UpdateRow& u : updates) facts[u.task_id].updates.push_back(u.progress);
-  // Fan-out parents: their children, wherever they are in `rows` or not.
+  for (const ChangeRow& c : read.changes) facts[c.task_id].changes.push_back(c.change);
+  for (const UpdateRow& u : read.updates) facts[u.task_id].updates.push_back(u.progress);
+  // Fan-out parents: counted from their children, wherever those are.
   absl::flat_hash_set<int64_t> parents;
   for (const TaskRow& r : rows) {
     if (!r.data.assignee_group.empty() && r.data.lead == 0) parents.insert(r.id);
@@ -222,16 +226,13 @@ absl::StatusOr<std::vector<TaskView>> Tasks::Views(const CallInfo& caller,
     out.push_back(std::move(v));
   }
   if (!parents.empty()) {
-    TaskQuery q;
-    std::vector<TaskRow> children;
-    for (int64_t p : parents) {
-      q.parent_task_id = p;
-      TG_ASSIGN_OR_RETURN(std::vector<TaskRow> some, store_->FindTasks(q));
-      for (TaskRow& c : some) children.push_back(std::move(c));
-    }
-    TG_ASSIGN_OR_RETURN(std::vector<TaskView> child_views, Views(caller, std::move(children), as_of));
     absl::flat_hash_map<int64_t, std::vector<Standing>> by_parent;
-    for (const TaskView& c : child_views) by_parent[c.row.data.parent_task_id].push_back(c.standing);
+    for (int64_t p : parents) {
+      TaskQuery children;
+      children.parent_task_id = p;
+      TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, children, as_of));
+      for (const TaskView& c : views) by_parent[p].push_back(c.standing);
+    }
     for (TaskView& v : out) {
       auto it = by_parent.find(v.row.id);
       if (it == by_parent.end()) continue;
@@ -440,10 +441,10 @@ absl::StatusOr<TaskView> Tasks::ChangeTask(const CallInfo& caller, const WriteCo
 absl::StatusOr<TaskView> Tasks::GetTask(const CallInfo& caller, int64_t id,
                                         std::optional<Date> as_of) {
   if (id <= 0) return InvalidField("id", "name the task", "Hãy chọn nhiệm vụ");
-  TG_ASSIGN_OR_RETURN(std::optional<TaskRow> row, store_->GetTask(id));
-  if (!row) return NotFoundTask("id");
-  std::vector<TaskRow> rows{std::move(*row)};
-  TG_ASSIGN_OR_RETURN(std::vector<TaskView> v, Views(caller, std::move(rows), as_of.value_or(Today())));
+  TaskQuery q;
+  q.ids = {id};
+  TG_ASSIGN_OR_RETURN(std::vector<TaskView> v, Views(caller, q, as_of.value_or(Today())));
+  if (v.empty()) return NotFoundTask("id");
   return std::move(v[0]);
 }
 
@@ -486,49 +487,58 @@ absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTask
     std::sort(q.units.begin(), q.units.end());
     q.coordinating = cmd.include_coordinating;
   }
-  TG_ASSIGN_OR_RETURN(std::vector<TaskRow> rows, store_->FindTasks(q));
-  if (rows.size() > kMaxTasksRead) {
-    return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
-                      absl::StrCat("more than ", kMaxTasksRead, " tasks match: narrow the list"),
-                      "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
-  }
-  TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, std::move(rows), as_of));
-  TaskPage page;
-  int skipped = 0;
-  for (TaskView& v : views) {
+  // Read in chunks in list order, from after the previous page's last task: a page costs the
+  // tasks up to its end, not the whole list again.
+  q.after_plan = cmd.after_plan;
+  q.after_ordinal = cmd.after_ordinal;
+  q.limit = std::max(2000, cmd.limit * 2);
+  auto wanted = [&](const TaskView& v) {
     if (!asked.empty()) {
       bool mine = asked.contains(v.lead);
       if (!mine && cmd.include_coordinating) {
         for (int64_t c : v.row.data.coordinators) mine = mine || asked.contains(c);
       }
-      if (!mine) continue;
+      if (!mine) return false;
     }
     if (!cmd.statuses.empty() &&
         std::find(cmd.statuses.begin(), cmd.statuses.end(), v.standing.status) ==
             cmd.statuses.end()) {
-      continue;
+      return false;
     }
     if (!cmd.timeliness.empty() &&
         std::find(cmd.timeliness.begin(), cmd.timeliness.end(), v.standing.timeliness) ==
             cmd.timeliness.end()) {
-      continue;
+      return false;
     }
     if (cmd.due_from || cmd.due_to) {
-      if (!v.standing.due) continue;
-      if (cmd.due_from && *v.standing.due < *cmd.due_from) continue;
-      if (cmd.due_to && *v.standing.due > *cmd.due_to) continue;
+      if (!v.standing.due) return false;
+      if (cmd.due_from && *v.standing.due < *cmd.due_from) return false;
+      if (cmd.due_to && *v.standing.due > *cmd.due_to) return false;
     }
-    if (skipped < cmd.offset) {
-      ++skipped;
-      continue;
+    return true;
+  };
+  TaskPage page;
+  size_t read = 0;
+  while (true) {
+    TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, q, as_of));
+    read += views.size();
+    if (read > kMaxTasksRead) {
+      return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
+                        absl::StrCat("more than ", kMaxTasksRead, " tasks read: narrow the list"),
+                        "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
     }
-    if (static_cast<int>(page.tasks.size()) == cmd.limit) {
-      page.more = true;
-      break;
+    for (TaskView& v : views) {
+      if (!wanted(v)) continue;
+      if (static_cast<int>(page.tasks.size()) == cmd.limit) {
+        page.more = true;
+        return page;
+      }
+      page.tasks.push_back(std::move(v));
     }
-    page.tasks.push_back(std::move(v));
+    if (static_cast<int>(views.size()) < q.limit) return page;  // the end of the list
+    q.after_plan = views.back().row.data.plan_id;
+    q.after_ordinal = views.back().row.data.ordinal;
   }
-  return page;
 }
 
 absl::StatusOr<CountResult> Tasks::CountTasks(const CallInfo& caller, const CountCmd& cmd) {

@@ -53,12 +53,14 @@ struct ListTasksCmd {
   std::vector<Timeliness> timeliness;
   std::optional<Date> due_from, due_to;
   int limit = 100;
-  int offset = 0;
+  // The page after the task at (plan, ordinal); (0, 0): the first.
+  int64_t after_plan = 0;
+  int after_ordinal = 0;
 };
 
 struct TaskPage {
   std::vector<TaskView> tasks;
-  bool more = false;
+  bool more = false;  // then the next page comes after the last task here
 };
 
 struct CountCmd {
@@ -145,8 +147,9 @@ class Tasks {
   Date Today() const { return clock_.Today(); }
 
  private:
-  // Standings of `rows` as of `as_of`, leads followed through the registry's lineage.
-  absl::StatusOr<std::vector<TaskView>> Views(const CallInfo& caller, std::vector<TaskRow> rows,
+  // The tasks of `q` as of `as_of`: standings from their changes and updates, leads followed
+  // through the registry's lineage, fan-out parents counted from their children.
+  absl::StatusOr<std::vector<TaskView>> Views(const CallInfo& caller, const TaskQuery& q,
                                               Date as_of);
   absl::StatusOr<std::vector<Succession>> Successions(const CallInfo& caller, Date as_of);
   absl::Status MayWritePlan(const CallInfo& caller, const PlanView& plan,

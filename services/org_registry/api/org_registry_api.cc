@@ -344,6 +344,37 @@ grpc::ServerUnaryReactor* OrgRegistryApi::GetOrgUnit(grpc::CallbackServerContext
       });
 }
 
+grpc::ServerUnaryReactor* OrgRegistryApi::BatchGetOrgUnits(
+    grpc::CallbackServerContext* ctx, const pb::BatchGetOrgUnitsRequest* req,
+    pb::BatchGetOrgUnitsResponse* resp) {
+  return Serve<pb::BatchGetOrgUnitsRequest, pb::BatchGetOrgUnitsResponse>(
+      ctx, "BatchGetOrgUnits", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::BatchGetOrgUnitsRequest& req,
+         pb::BatchGetOrgUnitsResponse& resp) -> absl::Status {
+        if (req.ids_size() == 0 || req.ids_size() > 1000) {
+          return InvalidField("ids", "give 1 to 1,000 unit ids", "Hãy gửi từ 1 đến 1.000 mã đơn vị");
+        }
+        TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg.Today()));
+        std::set<int64_t> seen;
+        for (int i = 0; i < req.ids_size(); ++i) {
+          const int64_t id = req.ids(i);
+          if (id <= 0) {
+            return InvalidField(absl::StrCat("ids[", i, "]"), "must be a positive unit id",
+                                "Mã đơn vị không hợp lệ");
+          }
+          if (!seen.insert(id).second) continue;
+          absl::StatusOr<UnitView> v = reg.Get(id, as_of);
+          if (!v.ok()) {
+            if (v.status().code() != absl::StatusCode::kNotFound) return v.status();
+            resp.add_missing_ids(id);
+            continue;
+          }
+          UnitTo(*v, as_of, AuditAudience(info), resp.add_units());
+        }
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* OrgRegistryApi::ListOrgUnits(grpc::CallbackServerContext* ctx,
                                                        const pb::ListOrgUnitsRequest* req,
                                                        pb::ListOrgUnitsResponse* resp) {

@@ -46,6 +46,9 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
   grpc::ServerUnaryReactor* GetOrgUnit(grpc::CallbackServerContext* ctx,
                                        const pb::GetOrgUnitRequest* req,
                                        pb::OrgUnit* resp) override;
+  grpc::ServerUnaryReactor* BatchGetOrgUnits(grpc::CallbackServerContext* ctx,
+                                             const pb::BatchGetOrgUnitsRequest* req,
+                                             pb::BatchGetOrgUnitsResponse* resp) override;
   grpc::ServerUnaryReactor* ListOrgUnits(grpc::CallbackServerContext* ctx,
                                          const pb::ListOrgUnitsRequest* req,
                                          pb::ListOrgUnitsResponse* resp) override;

@@ -249,6 +249,33 @@ TEST_F(ApiTest, SubtreeStreamsEveryNodeParentsFirst) {
   EXPECT_EQ(missing->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(ApiTest, BatchGetAnswersEachUnitOnceAndListsTheMissing) {
+  Start("");
+  const int64_t p = MustCreate("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);
+  const int64_t d = MustCreate("Sở Nội vụ", pb::ORG_KIND_DEPARTMENT, p);
+  grpc::ClientContext ctx;
+  pb::BatchGetOrgUnitsRequest req;
+  for (int64_t id : {d, p, d, int64_t{987654}}) req.add_ids(id);
+  pb::BatchGetOrgUnitsResponse resp;
+  ASSERT_TRUE(stub_->BatchGetOrgUnits(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.units_size(), 2);  // in the order asked, the repeat once
+  EXPECT_EQ(resp.units(0).name(), "Sở Nội vụ");
+  EXPECT_EQ(resp.units(1).id(), p);
+  ASSERT_EQ(resp.missing_ids_size(), 1);
+  EXPECT_EQ(resp.missing_ids(0), 987654);
+  // Bad ids and too many: the field named.
+  grpc::ClientContext c2;
+  req.add_ids(-1);
+  grpc::Status s = stub_->BatchGetOrgUnits(&c2, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldOf(s), "ids[4]");
+  grpc::ClientContext c3;
+  pb::BatchGetOrgUnitsRequest many;
+  for (int i = 1; i <= 1001; ++i) many.add_ids(i);
+  s = stub_->BatchGetOrgUnits(&c3, many, &resp);
+  EXPECT_EQ(FieldOf(s), "ids");
+}
+
 TEST_F(ApiTest, TheBasicSubtreeViewHoldsTheSameUnitsWithTheirTreeFieldsOnly) {
   Start("");
   const int64_t p = MustCreate("UBND tỉnh", pb::ORG_KIND_PROVINCE_COMMITTEE, 0);

@@ -1,6 +1,9 @@
 #include "services/tasks/api/tasks_api.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/proto_util.h"
 #include "common/status.h"
 #include "common/text.h"
@@ -279,6 +282,29 @@ void CountsTo(const Counts& c, google::protobuf::RepeatedPtrField<pb::StatusCoun
   }
 }
 
+// A list of tasks pages by its order (plan, ordinal): the token is the last task's key.
+std::string EncodeTaskToken(int64_t plan_id, int ordinal) {
+  return absl::WebSafeBase64Escape(absl::StrCat("t:", plan_id, ":", ordinal));
+}
+
+absl::Status DecodeTaskToken(const std::string& token, int64_t* plan_id, int* ordinal) {
+  *plan_id = 0;
+  *ordinal = 0;
+  if (token.empty()) return absl::OkStatus();
+  std::string raw;
+  std::vector<std::string> parts;
+  if (token.size() <= 64 && absl::WebSafeBase64Unescape(token, &raw)) {
+    parts = absl::StrSplit(raw, ':');
+  }
+  if (parts.size() != 3 || parts[0] != "t" || !absl::SimpleAtoi(parts[1], plan_id) ||
+      !absl::SimpleAtoi(parts[2], ordinal) || *plan_id <= 0 || *ordinal <= 0) {
+    *plan_id = 0;
+    *ordinal = 0;
+    return InvalidField("page_token", "is not a token this list gave", "Mã trang không hợp lệ");
+  }
+  return absl::OkStatus();
+}
+
 pb::ImportProblemKind ProblemKindTo(ProblemKind k) {
   return static_cast<pb::ImportProblemKind>(static_cast<int>(k));
 }
@@ -466,13 +492,14 @@ grpc::ServerUnaryReactor* TasksApi::ListTasks(grpc::CallbackServerContext* ctx,
         TG_ASSIGN_OR_RETURN(cmd.due_from, OptDate(r.due_from(), "due_from"));
         TG_ASSIGN_OR_RETURN(cmd.due_to, OptDate(r.due_to(), "due_to"));
         TG_ASSIGN_OR_RETURN(cmd.limit, PageSize(r.page_size(), 100, 1000, "page_size"));
-        TG_ASSIGN_OR_RETURN(cmd.offset, DecodePageToken(r.page_token(), "page_token"));
+        TG_RETURN_IF_ERROR(DecodeTaskToken(r.page_token(), &cmd.after_plan, &cmd.after_ordinal));
         TG_ASSIGN_OR_RETURN(TaskPage page, t.ListTasks(info, cmd));
         const Date as_of = cmd.as_of.value_or(t.Today());
         const auto names = t.Names(info, UnitsOf(page.tasks), as_of);
         for (const TaskView& v : page.tasks) TaskTo(v, names, info, out.add_tasks());
-        if (page.more) {
-          out.set_next_page_token(EncodePageToken(cmd.offset + static_cast<int>(page.tasks.size())));
+        if (page.more && !page.tasks.empty()) {
+          const TaskData& last = page.tasks.back().row.data;
+          out.set_next_page_token(EncodeTaskToken(last.plan_id, last.ordinal));
         }
         return absl::OkStatus();
       });

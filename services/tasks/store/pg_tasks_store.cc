@@ -416,22 +416,37 @@ void PrepareTasksStatements(pqxx::connection& c) {
   c.prepare("task_next_ordinal",
             "SELECT COALESCE(max(ordinal), 0) + 1 FROM task WHERE plan_id = $1");
   c.prepare("task_bump", "UPDATE task SET revision = revision + 1 WHERE id = $1");
-  // $6: a section prefix with LIKE's characters escaped.
-  c.prepare("task_find",
-            absl::StrCat(
-                "SELECT ", kTaskCols, " FROM task t JOIN plan p ON p.id = t.plan_id"
-                " WHERE ($1 = 0 OR t.plan_id = $1)"
-                " AND (cardinality($2::bigint[]) = 0 OR t.id = ANY($2::bigint[]))"
-                " AND (cardinality($3::bigint[]) = 0 OR t.lead_unit_id = ANY($3::bigint[])"
-                "   OR EXISTS (SELECT 1 FROM task_change c WHERE c.task_id = t.id"
-                "     AND c.new_lead_unit_id = ANY($3::bigint[]))"
-                "   OR ($4 AND EXISTS (SELECT 1 FROM task_coordinator k WHERE k.task_id = t.id"
-                "     AND k.unit_id = ANY($3::bigint[]))))"
-                " AND ($5 = 0 OR t.parent_task_id = $5)"
-                " AND ($6 = '' OR t.section_path = $7 OR t.section_path LIKE $6 || '.%'"
-                "   OR t.section_path LIKE $6 || '-%')"
-                " AND (NOT $8 OR p.state = 2)"
-                " ORDER BY t.plan_id, t.ordinal"));
+  // The tasks a query names ($1 plan, $2 ids, $3 units, $4 coordinating, $5 parent, $6 a section
+  // prefix with LIKE's characters escaped, $7 the prefix as given, $8 active plans only; the
+  // chunk: after ($9 plan, $10 ordinal), at most $11), and their changes and updates ($12:
+  // effective or reported on or before), each read without a list of ids.
+  const std::string found =
+      " FROM task t JOIN plan p ON p.id = t.plan_id"
+      " WHERE ($1 = 0 OR t.plan_id = $1)"
+      " AND (cardinality($2::bigint[]) = 0 OR t.id = ANY($2::bigint[]))"
+      " AND (cardinality($3::bigint[]) = 0 OR t.lead_unit_id = ANY($3::bigint[])"
+      "   OR EXISTS (SELECT 1 FROM task_change c WHERE c.task_id = t.id"
+      "     AND c.new_lead_unit_id = ANY($3::bigint[]))"
+      "   OR ($4 AND EXISTS (SELECT 1 FROM task_coordinator k WHERE k.task_id = t.id"
+      "     AND k.unit_id = ANY($3::bigint[]))))"
+      " AND ($5 = 0 OR t.parent_task_id = $5)"
+      " AND ($6 = '' OR t.section_path = $7 OR t.section_path LIKE $6 || '.%'"
+      "   OR t.section_path LIKE $6 || '-%')"
+      " AND (NOT $8 OR p.state = 2)"
+      " AND ($9 = 0 OR (t.plan_id, t.ordinal) > ($9, $10))"
+      " ORDER BY t.plan_id, t.ordinal LIMIT $11";
+  c.prepare("task_find", absl::StrCat("SELECT ", kTaskCols, found));
+  c.prepare("task_find_coordinators",
+            absl::StrCat("SELECT k.task_id, k.unit_id FROM task_coordinator k WHERE k.task_id IN"
+                         " (SELECT t.id", found, ") ORDER BY k.task_id, k.unit_id"));
+  c.prepare("task_find_changes",
+            absl::StrCat("SELECT ", kChangeCols, " FROM task_change c WHERE c.task_id IN"
+                         " (SELECT t.id", found, ") AND c.effective_date <= $12::date"
+                         " ORDER BY c.task_id, c.effective_date, c.id"));
+  c.prepare("task_find_updates",
+            absl::StrCat("SELECT ", kUpdateCols, " FROM progress_update u WHERE u.task_id IN"
+                         " (SELECT t.id", found, ") AND u.report_date <= $12::date"
+                         " ORDER BY u.task_id, u.report_date, u.id"));
   c.prepare("change_insert",
             Audited("INSERT INTO task_change(task_id, kind, effective_date, reason, act_number,"
                     " act_date, act_issuer, act_title, new_end_kind, new_end_year,"
@@ -456,10 +471,6 @@ void PrepareTasksStatements(pqxx::connection& c) {
             " FROM evidence WHERE update_id = ANY($1::bigint[]) ORDER BY update_id, ord");
   c.prepare("update_get",
             absl::StrCat("SELECT ", kUpdateCols, " FROM progress_update u WHERE u.id = $1"));
-  c.prepare("progress_of",
-            absl::StrCat("SELECT ", kUpdateCols, " FROM progress_update u"
-                         " WHERE u.task_id = ANY($1::bigint[]) AND u.report_date <= $2::date"
-                         " ORDER BY u.task_id, u.report_date, u.id"));
   c.prepare("update_list",
             absl::StrCat(
                 "SELECT ", kUpdateCols, " FROM progress_update u JOIN task t ON t.id = u.task_id"
@@ -538,23 +549,65 @@ absl::StatusOr<std::optional<TaskRow>> PgTasksStore::GetTask(int64_t id) {
   return out;
 }
 
-absl::StatusOr<std::vector<TaskRow>> PgTasksStore::FindTasks(const TaskQuery& q) {
-  std::string like;
-  for (char ch : q.section_prefix) {  // matched literally
-    if (ch == '%' || ch == '_' || ch == '\\') like.push_back('\\');
-    like.push_back(ch);
+namespace {
+
+// A query's parameters ($1-$8 of the task_find statements).
+struct FindParams {
+  explicit FindParams(const TaskQuery& q) : q(q) {
+    for (char ch : q.section_prefix) {  // matched literally
+      if (ch == '%' || ch == '_' || ch == '\\') like.push_back('\\');
+      like.push_back(ch);
+    }
   }
+  template <typename... Extra>
+  pqxx::result Run(pqxx::transaction_base& tx, const char* statement, Extra&&... extra) const {
+    return tx.exec_prepared(statement, q.plan_id, IntArrayParam(q.ids), IntArrayParam(q.units),
+                            q.coordinating, q.parent_task_id, like, q.section_prefix,
+                            q.active_plans_only, q.after_plan, q.after_ordinal,
+                            q.limit > 0 ? std::optional<int>(q.limit) : std::nullopt,
+                            std::forward<Extra>(extra)...);
+  }
+  const TaskQuery& q;
+  std::string like;
+};
+
+// The coordinators of `rows`, from the rows of task_find_coordinators.
+void AddFoundCoordinators(const pqxx::result& r, std::vector<TaskRow>& rows) {
+  std::map<int64_t, size_t> at;
+  for (size_t i = 0; i < rows.size(); ++i) at[rows[i].id] = i;
+  for (const auto& row : r) {
+    auto it = at.find(row[0].as<int64_t>());
+    if (it != at.end()) rows[it->second].data.coordinators.push_back(row[1].as<int64_t>());
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TaskRow>> PgTasksStore::FindTasks(const TaskQuery& q) {
+  const FindParams p(q);
   std::vector<TaskRow> out;
   TG_RETURN_IF_ERROR(session_.Transact(
       TxMode::kRead,
       [&](pqxx::work& tx) {
-        for (const auto& r : tx.exec_prepared("task_find", q.plan_id, IntArrayParam(q.ids),
-                                              IntArrayParam(q.units), q.coordinating,
-                                              q.parent_task_id, like, q.section_prefix,
-                                              q.active_plans_only)) {
-          out.push_back(TaskFrom(r));
-        }
-        AddCoordinators(tx, out);
+        for (const auto& r : p.Run(tx, "task_find")) out.push_back(TaskFrom(r));
+        AddFoundCoordinators(p.Run(tx, "task_find_coordinators"), out);
+        return absl::OkStatus();
+      },
+      deadline_));
+  return out;
+}
+
+absl::StatusOr<TasksStore::Facts> PgTasksStore::ReadTasks(const TaskQuery& q, Date to) {
+  const FindParams p(q);
+  Facts out;
+  TG_RETURN_IF_ERROR(session_.Transact(
+      TxMode::kRead,
+      [&](pqxx::work& tx) {
+        for (const auto& r : p.Run(tx, "task_find")) out.tasks.push_back(TaskFrom(r));
+        AddFoundCoordinators(p.Run(tx, "task_find_coordinators"), out.tasks);
+        const std::string day = to.ToString();
+        for (const auto& r : p.Run(tx, "task_find_changes", day)) out.changes.push_back(ChangeFrom(r));
+        for (const auto& r : p.Run(tx, "task_find_updates", day)) out.updates.push_back(UpdateFrom(r));
         return absl::OkStatus();
       },
       deadline_));
@@ -567,19 +620,6 @@ absl::StatusOr<std::vector<ChangeRow>> PgTasksStore::ChangesOf(const std::vector
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& r : tx.exec_prepared("changes_of", IntArrayParam(tasks))) {
       out.push_back(ChangeFrom(r));
-    }
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::StatusOr<std::vector<UpdateRow>> PgTasksStore::ProgressOf(const std::vector<int64_t>& tasks,
-                                                                Date to) {
-  std::vector<UpdateRow> out;
-  if (tasks.empty()) return out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
-    for (const auto& r : tx.exec_prepared("progress_of", IntArrayParam(tasks), to.ToString())) {
-      out.push_back(UpdateFrom(r));
     }
     return absl::OkStatus();
   }));

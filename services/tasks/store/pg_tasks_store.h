@@ -27,9 +27,8 @@ class PgTasksStore final : public TasksStore {
   absl::StatusOr<std::vector<PlanView>> ListPlans(const PlanQuery& q) override;
   absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) override;
   absl::StatusOr<std::vector<TaskRow>> FindTasks(const TaskQuery& q) override;
+  absl::StatusOr<Facts> ReadTasks(const TaskQuery& q, Date to) override;
   absl::StatusOr<std::vector<ChangeRow>> ChangesOf(const std::vector<int64_t>& tasks) override;
-  absl::StatusOr<std::vector<UpdateRow>> ProgressOf(const std::vector<int64_t>& tasks,
-                                                    Date to) override;
   absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) override;
   absl::StatusOr<std::vector<UpdateRow>> ListUpdates(const UpdateQuery& q) override;
 

@@ -109,6 +109,11 @@ struct TaskQuery {
   int64_t parent_task_id = 0;
   std::string section_prefix;
   bool active_plans_only = false;  // plans in state ACTIVE (counts)
+  // A chunk of the list in its order (plan, then ordinal): the tasks after this key, at most
+  // `limit` of them (0: all).
+  int64_t after_plan = 0;
+  int after_ordinal = 0;
+  int limit = 0;
 };
 
 struct UpdateQuery {
@@ -159,10 +164,16 @@ class TasksStore {
   virtual absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) = 0;
   // By plan, then ordinal.
   virtual absl::StatusOr<std::vector<TaskRow>> FindTasks(const TaskQuery& q) = 0;
-  // The changes and the updates of these tasks (updates reported on or before `to`), by task.
+  // The same tasks with their changes and their updates reported on or before `to`, from one
+  // snapshot, without a list of ids (a country's lists read tens of thousands).
+  struct Facts {
+    std::vector<TaskRow> tasks;
+    std::vector<ChangeRow> changes;
+    std::vector<UpdateRow> updates;
+  };
+  virtual absl::StatusOr<Facts> ReadTasks(const TaskQuery& q, Date to) = 0;
+  // The changes of these tasks, by task and effective date.
   virtual absl::StatusOr<std::vector<ChangeRow>> ChangesOf(const std::vector<int64_t>& tasks) = 0;
-  virtual absl::StatusOr<std::vector<UpdateRow>> ProgressOf(const std::vector<int64_t>& tasks,
-                                                            Date to) = 0;
   virtual absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<UpdateRow>> ListUpdates(const UpdateQuery& q) = 0;
 };
