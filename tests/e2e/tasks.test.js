@@ -135,6 +135,18 @@ describe('tasks', { skip: skip || false }, () => {
     const overdue = await admin.ListTasks({ plan_id: planId, as_of: END_2021, timeliness: ['TIMELINESS_OVERDUE'], page_size: 1000 });
     assert.equal(overdue.tasks.length, by.TIMELINESS_OVERDUE + overdue.tasks.filter((t) => t.child_count > 0).length);
     assert.ok(overdue.tasks.every((t) => t.timeliness === 'TIMELINESS_OVERDUE'));
+    // Pages of 40 give the same list as one page, in the same order; a forged token is refused.
+    let token = '';
+    const paged = [];
+    do {
+      const page = await admin.ListTasks({ plan_id: planId, as_of: END_2021, timeliness: ['TIMELINESS_OVERDUE'], page_size: 40, page_token: token });
+      paged.push(...page.tasks.map((t) => t.id));
+      token = page.next_page_token;
+    } while (token);
+    assert.deepEqual(paged, overdue.tasks.map((t) => t.id));
+    const forged = await admin.ListTasks({ plan_id: planId, page_token: 'bm90LWEtdG9rZW4' }).then(() => null, (e) => e);
+    assert.equal(forged && forged.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(field(forged), 'page_token');
     const due2019 = await admin.ListTasks({ plan_id: planId, as_of: END_2021, due_from: h.date(2019, 1, 1), due_to: h.date(2019, 12, 31), page_size: 1000 });
     assert.ok(due2019.tasks.length > 0);
     assert.ok(due2019.tasks.every((t) => t.due_date.year === 2019));
