@@ -642,6 +642,23 @@ absl::StatusOr<ImportSummary> Registry::CheckImport(const ChangeHeader& header,
   return out;
 }
 
+absl::StatusOr<std::vector<UnitView>> Registry::GetMany(const std::vector<int64_t>& ids,
+                                                       Date as_of) {
+  TG_ASSIGN_OR_RETURN(std::vector<UnitView> out, store_.GetMany(ids, as_of));
+  std::set<int64_t> found;
+  for (const UnitView& v : out) found.insert(v.unit.id);
+  for (int64_t id : ids) {
+    if (found.count(id)) continue;
+    absl::StatusOr<UnitView> v = Get(id, as_of);
+    if (v.ok()) {
+      out.push_back(*std::move(v));
+    } else if (v.status().code() != absl::StatusCode::kNotFound) {
+      return v.status();
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<UnitView> Registry::Get(int64_t id, std::optional<Date> as_of) {
   if (id <= 0) return InvalidField("id", "must be a positive unit id", "Mã đơn vị không hợp lệ");
   const Date d = as_of.value_or(Today());

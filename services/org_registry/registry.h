@@ -111,6 +111,9 @@ class Registry {
 
   // A unit as of a date: the version then, or, after its end, its last version (state says how
   // it ended). NOT_FOUND before it existed or when there is no such unit.
+  // Units by id as of a date, as Get gives each: those in force in one read, the others (ended,
+  // not yet established) one by one; ids the registry does not have are left out.
+  absl::StatusOr<std::vector<UnitView>> GetMany(const std::vector<int64_t>& ids, Date as_of);
   absl::StatusOr<UnitView> Get(int64_t id, std::optional<Date> as_of);
 
   // Reads. `root` 0 = every root; a nonzero root must be active on the date asked.

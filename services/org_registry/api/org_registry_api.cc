@@ -355,6 +355,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::BatchGetOrgUnits(
           return InvalidField("ids", "give 1 to 1,000 unit ids", "Hãy gửi từ 1 đến 1.000 mã đơn vị");
         }
         TG_ASSIGN_OR_RETURN(Date as_of, DateOr(req.as_of(), "as_of", reg.Today()));
+        std::vector<int64_t> ids;
         std::set<int64_t> seen;
         for (int i = 0; i < req.ids_size(); ++i) {
           const int64_t id = req.ids(i);
@@ -362,14 +363,19 @@ grpc::ServerUnaryReactor* OrgRegistryApi::BatchGetOrgUnits(
             return InvalidField(absl::StrCat("ids[", i, "]"), "must be a positive unit id",
                                 "Mã đơn vị không hợp lệ");
           }
-          if (!seen.insert(id).second) continue;
-          absl::StatusOr<UnitView> v = reg.Get(id, as_of);
-          if (!v.ok()) {
-            if (v.status().code() != absl::StatusCode::kNotFound) return v.status();
+          if (seen.insert(id).second) ids.push_back(id);
+        }
+        TG_ASSIGN_OR_RETURN(std::vector<UnitView> units, reg.GetMany(ids, as_of));
+        std::map<int64_t, const UnitView*> by_id;
+        for (const UnitView& v : units) by_id[v.unit.id] = &v;
+        const AuditAudience audience(info);
+        for (int64_t id : ids) {  // in the order asked
+          auto it = by_id.find(id);
+          if (it == by_id.end()) {
             resp.add_missing_ids(id);
-            continue;
+          } else {
+            UnitTo(*it->second, as_of, audience, resp.add_units());
           }
-          UnitTo(*v, as_of, AuditAudience(info), resp.add_units());
         }
         return absl::OkStatus();
       });

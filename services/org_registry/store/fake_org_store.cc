@@ -101,6 +101,16 @@ UnitView FakeOrgStore::ViewOf(const StoredUnit& u, const UnitVersion& v, Date na
   return view;
 }
 
+absl::StatusOr<std::vector<UnitView>> FakeOrgStore::GetMany(const std::vector<int64_t>& ids,
+                                                             Date as_of) {
+  std::vector<UnitView> out;
+  for (int64_t id : ids) {
+    TG_ASSIGN_OR_RETURN(std::optional<UnitView> v, Get(id, as_of));
+    if (v) out.push_back(*std::move(v));
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<UnitView>> FakeOrgStore::Get(int64_t id, Date as_of) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = units_.find(id);

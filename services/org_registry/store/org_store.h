@@ -153,6 +153,9 @@ class OrgStore {
   virtual absl::Status ReadOnly(const std::function<absl::Status(OrgTx&)>& fn) = 0;
 
   virtual absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) = 0;
+  // The units of `ids` in force on `as_of`, in one read (any order; the others left out).
+  virtual absl::StatusOr<std::vector<UnitView>> GetMany(const std::vector<int64_t>& ids,
+                                                        Date as_of) = 0;
   // The last version, for units that ended before `as_of`.
   virtual absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) = 0;

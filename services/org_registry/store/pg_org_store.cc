@@ -588,6 +588,10 @@ void PrepareOrgStatements(pqxx::connection& c) {
             view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
                         " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date))) AS parent_name FROM unit_version v" +
                 kViewJoins + " WHERE v.unit_id = $1 AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
+  c.prepare("view_at_many",
+            view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
+                        " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date))) AS parent_name FROM unit_version v" +
+                kViewJoins + " WHERE v.unit_id = ANY($1::bigint[]) AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
   c.prepare("view_latest",
             view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
                         " AND (p.valid_from <= v.valid_from AND (p.valid_to IS NULL OR p.valid_to > v.valid_from))) AS parent_name FROM unit_version v" +
@@ -680,6 +684,18 @@ absl::StatusOr<std::optional<UnitView>> PgOrgStore::Get(int64_t id, Date as_of) 
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("view_at", id, as_of.ToString());
     if (!r.empty()) out = ParseView(r[0], Cols(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<UnitView>> PgOrgStore::GetMany(const std::vector<int64_t>& ids,
+                                                           Date as_of) {
+  std::vector<UnitView> out;
+  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+    pqxx::result r = tx.exec_prepared("view_at_many", IntArrayParam(ids), as_of.ToString());
+    const Cols c(r);
+    for (const auto& row : r) out.push_back(ParseView(row, c));
     return absl::OkStatus();
   }));
   return out;

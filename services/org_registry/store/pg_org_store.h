@@ -25,6 +25,8 @@ class PgOrgStore : public OrgStore {
                      const std::function<absl::Status(OrgTx&)>& fn) override;
   absl::Status ReadOnly(const std::function<absl::Status(OrgTx&)>& fn) override;
   absl::StatusOr<std::optional<UnitView>> Get(int64_t id, Date as_of) override;
+  absl::StatusOr<std::vector<UnitView>> GetMany(const std::vector<int64_t>& ids,
+                                                Date as_of) override;
   absl::StatusOr<std::optional<UnitView>> GetLatest(int64_t id) override;
   absl::StatusOr<std::vector<UnitView>> List(const ListQuery& q, int* total) override;
   absl::StatusOr<std::unique_ptr<UnitReader>> OpenSubtree(int64_t root, Date as_of,
