@@ -1,5 +1,7 @@
 #include "services/org_registry/store/fake_org_store.h"
 
+#include "common/status.h"
+
 #include <algorithm>
 #include <tuple>
 
