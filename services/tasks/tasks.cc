@@ -164,6 +164,7 @@ std::map<int64_t, std::string> Tasks::Names(const CallInfo& caller,
 }
 
 absl::StatusOr<std::vector<Succession>> Tasks::Successions(const CallInfo& caller, Date as_of) {
+  if (links_ && links_->first == as_of) return links_->second;
   orgpb::ListLineageEdgesRequest req;
   *req.mutable_to_date() = ToProto(as_of);
   TG_ASSIGN_OR_RETURN(std::vector<orgpb::LineageEdge> edges,
@@ -175,6 +176,7 @@ absl::StatusOr<std::vector<Succession>> Tasks::Successions(const CallInfo& calle
     if (!d.ok() || !*d) continue;
     out.push_back({e.predecessor().id(), e.successor().id(), **d, KindName(e.kind())});
   }
+  links_ = std::make_pair(as_of, out);
   return out;
 }
 

@@ -160,6 +160,8 @@ class Tasks {
   std::unique_ptr<TasksStore> store_;
   OrgRegistryClient& registry_;
   const Clock& clock_;
+  // The call's lineage links, read once (a use case serves one call).
+  std::optional<std::pair<Date, std::vector<Succession>>> links_;
 };
 
 }  // namespace tinhgon::tasks

@@ -1,11 +1,10 @@
 #include "services/org_registry/store/fake_org_store.h"
 
-#include "common/status.h"
-
 #include <algorithm>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/status.h"
 #include "common/text.h"
 
 namespace tinhgon::orgs {
