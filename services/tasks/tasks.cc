@@ -415,6 +415,14 @@ absl::StatusOr<TaskView> Tasks::ChangeTask(const CallInfo& caller, const WriteCo
     case ChangeKind::kUnspecified:
       return InvalidField("change.kind", "say what changes", "Hãy chọn loại thay đổi");
   }
+  if (c.new_lead != 0 && c.kind != ChangeKind::kChangeLead) {
+    return InvalidField("change.new_lead.id", "only with CHANGE_LEAD", "Chỉ dùng khi đổi cơ quan chủ trì");
+  }
+  if (!task->data.assignee_group.empty() && task->data.lead == 0) {
+    return FailedPrecondition("TASK_FANNED_OUT", "change.task_id",
+                              "the task is given to a group: change each agency's own task",
+                              "Nhiệm vụ giao cho nhóm: hãy thay đổi nhiệm vụ của từng cơ quan");
+  }
   if (c.new_end && c.kind != ChangeKind::kExtendDeadline && c.kind != ChangeKind::kConditionMet) {
     return InvalidField("change.new_end", "only with EXTEND_DEADLINE or CONDITION_MET",
                         "Chỉ dùng khi gia hạn hoặc khi điều kiện đã đáp ứng");
@@ -670,7 +678,10 @@ absl::StatusOr<UpdateRow> Tasks::CreateProgress(const CallInfo& caller, const Wr
     return InvalidField("update.reported_by.id", "name the reporting agency",
                         "Hãy chọn cơ quan báo cáo");
   }
-  TG_ASSIGN_OR_RETURN(TaskView task, GetTask(caller, u.task_id, p.report_date));
+  absl::StatusOr<TaskView> found = GetTask(caller, u.task_id, p.report_date);
+  if (found.status().code() == absl::StatusCode::kNotFound) return NotFoundTask("update.task_id");
+  TG_RETURN_IF_ERROR(found.status());
+  TaskView task = *std::move(found);
   if (task.child_count > 0) {
     return FailedPrecondition("TASK_FANNED_OUT", "update.task_id",
                               "the task is given to a group: report on your own child task",
@@ -682,8 +693,9 @@ absl::StatusOr<UpdateRow> Tasks::CreateProgress(const CallInfo& caller, const Wr
   TG_ASSIGN_OR_RETURN(TaskView now, GetTask(caller, u.task_id, std::nullopt));
   if (now.standing.status == TaskStatus::kCancelled) return Cancelled("update.task_id", Today());
   const auto& coords = task.row.data.coordinators;
+  // The lead on the report's date or today (a merged unit's successor, a CHANGE_LEAD's new
+  // lead), or a coordinator.
   const bool involved = task.lead == u.reported_by || now.lead == u.reported_by ||
-                        task.row.data.lead == u.reported_by ||
                         std::find(coords.begin(), coords.end(), u.reported_by) != coords.end();
   if (!involved) {
     const std::string msg = absl::StrCat("unit ", u.reported_by,
@@ -718,6 +730,15 @@ absl::StatusOr<UpdateRow> Tasks::CreateProgress(const CallInfo& caller, const Wr
                             return InvalidField("update.report_date",
                                                 "is before the update it corrects",
                                                 "Trước ngày của báo cáo được sửa");
+                          }
+                          // A unit corrects its own reports; admins any.
+                          if (agency && old->reported_by != u.reported_by) {
+                            return MakeError({absl::StatusCode::kPermissionDenied,
+                                              "NOT_OWN_UPDATE", "update.supersedes_id",
+                                              absl::StrCat("update ", p.supersedes_id,
+                                                           " was reported by unit ",
+                                                           old->reported_by),
+                                              "Chỉ được sửa báo cáo của đơn vị mình"});
                           }
                         }
                         return tx.InsertUpdate(u);
@@ -761,7 +782,8 @@ absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const
     out.plan.data = p;
   } else {
     TG_ASSIGN_OR_RETURN(out.plan, MustGetPlan(cmd.plan_id, "plan_id"));
-    if (out.plan.task_count > 0) {
+    // A commit checks again under the plan's lock, after a retry of the same request is found.
+    if (cmd.dry_run && out.plan.task_count > 0) {
       return FailedPrecondition("PLAN_HAS_TASKS", "plan_id",
                                 "the plan has tasks already: import into a new plan",
                                 "Kế hoạch đã có nhiệm vụ");

@@ -140,6 +140,22 @@ TEST_F(TasksTest, ADryRunWritesNothingAndACommitIsStoredOnceWithItsFanOut) {
   into.dry_run = false;
   EXPECT_EQ(ErrorReason(t.ImportPlanText(admin_, W("into"), into).status()), "PLAN_HAS_TASKS");
   EXPECT_EQ(Counts(), after);
+  // Into an empty plan, then the same request again: the first result, nothing more.
+  PlanData empty_plan;
+  empty_plan.number = "02/KH-UBND";
+  empty_plan.issued_date = Date::Unchecked(2018, 5, 15);
+  empty_plan.issuer_unit_id = kProvince;
+  empty_plan.title = "Kế hoạch trống";
+  absl::StatusOr<PlanView> p2 = t.CreatePlan(admin_, W("p2"), empty_plan);
+  ASSERT_TRUE(p2.ok()) << p2.status();
+  into.plan_id = p2->id;
+  absl::StatusOr<ImportResult> first = t.ImportPlanText(admin_, W("into-2", "t2"), into);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const auto filled = Counts();
+  absl::StatusOr<ImportResult> retry = t.ImportPlanText(admin_, W("into-2", "t2"), into);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->tasks[0].id, first->tasks[0].id);
+  EXPECT_EQ(Counts(), filled);
 }
 
 TEST_F(TasksTest, RefusedWritesNameTheFieldAndLeaveEveryTableAsItWas) {
@@ -217,6 +233,32 @@ TEST_F(TasksTest, RefusedWritesNameTheFieldAndLeaveEveryTableAsItWas) {
   absl::StatusOr<UpdateRow> mine = t.CreateProgress(agency_, W("p-ok", "f", "so-tai-chinh"), u);
   ASSERT_TRUE(mine.ok()) << mine.status();
   EXPECT_EQ(mine->reported_by, kStc);
+
+  // A unit corrects its own reports only: Sở Tài chính cannot supersede Sở Nội vụ's.
+  u.reported_by = kSnv;
+  absl::StatusOr<UpdateRow> snv = t.CreateProgress(admin_, W("p-snv"), u);
+  ASSERT_TRUE(snv.ok()) << snv.status();
+  const auto reported = Counts();
+  UpdateRow fix = u;
+  fix.reported_by = 0;
+  fix.progress.supersedes_id = snv->progress.id;
+  EXPECT_EQ(ErrorReason(t.CreateProgress(agency_, W("p-fix", "f", "so-tai-chinh"), fix).status()),
+            "NOT_OWN_UPDATE");
+  UpdateRow ghost = u;
+  ghost.task_id = 999999;
+  EXPECT_EQ(ErrorField(t.CreateProgress(admin_, W("p-ghost"), ghost).status()), "update.task_id");
+  // A group's parent takes no change (each agency's task does); a lead only with CHANGE_LEAD.
+  ChangeRow on_parent = c;
+  on_parent.task_id = done->tasks[2].id;
+  on_parent.change.kind = ChangeKind::kCancel;
+  EXPECT_EQ(ErrorReason(t.ChangeTask(admin_, W("c-parent"), "v1", on_parent).status()),
+            "TASK_FANNED_OUT");
+  ChangeRow stray = c;
+  stray.change.kind = ChangeKind::kCancel;
+  stray.change.new_lead = kStc;
+  EXPECT_EQ(ErrorField(t.ChangeTask(admin_, W("c-stray"), "v1", stray).status()),
+            "change.new_lead.id");
+  EXPECT_EQ(Counts(), reported);
 
   // Cancelled: progress refused from then on.
   c.change.kind = ChangeKind::kCancel;

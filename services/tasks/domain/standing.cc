@@ -95,8 +95,8 @@ Standing StandingAsOf(const TaskFacts& t, Date as_of) {
   // The deadline the window gives, then the changes seen, in effect order.
   if (w.recurrence == Recurrence::kYearly) {
     s.due = YearlyDue(w, as_of.year());
-  } else if (w.recurrence == Recurrence::kNone && w.end) {
-    s.due = w.end->LastDay();
+  } else if (w.recurrence == Recurrence::kNone && w.end && w.condition.empty()) {
+    s.due = w.end->LastDay();  // a condition not yet met: no deadline, whatever the end says
   }
   std::vector<const Change*> changes;
   for (const Change& c : t.changes) {

@@ -129,6 +129,9 @@ TEST(StandingTest, OngoingAndConditionalTasks) {
   cond.window.condition = "sau khi Chính phủ ban hành quy định";
   EXPECT_FALSE(StandingAsOf(cond, D(2030, 1, 1)).due.has_value());
   EXPECT_EQ(StandingAsOf(cond, D(2030, 1, 1)).timeliness, Timeliness::kWithinDeadline);
+  cond.window.end = Y(2019);  // "trong năm 2019 sau khi ...": still nothing due until it is met
+  EXPECT_FALSE(StandingAsOf(cond, D(2020, 1, 1)).due.has_value());
+  EXPECT_EQ(StandingAsOf(cond, D(2020, 1, 1)).timeliness, Timeliness::kWithinDeadline);
   cond.changes = {{1, ChangeKind::kConditionMet, D(2019, 3, 1), Q(2019, 4), 0}};
   EXPECT_EQ(*StandingAsOf(cond, D(2019, 3, 1)).due, D(2019, 12, 31));
   EXPECT_EQ(StandingAsOf(cond, D(2020, 1, 1)).timeliness, Timeliness::kOverdue);

@@ -433,7 +433,7 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "     AND k.unit_id = ANY($3::bigint[]))))"
       " AND ($5 = 0 OR t.parent_task_id = $5)"
       " AND ($6 = '' OR t.section_path = $7 OR t.section_path LIKE $6 || '.%'"
-      "   OR t.section_path LIKE $6 || '-%')"
+      "   OR t.section_path LIKE $6 || '-%' OR t.section_path LIKE $6 || '#%')"
       " AND (NOT $8 OR p.state = 2)"
       " AND ($9 = 0 OR (t.plan_id, t.ordinal) > ($9, $10))"
       " ORDER BY t.plan_id, t.ordinal LIMIT $11";
