@@ -25,6 +25,19 @@ absl::StatusOr<orgpb::OrgUnit> ReadOrgUnit(OrgRegistryClient& registry, const Ca
   return u;
 }
 
+absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
+                                                 const CallInfo& caller, int64_t id, Date as_of,
+                                                 const std::string& field) {
+  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u, ReadOrgUnit(registry, caller, id, as_of, field));
+  if (u.state() != orgpb::UNIT_STATE_ACTIVE) {
+    return FailedPrecondition(
+        "UNIT_NOT_ACTIVE", field,
+        absl::StrCat("unit ", id, " (", u.name(), ") is not active on ", as_of.ToString()),
+        "Đơn vị không còn hoạt động vào ngày này");
+  }
+  return u;
+}
+
 absl::StatusOr<std::vector<orgpb::OrgUnit>> ReadSubtree(OrgRegistryClient& registry,
                                                         const CallInfo& caller, int64_t root,
                                                         Date as_of, const std::string& field) {

@@ -24,6 +24,11 @@ absl::Status UnitMissing(int64_t id, Date on, const std::string& field);
 absl::StatusOr<orgpb::OrgUnit> ReadOrgUnit(OrgRegistryClient& registry, const CallInfo& caller,
                                            int64_t id, Date as_of, const std::string& field);
 
+// The same, and FAILED_PRECONDITION UNIT_NOT_ACTIVE naming `field` unless it is active then.
+absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
+                                                 const CallInfo& caller, int64_t id, Date as_of,
+                                                 const std::string& field);
+
 // The subtree of `root` on `as_of` (root 0: every root, the whole country), parents first, in
 // the registry's basic view (ids, codes, names, kinds, levels, parents, province class), active
 // units only.

@@ -79,13 +79,7 @@ absl::StatusOr<std::vector<UnitInfo>> Staffing::SubtreeUnits(const CallInfo& cal
 absl::StatusOr<Staffing::Placement> Staffing::Place(const CallInfo& caller, int64_t unit_id,
                                                     Date on, const std::string& field) {
   Placement p;
-  TG_ASSIGN_OR_RETURN(p.unit, Unit(caller, unit_id, on, field));
-  if (!p.unit.active) {
-    return FailedPrecondition("UNIT_NOT_ACTIVE", field,
-                              absl::StrCat("unit ", unit_id, " (", p.unit.name,
-                                           ") is not active on ", on.ToString()),
-                              "Đơn vị không còn hoạt động vào ngày này");
-  }
+  TG_ASSIGN_OR_RETURN(p.unit, ReadActiveUnit(registry_, caller, unit_id, on, field));
   if (p.unit.parent_id > 0) {
     TG_ASSIGN_OR_RETURN(p.siblings, Children(caller, p.unit.parent_id, on));
   }
@@ -343,13 +337,8 @@ absl::StatusOr<HeadcountView> Staffing::CreateHeadcount(const CallInfo& caller,
     return InvalidField("snapshot.counted_on", "a headcount cannot be taken in the future",
                         "Ngày thống kê không được ở tương lai");
   }
-  TG_ASSIGN_OR_RETURN(UnitInfo unit, Unit(caller, key.unit_id, key.counted_on, "snapshot.unit.id"));
-  if (!unit.active) {
-    return FailedPrecondition("UNIT_NOT_ACTIVE", "snapshot.unit.id",
-                              absl::StrCat("unit ", key.unit_id, " is not active on ",
-                                           key.counted_on.ToString()),
-                              "Đơn vị không còn hoạt động vào ngày này");
-  }
+  TG_ASSIGN_OR_RETURN(UnitInfo unit, ReadActiveUnit(registry_, caller, key.unit_id,
+                                                     key.counted_on, "snapshot.unit.id"));
   TG_RETURN_IF_ERROR(CheckCategory(unit.kind, key.category, "snapshot.category"));
   TG_ASSIGN_OR_RETURN(
       const int64_t id, WriteOnce(*store_, w, [&](StaffingTx& tx) -> absl::StatusOr<int64_t> {

@@ -41,15 +41,8 @@ Date RegistryDate(const google::type::Date& d) {
 
 absl::StatusOr<UnitInfo> ReadActiveUnit(OrgRegistryClient& registry, const CallInfo& caller,
                                         int64_t id, Date as_of, const std::string& field) {
-  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u, ReadOrgUnit(registry, caller, id, as_of, field));
-  UnitInfo info = InfoFrom(u);
-  if (!info.active) {
-    return FailedPrecondition(
-        "UNIT_NOT_ACTIVE", field,
-        absl::StrCat("unit ", id, " (", info.name, ") is not active on ", as_of.ToString()),
-        "Đơn vị không còn hoạt động vào ngày này");
-  }
-  return info;
+  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u, ReadActiveOrgUnit(registry, caller, id, as_of, field));
+  return InfoFrom(u);
 }
 
 absl::StatusOr<std::vector<Flow>> FlowsInto(OrgRegistryClient& registry, const CallInfo& caller,

@@ -29,8 +29,7 @@ UnitInfo InfoFrom(const orgpb::OrgUnit& u);
 // A date the registry sent (always complete); Date() if it were not.
 Date RegistryDate(const google::type::Date& d);
 
-// ReadOrgUnit (common/clients/registry_reads.h), and FAILED_PRECONDITION UNIT_NOT_ACTIVE naming
-// `field` unless it is active then.
+// ReadActiveOrgUnit (common/clients/registry_reads.h), as this service's UnitInfo.
 absl::StatusOr<UnitInfo> ReadActiveUnit(OrgRegistryClient& registry, const CallInfo& caller,
                                         int64_t id, Date as_of, const std::string& field);
 

@@ -77,6 +77,13 @@ absl::Status CheckTaskData(const TaskData& t, bool imported) {
   return ValidateWindow(t.window, "task.window");
 }
 
+// RESOURCE_EXHAUSTED: a list or a count would read more than kMaxTasksRead tasks.
+absl::Status TooManyTasks() {
+  return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
+                    absl::StrCat("more than ", kMaxTasksRead, " tasks match: narrow the list"),
+                    "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
+}
+
 absl::Status NotFoundTask(const std::string& field) {
   return NotFound("TASK_NOT_FOUND", field, "no such task", "Không có nhiệm vụ");
 }
@@ -121,14 +128,7 @@ bool IsOpen(const Standing& s) {
 
 absl::Status Tasks::CheckUnit(const CallInfo& caller, int64_t id, Date on,
                               const std::string& field) {
-  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u, ReadOrgUnit(registry_, caller, id, on, field));
-  if (u.state() != orgpb::UNIT_STATE_ACTIVE) {
-    return FailedPrecondition("UNIT_NOT_ACTIVE", field,
-                              absl::StrCat("unit ", id, " (", u.name(), ") is not active on ",
-                                           on.ToString()),
-                              "Đơn vị không còn hoạt động vào ngày này");
-  }
-  return absl::OkStatus();
+  return ReadActiveOrgUnit(registry_, caller, id, on, field).status();
 }
 
 absl::StatusOr<PlanView> Tasks::MustGetPlan(int64_t id, const std::string& field) {
@@ -183,11 +183,7 @@ absl::StatusOr<std::vector<Succession>> Tasks::Successions(const CallInfo& calle
 absl::StatusOr<std::vector<TaskView>> Tasks::Views(const CallInfo& caller, const TaskQuery& q,
                                                    Date as_of) {
   TG_ASSIGN_OR_RETURN(TasksStore::Facts read, store_->ReadTasks(q, as_of));
-  if (read.tasks.size() > kMaxTasksRead) {
-    return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
-                      absl::StrCat("more than ", kMaxTasksRead, " tasks match: narrow the list"),
-                      "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
-  }
+  if (read.tasks.size() > kMaxTasksRead) return TooManyTasks();
   std::vector<TaskRow>& rows = read.tasks;
   absl::flat_hash_map<int64_t, TaskFacts> facts;
   for (const TaskRow& r : rows) {
@@ -532,11 +528,7 @@ absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTask
   while (true) {
     TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, q, as_of));
     read += views.size();
-    if (read > kMaxTasksRead) {
-      return MakeError({absl::StatusCode::kResourceExhausted, "TOO_MANY_TASKS", "",
-                        absl::StrCat("more than ", kMaxTasksRead, " tasks read: narrow the list"),
-                        "Quá nhiều nhiệm vụ: hãy thu hẹp điều kiện"});
-    }
+    if (read > kMaxTasksRead) return TooManyTasks();
     for (TaskView& v : views) {
       if (!wanted(v)) continue;
       if (static_cast<int>(page.tasks.size()) == cmd.limit) {
