@@ -55,7 +55,8 @@ absl::StatusOr<std::optional<Period>> PeriodFromProto(const tinhgon::common::v1:
     }
   }
   if (!out.ok()) {
-    return InvalidField(field, "is not a period: a year 1900-2200, a quarter 1-4, a month 1-12 or a day",
+    return InvalidField(field,
+                        "is not a period: a year 1900-2200, a quarter 1-4, a month 1-12 or a day",
                         "Thời gian không hợp lệ");
   }
   return std::optional<Period>(*out);

@@ -584,14 +584,16 @@ void PrepareOrgStatements(pqxx::connection& c) {
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)");
 
   // Reads.
-  c.prepare("view_at",
-            view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
-                        " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date))) AS parent_name FROM unit_version v" +
-                kViewJoins + " WHERE v.unit_id = $1 AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
-  c.prepare("view_at_many",
-            view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
-                        " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date))) AS parent_name FROM unit_version v" +
-                kViewJoins + " WHERE v.unit_id = ANY($1::bigint[]) AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
+  // A unit's view in force on $2, for one id ($1) or many ($1 an array).
+  const auto view_at = [&](const char* id_cond) {
+    return absl::StrCat(
+        view_head, ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id",
+        " AND (p.valid_from <= $2::date AND (p.valid_to IS NULL OR p.valid_to > $2::date)))",
+        " AS parent_name FROM unit_version v", kViewJoins, " WHERE ", id_cond,
+        " AND (v.valid_from <= $2::date AND (v.valid_to IS NULL OR v.valid_to > $2::date))");
+  };
+  c.prepare("view_at", view_at("v.unit_id = $1"));
+  c.prepare("view_at_many", view_at("v.unit_id = ANY($1::bigint[])"));
   c.prepare("view_latest",
             view_head + ", (SELECT p.name FROM unit_version p WHERE p.unit_id = v.parent_id"
                         " AND (p.valid_from <= v.valid_from AND (p.valid_to IS NULL OR p.valid_to > v.valid_from))) AS parent_name FROM unit_version v" +

@@ -1,7 +1,6 @@
 // Decoding and encoding shared by the adapter's leadership and streamlining methods
 // (leadership_api.cc, streamlining_api.cc): dates, known_at, page tokens, acts, audit info.
-// Every decoder names the request field at fault. (staffing_api.cc keeps private copies of the
-// older ones; they could move here.)
+// Every decoder names the request field at fault.
 #pragma once
 
 #include <google/protobuf/timestamp.pb.h>

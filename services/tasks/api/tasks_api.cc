@@ -15,10 +15,6 @@ namespace {
 
 namespace cpb = ::tinhgon::common::v1;
 
-absl::StatusOr<std::optional<Date>> OptDate(const google::type::Date& d, const std::string& f) {
-  return FromProto(d, f);
-}
-
 void AuditTo(absl::Time created, const std::string& created_by, absl::Time updated,
              const std::string& updated_by, const std::string& request_id, const CallInfo& info,
              cpb::AuditInfo* a) {
@@ -36,7 +32,7 @@ void AuditTo(absl::Time created, const std::string& created_by, absl::Time updat
 absl::StatusOr<PlanData> PlanFrom(const pb::Plan& p, const std::string& prefix) {
   PlanData d;
   d.number = p.number();
-  TG_ASSIGN_OR_RETURN(std::optional<Date> issued, OptDate(p.issued_date(), prefix + ".issued_date"));
+  TG_ASSIGN_OR_RETURN(std::optional<Date> issued, FromProto(p.issued_date(), prefix + ".issued_date"));
   if (issued) d.issued_date = *issued;
   d.issuer_unit_id = p.issuer().id();
   d.title = p.title();
@@ -200,7 +196,7 @@ absl::StatusOr<UpdateRow> UpdateFrom(const pb::ProgressUpdate& p) {
   UpdateRow u;
   u.task_id = p.task_id();
   u.reported_by = p.reported_by().id();
-  TG_ASSIGN_OR_RETURN(std::optional<Date> on, OptDate(p.report_date(), "update.report_date"));
+  TG_ASSIGN_OR_RETURN(std::optional<Date> on, FromProto(p.report_date(), "update.report_date"));
   if (on) u.progress.report_date = *on;
   u.progress.for_year = p.for_year();
   u.text = p.text();
@@ -209,12 +205,12 @@ absl::StatusOr<UpdateRow> UpdateFrom(const pb::ProgressUpdate& p) {
     return InvalidField("update.state", "is not a work state", "Tình trạng không hợp lệ");
   }
   u.progress.state = static_cast<WorkState>(p.state());
-  TG_ASSIGN_OR_RETURN(u.progress.completed_on, OptDate(p.completed_on(), "update.completed_on"));
+  TG_ASSIGN_OR_RETURN(u.progress.completed_on, FromProto(p.completed_on(), "update.completed_on"));
   for (int i = 0; i < p.evidence_size(); ++i) {
     const pb::EvidenceDocument& e = p.evidence(i);
     Evidence ev;
     ev.number = e.number();
-    TG_ASSIGN_OR_RETURN(ev.date, OptDate(e.date(), absl::StrCat("update.evidence[", i, "].date")));
+    TG_ASSIGN_OR_RETURN(ev.date, FromProto(e.date(), absl::StrCat("update.evidence[", i, "].date")));
     ev.issuer = e.issuer();
     ev.title = e.title();
     ev.url = e.url();
@@ -408,7 +404,7 @@ grpc::ServerUnaryReactor* TasksApi::ImportPlanText(grpc::CallbackServerContext* 
         }
         cmd.text = r.text();
         cmd.dry_run = r.dry_run();
-        TG_ASSIGN_OR_RETURN(cmd.resolve_as_of, OptDate(r.resolve_units_as_of(), "resolve_units_as_of"));
+        TG_ASSIGN_OR_RETURN(cmd.resolve_as_of, FromProto(r.resolve_units_as_of(), "resolve_units_as_of"));
         TG_ASSIGN_OR_RETURN(ImportResult res, t.ImportPlanText(info, w, cmd));
         std::vector<int64_t> ids{res.plan.data.issuer_unit_id};
         for (const DraftTask& d : res.tasks) {
@@ -458,7 +454,7 @@ grpc::ServerUnaryReactor* TasksApi::GetTask(grpc::CallbackServerContext* ctx,
       ctx, "GetTask", req, resp,
       [](Tasks& t, const CallInfo& info, const pb::GetTaskRequest& r,
          pb::Task& out) -> absl::Status {
-        TG_ASSIGN_OR_RETURN(std::optional<Date> as_of, OptDate(r.as_of(), "as_of"));
+        TG_ASSIGN_OR_RETURN(std::optional<Date> as_of, FromProto(r.as_of(), "as_of"));
         TG_ASSIGN_OR_RETURN(TaskView v, t.GetTask(info, r.id(), as_of));
         TaskTo(v, t.Names(info, UnitsOf({v}), v.as_of), info, &out);
         return absl::OkStatus();
@@ -484,13 +480,13 @@ grpc::ServerUnaryReactor* TasksApi::ListTasks(grpc::CallbackServerContext* ctx,
         cmd.unit_id = r.unit_id();
         cmd.include_coordinating = r.include_coordinating();
         cmd.include_subunits = r.include_subunits();
-        TG_ASSIGN_OR_RETURN(cmd.as_of, OptDate(r.as_of(), "as_of"));
+        TG_ASSIGN_OR_RETURN(cmd.as_of, FromProto(r.as_of(), "as_of"));
         TG_ASSIGN_OR_RETURN(cmd.statuses, (EnumsFrom<decltype(r.statuses()), TaskStatus>(
                                               r.statuses(), "statuses", IsValidTaskStatus)));
         TG_ASSIGN_OR_RETURN(cmd.timeliness, (EnumsFrom<decltype(r.timeliness()), Timeliness>(
                                                 r.timeliness(), "timeliness", IsValidTimeliness)));
-        TG_ASSIGN_OR_RETURN(cmd.due_from, OptDate(r.due_from(), "due_from"));
-        TG_ASSIGN_OR_RETURN(cmd.due_to, OptDate(r.due_to(), "due_to"));
+        TG_ASSIGN_OR_RETURN(cmd.due_from, FromProto(r.due_from(), "due_from"));
+        TG_ASSIGN_OR_RETURN(cmd.due_to, FromProto(r.due_to(), "due_to"));
         TG_ASSIGN_OR_RETURN(cmd.limit, PageSize(r.page_size(), 100, 1000, "page_size"));
         TG_RETURN_IF_ERROR(DecodeTaskToken(r.page_token(), &cmd.after_plan, &cmd.after_ordinal));
         TG_ASSIGN_OR_RETURN(TaskPage page, t.ListTasks(info, cmd));
@@ -539,7 +535,7 @@ grpc::ServerUnaryReactor* TasksApi::ChangeTask(grpc::CallbackServerContext* ctx,
           return InvalidField("change.kind", "is not a change kind", "Không hợp lệ");
         }
         c.change.kind = static_cast<ChangeKind>(pc.kind());
-        TG_ASSIGN_OR_RETURN(std::optional<Date> eff, OptDate(pc.effective_date(), "change.effective_date"));
+        TG_ASSIGN_OR_RETURN(std::optional<Date> eff, FromProto(pc.effective_date(), "change.effective_date"));
         if (eff) c.change.effective = *eff;
         c.reason = pc.reason();
         TG_ASSIGN_OR_RETURN(c.basis, LegalBasisFromProto(pc.legal_basis(), "change.legal_basis"));
@@ -606,8 +602,8 @@ grpc::ServerUnaryReactor* TasksApi::ListProgressUpdates(grpc::CallbackServerCont
         q.task_id = r.task_id();
         q.plan_id = r.plan_id();
         q.unit_id = r.unit_id();
-        TG_ASSIGN_OR_RETURN(q.from, OptDate(r.from_date(), "from_date"));
-        TG_ASSIGN_OR_RETURN(q.to, OptDate(r.to_date(), "to_date"));
+        TG_ASSIGN_OR_RETURN(q.from, FromProto(r.from_date(), "from_date"));
+        TG_ASSIGN_OR_RETURN(q.to, FromProto(r.to_date(), "to_date"));
         q.include_superseded = r.include_superseded();
         TG_ASSIGN_OR_RETURN(q.limit, PageSize(r.page_size(), 100, 1000, "page_size"));
         TG_ASSIGN_OR_RETURN(q.offset, DecodePageToken(r.page_token(), "page_token"));
@@ -636,7 +632,7 @@ grpc::ServerUnaryReactor* TasksApi::CountTasks(grpc::CallbackServerContext* ctx,
         cmd.plan_id = r.plan_id();
         cmd.unit_id = r.unit_id();
         cmd.by_lead = r.by_lead();
-        TG_ASSIGN_OR_RETURN(cmd.as_of, OptDate(r.as_of(), "as_of"));
+        TG_ASSIGN_OR_RETURN(cmd.as_of, FromProto(r.as_of(), "as_of"));
         TG_ASSIGN_OR_RETURN(CountResult res, t.CountTasks(info, cmd));
         *out.mutable_as_of() = ToProto(res.as_of);
         CountsTo(res.all, out.mutable_counts(), out.mutable_timeliness());
