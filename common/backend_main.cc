@@ -36,6 +36,14 @@ Backend SetUpBackend(const BackendSettings& s) {
     }
   }
   pg.prepare = s.prepare;
+  if (s.after_migrate) {
+    PgSession session(pg);
+    if (absl::Status st = s.after_migrate(session); !st.ok()) {
+      LogError("bringing derived data up to date failed: ", st.ToString());
+      b.exit_code = 1;
+      return b;
+    }
+  }
   b.pool = std::make_unique<PgWorkerPool>(pg, s.workers);
   return b;
 }

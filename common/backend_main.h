@@ -26,6 +26,9 @@ struct BackendSettings {
   std::string today;   // YYYY-MM-DD, or "" for the real date
   const std::vector<Migration>* migrations = nullptr;
   std::function<void(pqxx::connection&)> prepare;  // the service's statements
+  // After the migrations, before serving, on a session with the statements prepared: brings
+  // the service's derived data up to date (tasks: the standing index). An error stops the start.
+  std::function<absl::Status(PgSession&)> after_migrate;
 };
 
 struct Backend {

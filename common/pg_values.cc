@@ -45,6 +45,25 @@ std::string IntArrayParam(const std::vector<int64_t>& values) {
   return out;
 }
 
+std::string TextArrayParam(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : *values[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += "}";
+  return out;
+}
+
 std::vector<int64_t> ParseIntArray(const pqxx::field& f) {
   std::vector<int64_t> out;
   if (f.is_null()) return out;

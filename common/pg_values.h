@@ -30,6 +30,10 @@ absl::Time ParseMicros(const pqxx::field& f);
 // An int array parameter ('{1,2,3}') and an int array column.
 std::string IntArrayParam(const std::vector<int64_t>& values);
 std::vector<int64_t> ParseIntArray(const pqxx::field& f);
+// An array parameter of any type PostgreSQL parses from text ('{"a","b",NULL}'), cast in the SQL
+// ($1::date[], $2::text[]): each element quoted and escaped, nullopt as NULL. With unnest() it
+// writes many rows in one statement.
+std::string TextArrayParam(const std::vector<std::optional<std::string>>& values);
 
 
 // The names of an act's four columns in a row (the date selected as text), and the act they

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   settings.today = absl::GetFlag(FLAGS_today);
   settings.migrations = &tasks::TasksMigrations();
   settings.prepare = tasks::PrepareTasksStatements;
+  settings.after_migrate = tasks::RebuildStandingIndex;
   Backend backend = SetUpBackend(settings);
   if (backend.exit_code != 0) return backend.exit_code;
   Clock& clock = *backend.clock;

@@ -13,4 +13,9 @@ namespace tinhgon::tasks {
 // calling the registry through `registry` (which must outlive the factory).
 UseCaseFactory<Tasks> PgTasksFactory(OrgRegistryClient& registry, const Clock& clock);
 
+// Rebuilds the standing index of every task indexed by older rules or not at all (rows written
+// around the API, or a new kStandingVersion), a thousand tasks a transaction; logs how many and
+// how long. For BackendSettings::after_migrate.
+absl::Status RebuildStandingIndex(PgSession& session);
+
 }  // namespace tinhgon::tasks

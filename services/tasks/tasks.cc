@@ -180,63 +180,85 @@ absl::StatusOr<std::vector<Succession>> Tasks::Successions(const CallInfo& calle
   return out;
 }
 
-absl::StatusOr<std::vector<TaskView>> Tasks::Views(const CallInfo& caller, const TaskQuery& q,
-                                                   Date as_of) {
-  TG_ASSIGN_OR_RETURN(TasksStore::Facts read, store_->ReadTasks(q, as_of));
-  if (read.tasks.size() > kMaxTasksRead) return TooManyTasks();
-  std::vector<TaskRow>& rows = read.tasks;
-  absl::flat_hash_map<int64_t, TaskFacts> facts;
-  for (const TaskRow& r : rows) {
-    TaskFacts& f = facts[r.id];
-    f.window = r.data.window;
-    f.lead = r.data.lead;
+absl::StatusOr<Successor> Tasks::LeadOn(const CallInfo& caller, const Standing& s, Date as_of) {
+  Successor out{s.lead, s.lead_note};
+  if (s.lead == 0 || !IsOpen(s)) return out;
+  TG_ASSIGN_OR_RETURN(std::vector<Succession> links, Successions(caller, as_of));
+  const Successor next = FollowSuccession(s.lead, links, as_of);
+  if (next.unit != s.lead || !next.note.empty()) {
+    out.unit = next.unit;
+    absl::StrAppend(&out.note, out.note.empty() ? "" : "; ", next.note);
   }
-  for (const ChangeRow& c : read.changes) facts[c.task_id].changes.push_back(c.change);
-  for (const UpdateRow& u : read.updates) facts[u.task_id].updates.push_back(u.progress);
-  // Fan-out parents: counted from their children, wherever those are.
-  absl::flat_hash_set<int64_t> parents;
-  for (const TaskRow& r : rows) {
-    if (!r.data.assignee_group.empty() && r.data.lead == 0) parents.insert(r.id);
-  }
-  std::vector<Succession> links;
-  bool links_read = false;
+  return out;
+}
 
-  std::vector<TaskView> out;
-  out.reserve(rows.size());
-  for (TaskRow& r : rows) {
-    TaskView v;
-    v.as_of = as_of;
-    v.standing = StandingAsOf(facts[r.id], as_of);
-    v.lead = v.standing.lead;
-    v.lead_note = v.standing.lead_note;
-    if (v.lead != 0 && IsOpen(v.standing)) {
-      if (!links_read) {
-        TG_ASSIGN_OR_RETURN(links, Successions(caller, as_of));
-        links_read = true;
-      }
-      const Successor s = FollowSuccession(v.lead, links, as_of);
-      if (s.unit != v.lead || !s.note.empty()) {
-        v.lead = s.unit;
-        absl::StrAppend(&v.lead_note, v.lead_note.empty() ? "" : "; ", s.note);
-      }
+absl::StatusOr<absl::flat_hash_set<int64_t>> Tasks::NotActive(const CallInfo& caller,
+                                                              const std::vector<int64_t>& ids,
+                                                              Date as_of) {
+  absl::flat_hash_set<int64_t> out;
+  for (size_t at = 0; at < ids.size(); at += 1000) {
+    orgpb::BatchGetOrgUnitsRequest req;
+    for (size_t i = at; i < std::min(ids.size(), at + 1000); ++i) req.add_ids(ids[i]);
+    *req.mutable_as_of() = ToProto(as_of);
+    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                        registry_.BatchGetOrgUnits(caller, req));
+    for (int64_t id : got.missing_ids()) out.insert(id);
+    for (const orgpb::OrgUnit& u : got.units()) {
+      if (u.state() != orgpb::UNIT_STATE_ACTIVE) out.insert(u.id());
     }
-    v.row = std::move(r);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Tasks::Stand>> Tasks::Stands(const CallInfo& caller,
+                                                        const TaskQuery& q, Date as_of) {
+  TG_ASSIGN_OR_RETURN(std::vector<StandRow> rows, store_->ReadStands(q, as_of));
+  if (rows.size() > kMaxTasksRead) return TooManyTasks();
+  // Only a lead no longer active can have handed its work on: the lineage is read (the whole
+  // country's) only when an open task has one.
+  absl::flat_hash_set<int64_t> open_leads;
+  for (const StandRow& r : rows) {
+    if (r.standing.lead != 0 && IsOpen(r.standing)) open_leads.insert(r.standing.lead);
+  }
+  TG_ASSIGN_OR_RETURN(
+      const absl::flat_hash_set<int64_t> ended,
+      NotActive(caller, std::vector<int64_t>(open_leads.begin(), open_leads.end()), as_of));
+  std::vector<Stand> out;
+  out.reserve(rows.size());
+  for (StandRow& r : rows) {
+    Stand v;
+    Successor lead{r.standing.lead, r.standing.lead_note};
+    if (ended.contains(r.standing.lead)) {
+      TG_ASSIGN_OR_RETURN(lead, LeadOn(caller, r.standing, as_of));
+    }
+    v.lead = lead.unit;
+    v.lead_note = std::move(lead.note);
+    v.task = std::move(r);
     out.push_back(std::move(v));
   }
-  if (!parents.empty()) {
-    absl::flat_hash_map<int64_t, std::vector<Standing>> by_parent;
-    for (int64_t p : parents) {
-      TaskQuery children;
-      children.parent_task_id = p;
-      TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, children, as_of));
-      for (const TaskView& c : views) by_parent[p].push_back(c.standing);
-    }
-    for (TaskView& v : out) {
-      auto it = by_parent.find(v.row.id);
-      if (it == by_parent.end()) continue;
-      v.child_count = static_cast<int>(it->second.size());
-      v.standing = CombineChildren(it->second);
-    }
+  return out;
+}
+
+absl::StatusOr<std::vector<TaskView>> Tasks::Complete(std::vector<Stand> stands, Date as_of) {
+  std::vector<TaskView> out;
+  if (stands.empty()) return out;
+  std::vector<int64_t> ids;
+  for (const Stand& s : stands) ids.push_back(s.task.id);
+  TG_ASSIGN_OR_RETURN(std::vector<TaskRow> rows, store_->GetTasks(ids));
+  absl::flat_hash_map<int64_t, TaskRow*> by_id;
+  for (TaskRow& r : rows) by_id[r.id] = &r;
+  out.reserve(stands.size());
+  for (Stand& s : stands) {
+    auto it = by_id.find(s.task.id);
+    if (it == by_id.end()) continue;  // deleted between the reads: tasks never are
+    TaskView v;
+    v.row = std::move(*it->second);
+    v.as_of = as_of;
+    v.standing = std::move(s.task.standing);
+    v.lead = s.lead;
+    v.lead_note = std::move(s.lead_note);
+    v.child_count = s.task.child_count;
+    out.push_back(std::move(v));
   }
   return out;
 }
@@ -449,7 +471,9 @@ absl::StatusOr<TaskView> Tasks::GetTask(const CallInfo& caller, int64_t id,
   if (id <= 0) return InvalidField("id", "name the task", "Hãy chọn nhiệm vụ");
   TaskQuery q;
   q.ids = {id};
-  TG_ASSIGN_OR_RETURN(std::vector<TaskView> v, Views(caller, q, as_of.value_or(Today())));
+  const Date on = as_of.value_or(Today());
+  TG_ASSIGN_OR_RETURN(std::vector<Stand> stands, Stands(caller, q, on));
+  TG_ASSIGN_OR_RETURN(std::vector<TaskView> v, Complete(std::move(stands), on));
   if (v.empty()) return NotFoundTask("id");
   return std::move(v[0]);
 }
@@ -461,7 +485,31 @@ absl::StatusOr<std::vector<ChangeRow>> Tasks::ListChanges(int64_t task_id) {
   return store_->ChangesOf({task_id});
 }
 
-absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTasksCmd& cmd) {
+absl::StatusOr<Tasks::UnitScope> Tasks::ScopeOf(const CallInfo& caller, int64_t unit_id,
+                                                bool subunits, Date as_of) {
+  UnitScope out;
+  if (subunits) {
+    TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> tree,
+                        ReadSubtree(registry_, caller, unit_id, as_of, "unit_id"));
+    for (const orgpb::OrgUnit& u : tree) out.asked.insert(u.id());
+  } else {
+    out.asked.insert(unit_id);
+  }
+  // Units whose work has come to the asked ones by lineage lead tasks that are theirs now.
+  TG_ASSIGN_OR_RETURN(std::vector<Succession> links, Successions(caller, as_of));
+  absl::flat_hash_set<int64_t> candidates(out.asked.begin(), out.asked.end());
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const Succession& l : links) {
+      if (candidates.contains(l.to) && candidates.insert(l.from).second) grew = true;
+    }
+  }
+  out.candidates.assign(candidates.begin(), candidates.end());
+  std::sort(out.candidates.begin(), out.candidates.end());
+  return out;
+}
+
+absl::StatusOr<Tasks::Selection> Tasks::Select(const CallInfo& caller, const ListTasksCmd& cmd) {
   if (cmd.unit_id < 0) return InvalidField("unit_id", "must not be negative", "Không hợp lệ");
   if ((cmd.include_coordinating || cmd.include_subunits) && cmd.unit_id == 0) {
     return InvalidField("unit_id", "name the unit whose tasks to list", "Hãy chọn đơn vị");
@@ -471,92 +519,78 @@ absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTask
   }
   const Date as_of = cmd.as_of.value_or(Today());
   TaskQuery q = cmd.query;
-  absl::flat_hash_set<int64_t> asked;
+  q.statuses = cmd.statuses;
+  q.timeliness = cmd.timeliness;
+  q.due_from = cmd.due_from;
+  q.due_to = cmd.due_to;
+  UnitScope scope;
   if (cmd.unit_id > 0) {
-    if (cmd.include_subunits) {
-      TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> tree,
-                          ReadSubtree(registry_, caller, cmd.unit_id, as_of, "unit_id"));
-      for (const orgpb::OrgUnit& u : tree) asked.insert(u.id());
-    } else {
-      asked.insert(cmd.unit_id);
-    }
-    // Units whose work has come to the asked ones by lineage lead tasks that are theirs now.
-    TG_ASSIGN_OR_RETURN(std::vector<Succession> links, Successions(caller, as_of));
-    absl::flat_hash_set<int64_t> candidates(asked.begin(), asked.end());
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const Succession& l : links) {
-        if (candidates.contains(l.to) && candidates.insert(l.from).second) grew = true;
-      }
-    }
-    q.units.assign(candidates.begin(), candidates.end());
-    std::sort(q.units.begin(), q.units.end());
+    TG_ASSIGN_OR_RETURN(scope, ScopeOf(caller, cmd.unit_id, cmd.include_subunits, as_of));
+    q.units = scope.candidates;
     q.coordinating = cmd.include_coordinating;
   }
   // Read in chunks in list order, from after the previous page's last task: a page costs the
   // tasks up to its end, not the whole list again.
   q.after_plan = cmd.after_plan;
   q.after_ordinal = cmd.after_ordinal;
-  q.limit = std::max(2000, cmd.limit * 2);
-  auto wanted = [&](const TaskView& v) {
-    if (!asked.empty()) {
-      bool mine = asked.contains(v.lead);
-      if (!mine && cmd.include_coordinating) {
-        for (int64_t c : v.row.data.coordinators) mine = mine || asked.contains(c);
-      }
-      if (!mine) return false;
+  // The store filters all but the lead after the successions: without a unit, a chunk of one
+  // more than the page tells whether more follow.
+  q.limit = cmd.unit_id > 0 ? std::max(2000, cmd.limit * 2) : cmd.limit + 1;
+  const absl::flat_hash_set<int64_t>& asked = scope.asked;
+  // The store filtered by status, timeliness and due; the lead is known after the successions.
+  auto wanted = [&](const Stand& v) {
+    if (asked.empty() || asked.contains(v.lead)) return true;
+    if (!cmd.include_coordinating) return false;
+    for (int64_t c : v.task.coordinators) {
+      if (asked.contains(c)) return true;
     }
-    if (!cmd.statuses.empty() &&
-        std::find(cmd.statuses.begin(), cmd.statuses.end(), v.standing.status) ==
-            cmd.statuses.end()) {
-      return false;
-    }
-    if (!cmd.timeliness.empty() &&
-        std::find(cmd.timeliness.begin(), cmd.timeliness.end(), v.standing.timeliness) ==
-            cmd.timeliness.end()) {
-      return false;
-    }
-    if (cmd.due_from || cmd.due_to) {
-      if (!v.standing.due) return false;
-      if (cmd.due_from && *v.standing.due < *cmd.due_from) return false;
-      if (cmd.due_to && *v.standing.due > *cmd.due_to) return false;
-    }
-    return true;
+    return false;
   };
-  TaskPage page;
+  Selection page;
+  page.as_of = as_of;
   size_t read = 0;
   while (true) {
-    TG_ASSIGN_OR_RETURN(std::vector<TaskView> views, Views(caller, q, as_of));
-    read += views.size();
+    TG_ASSIGN_OR_RETURN(std::vector<Stand> stands, Stands(caller, q, as_of));
+    read += stands.size();
     if (read > kMaxTasksRead) return TooManyTasks();
-    for (TaskView& v : views) {
+    for (Stand& v : stands) {
       if (!wanted(v)) continue;
-      if (static_cast<int>(page.tasks.size()) == cmd.limit) {
+      if (static_cast<int>(page.stands.size()) == cmd.limit) {
         page.more = true;
         return page;
       }
-      page.tasks.push_back(std::move(v));
+      page.stands.push_back(std::move(v));
     }
-    if (static_cast<int>(views.size()) < q.limit) return page;  // the end of the list
-    q.after_plan = views.back().row.data.plan_id;
-    q.after_ordinal = views.back().row.data.ordinal;
+    if (static_cast<int>(stands.size()) < q.limit) return page;  // the end of the list
+    q.after_plan = stands.back().task.plan_id;
+    q.after_ordinal = stands.back().task.ordinal;
   }
+}
+
+absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTasksCmd& cmd) {
+  TG_ASSIGN_OR_RETURN(Selection sel, Select(caller, cmd));
+  TaskPage page;
+  page.more = sel.more;
+  TG_ASSIGN_OR_RETURN(page.tasks, Complete(std::move(sel.stands), sel.as_of));
+  return page;
 }
 
 absl::StatusOr<CountResult> Tasks::CountTasks(const CallInfo& caller, const CountCmd& cmd) {
   if (cmd.unit_id < 0) return InvalidField("unit_id", "must not be negative", "Không hợp lệ");
   if (cmd.plan_id < 0) return InvalidField("plan_id", "must not be negative", "Không hợp lệ");
   if (cmd.plan_id > 0) TG_RETURN_IF_ERROR(MustGetPlan(cmd.plan_id, "plan_id").status());
-  ListTasksCmd list;
-  list.query.plan_id = cmd.plan_id;
-  list.query.active_plans_only = cmd.plan_id == 0;
-  list.unit_id = cmd.unit_id;
-  list.include_subunits = cmd.unit_id > 0;
-  list.as_of = cmd.as_of.value_or(Today());
-  list.limit = static_cast<int>(kMaxTasksRead);
-  TG_ASSIGN_OR_RETURN(TaskPage page, ListTasks(caller, list));
+  const Date as_of = cmd.as_of.value_or(Today());
+  TaskQuery q;
+  q.plan_id = cmd.plan_id;
+  q.active_plans_only = cmd.plan_id == 0;
+  UnitScope scope;
+  if (cmd.unit_id > 0) {
+    TG_ASSIGN_OR_RETURN(scope, ScopeOf(caller, cmd.unit_id, true, as_of));
+    q.units = scope.candidates;
+  }
+  TG_ASSIGN_OR_RETURN(std::vector<StandCount> counts, store_->CountStands(q, as_of));
   CountResult out;
-  out.as_of = *list.as_of;
+  out.as_of = as_of;
   for (TaskStatus s : {TaskStatus::kNotStarted, TaskStatus::kInProgress, TaskStatus::kDone,
                        TaskStatus::kCancelled, TaskStatus::kBlocked}) {
     out.all.status[s] = 0;
@@ -565,21 +599,27 @@ absl::StatusOr<CountResult> Tasks::CountTasks(const CallInfo& caller, const Coun
                        Timeliness::kWithinDeadline, Timeliness::kOverdue}) {
     out.all.timeliness[t] = 0;
   }
-  for (const TaskView& v : page.tasks) {
-    if (v.child_count > 0) continue;  // a fan-out parent: its children are counted
+  for (const StandCount& n : counts) {
+    Standing s;  // what LeadOn needs of it
+    s.lead = n.lead;
+    s.status = n.status;
+    TG_ASSIGN_OR_RETURN(Successor lead, LeadOn(caller, s, as_of));
+    if (!scope.asked.empty() && !scope.asked.contains(lead.unit)) continue;
     auto add = [&](Counts& c) {
-      ++c.total;
-      ++c.status[v.standing.status];
-      if (v.standing.timeliness != Timeliness::kUnspecified) ++c.timeliness[v.standing.timeliness];
+      c.total += static_cast<int>(n.count);
+      c.status[n.status] += static_cast<int>(n.count);
+      if (n.timeliness != Timeliness::kUnspecified) {
+        c.timeliness[n.timeliness] += static_cast<int>(n.count);
+      }
     };
     add(out.all);
     if (cmd.by_lead) {
-      Counts& c = out.by_lead[v.lead];
-      if (c.total == 0) {  // every status and category, zeros included
-        for (const auto& entry : out.all.status) c.status.emplace(entry.first, 0);
-        for (const auto& entry : out.all.timeliness) c.timeliness.emplace(entry.first, 0);
+      auto [it, added] = out.by_lead.try_emplace(lead.unit);
+      if (added) {  // every status and category, zeros included
+        for (const auto& entry : out.all.status) it->second.status.emplace(entry.first, 0);
+        for (const auto& entry : out.all.timeliness) it->second.timeliness.emplace(entry.first, 0);
       }
-      add(c);
+      add(it->second);
     }
   }
   return out;
@@ -938,9 +978,7 @@ absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const
                       }));
   // What is stored (also on a retry): ids by ordinal.
   TG_ASSIGN_OR_RETURN(out.plan, MustGetPlan(plan_id, "plan_id"));
-  TaskQuery q;
-  q.plan_id = plan_id;
-  TG_ASSIGN_OR_RETURN(std::vector<TaskRow> stored, store_->FindTasks(q));
+  TG_ASSIGN_OR_RETURN(std::vector<TaskRow> stored, store_->TasksOfPlan(plan_id));
   absl::flat_hash_map<int, int64_t> by_ordinal;
   for (const TaskRow& r : stored) by_ordinal[r.data.ordinal] = r.id;
   for (DraftTask& d : out.tasks) {

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/write_context.h"
 #include "services/tasks/domain/plan_text.h"
+#include "absl/container/flat_hash_set.h"
 #include "services/tasks/domain/standing.h"
 #include "services/tasks/store/tasks_store.h"
 
@@ -147,10 +148,39 @@ class Tasks {
   Date Today() const { return clock_.Today(); }
 
  private:
-  // The tasks of `q` as of `as_of`: standings from their changes and updates, leads followed
-  // through the registry's lineage, fan-out parents counted from their children.
-  absl::StatusOr<std::vector<TaskView>> Views(const CallInfo& caller, const TaskQuery& q,
-                                              Date as_of);
+  // A task's standing from the index (no texts): what lists filter.
+  struct Stand {
+    StandRow task;          // task.standing.lead: after the CHANGE_LEADs
+    int64_t lead = 0;       // after the registry's successions too
+    std::string lead_note;  // why it differs from the plan's
+  };
+  // The tasks of `q` as of `as_of`, leads followed through the registry's lineage.
+  absl::StatusOr<std::vector<Stand>> Stands(const CallInfo& caller, const TaskQuery& q,
+                                            Date as_of);
+  // The units a list or a count for `unit_id` asks for (with the units under it when
+  // `subunits`), and the units whose tasks may be theirs: those and the units whose work came to
+  // them by lineage by `as_of` (sorted).
+  struct UnitScope {
+    absl::flat_hash_set<int64_t> asked;
+    std::vector<int64_t> candidates;
+  };
+  absl::StatusOr<UnitScope> ScopeOf(const CallInfo& caller, int64_t unit_id, bool subunits,
+                                    Date as_of);
+  // The units of `ids` not active on `as_of` (ended, or unknown then).
+  absl::StatusOr<absl::flat_hash_set<int64_t>> NotActive(const CallInfo& caller,
+                                                        const std::vector<int64_t>& ids,
+                                                        Date as_of);
+  // The lead on `as_of` of a task standing so (the registry's successions for an open task).
+  absl::StatusOr<Successor> LeadOn(const CallInfo& caller, const Standing& s, Date as_of);
+  // The tasks a list asks for, as stands: at most cmd.limit, and whether more follow.
+  struct Selection {
+    Date as_of;
+    std::vector<Stand> stands;
+    bool more = false;
+  };
+  absl::StatusOr<Selection> Select(const CallInfo& caller, const ListTasksCmd& cmd);
+  // The stands with their whole rows (one read by id), in the same order.
+  absl::StatusOr<std::vector<TaskView>> Complete(std::vector<Stand> stands, Date as_of);
   absl::StatusOr<std::vector<Succession>> Successions(const CallInfo& caller, Date as_of);
   absl::Status MayWritePlan(const CallInfo& caller, const PlanView& plan,
                             const std::string& field);

@@ -1,7 +1,8 @@
 // The tasks use cases on a real PostgreSQL (a fresh schema), with the registry faked through its
 // client interface: imports (dry runs write nothing, a commit is one transaction, a retry
 // replays), refused writes leave every table as it was, stale etags, who may write what, and the
-// registry being down. The real registry and the gateway: tests/e2e/tasks.test.js.
+// registry being down; the standing index kept by every write and rebuilt the same. The real
+// registry and the gateway: tests/e2e/tasks.test.js.
 #include "services/tasks/tasks.h"
 
 #include <gtest/gtest.h>
@@ -85,7 +86,8 @@ class TasksTest : public testing::PgSchemaTest {
     pqxx::nontransaction nt(c);
     std::vector<int64_t> out;
     for (const char* t : {"plan", "plan_basis", "task", "task_coordinator", "task_change",
-                          "progress_update", "evidence", "idempotency", "audit_log"}) {
+                          "progress_update", "evidence", "idempotency", "audit_log",
+                          "task_standing"}) {
       out.push_back(nt.exec1(absl::StrCat("SELECT count(*) FROM ", schema_, ".", t))[0]
                         .as<int64_t>());
     }
@@ -268,6 +270,104 @@ TEST_F(TasksTest, RefusedWritesNameTheFieldAndLeaveEveryTableAsItWas) {
   u.progress.report_date = Date::Unchecked(2019, 6, 2);
   EXPECT_EQ(ErrorReason(t.CreateProgress(admin_, W("p6"), u).status()), "TASK_CANCELLED");
   EXPECT_EQ(Counts(), cancelled);
+}
+
+TEST_F(TasksTest, TheStandingIndexFollowsEveryWriteAndARebuildGivesTheSameRows) {
+  if (schema_.empty()) GTEST_SKIP();
+  Tasks t = Use();
+  absl::StatusOr<ImportResult> done = t.ImportPlanText(admin_, W("commit"), Import(false));
+  ASSERT_TRUE(done.ok()) << done.status();
+  // [0] Sở Nội vụ, due 31/12/2019; [1] Sở Nội vụ, due 30/9/2018; [2] the districts' parent of
+  // [3] Lâm Hà and [4] Đà Lạt, due 31/12/2020.
+  ASSERT_EQ(done->tasks.size(), 5u);
+  auto count = [&](Date on) {
+    CountCmd c;
+    c.plan_id = done->plan.id;
+    c.as_of = on;
+    absl::StatusOr<CountResult> r = t.CountTasks(admin_, c);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->all : tasks::Counts{};
+  };
+  tasks::Counts c = count(Date::Unchecked(2018, 6, 1));
+  EXPECT_EQ(c.total, 4);  // the parent is counted by its children
+  EXPECT_EQ(c.status[TaskStatus::kNotStarted], 4);
+  EXPECT_EQ(c.timeliness[Timeliness::kWithinDeadline], 4);
+  c = count(Date::Unchecked(2018, 10, 1));
+  EXPECT_EQ(c.timeliness[Timeliness::kOverdue], 1);
+
+  auto report = [&](const std::string& rid, size_t task, int64_t unit, Date on, Date completed) {
+    UpdateRow u;
+    u.task_id = done->tasks[task].id;
+    u.reported_by = unit;
+    u.progress.report_date = on;
+    u.progress.state = WorkState::kDone;
+    u.progress.percent = 100;
+    u.progress.completed_on = completed;
+    u.text = "Đã hoàn thành";
+    absl::StatusOr<UpdateRow> made = t.CreateProgress(admin_, W(rid), u);
+    ASSERT_TRUE(made.ok()) << made.status();
+  };
+  report("r1", 1, kSnv, Date::Unchecked(2018, 9, 20), Date::Unchecked(2018, 9, 15));
+  report("r3", 3, kLamHa, Date::Unchecked(2021, 1, 12), Date::Unchecked(2021, 1, 10));
+  report("r4", 4, kDaLat, Date::Unchecked(2020, 12, 2), Date::Unchecked(2020, 11, 30));
+  c = count(Date::Unchecked(2018, 9, 19));  // reported the next day: not seen yet
+  EXPECT_EQ(c.status[TaskStatus::kDone], 0);
+  c = count(Date::Unchecked(2018, 10, 1));
+  EXPECT_EQ(c.timeliness[Timeliness::kDoneOnTime], 1);
+  EXPECT_EQ(c.timeliness[Timeliness::kOverdue], 0);
+  c = count(Date::Unchecked(2021, 6, 1));
+  EXPECT_EQ(c.timeliness[Timeliness::kOverdue], 1);     // [0]
+  EXPECT_EQ(c.timeliness[Timeliness::kDoneOnTime], 2);  // [1], [4]
+  EXPECT_EQ(c.timeliness[Timeliness::kDoneLate], 1);    // [3]
+  // The parent stands as its children: done, late (Lâm Hà finished after the deadline).
+  absl::StatusOr<TaskView> parent =
+      t.GetTask(admin_, done->tasks[2].id, Date::Unchecked(2021, 6, 1));
+  ASSERT_TRUE(parent.ok()) << parent.status();
+  EXPECT_EQ(parent->child_count, 2);
+  EXPECT_EQ(parent->standing.status, TaskStatus::kDone);
+  EXPECT_EQ(parent->standing.timeliness, Timeliness::kDoneLate);
+  // The overdue list, filtered by the store.
+  ListTasksCmd list;
+  list.query.plan_id = done->plan.id;
+  list.as_of = Date::Unchecked(2021, 6, 1);
+  list.timeliness = {Timeliness::kOverdue};
+  absl::StatusOr<TaskPage> overdue = t.ListTasks(admin_, list);
+  ASSERT_TRUE(overdue.ok()) << overdue.status();
+  ASSERT_EQ(overdue->tasks.size(), 1u);
+  EXPECT_EQ(overdue->tasks[0].row.id, done->tasks[0].id);
+  EXPECT_EQ(overdue->tasks[0].row.data.text, done->tasks[0].data.text);  // the whole row
+
+  // Thrown away and rebuilt: the same rows.
+  pqxx::connection conn(Options().conninfo);
+  auto rows = [&] {
+    pqxx::nontransaction nt(conn);
+    std::vector<std::string> out;
+    for (const auto& r : nt.exec(absl::StrCat(
+             "SELECT s::text FROM ", schema_, ".task_standing s ORDER BY task_id, valid_from"))) {
+      out.push_back(r[0].as<std::string>());
+    }
+    return out;
+  };
+  const std::vector<std::string> kept = rows();
+  ASSERT_GE(kept.size(), 5u);
+  {
+    pqxx::work w(conn);
+    w.exec(absl::StrCat("DELETE FROM ", schema_, ".task_standing"));
+    w.exec(absl::StrCat("UPDATE ", schema_, ".task SET standing_version = 0"));
+    w.commit();
+  }
+  EXPECT_TRUE(rows().empty());
+  PgTasksStore store(*session_);
+  int rebuilt = 0;
+  for (;;) {
+    absl::StatusOr<int> n = store.RebuildStandings(2);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_LE(*n, 2);
+    if (*n == 0) break;
+    rebuilt += *n;
+  }
+  EXPECT_EQ(rebuilt, 5);
+  EXPECT_EQ(rows(), kept);
 }
 
 TEST_F(TasksTest, TheRegistryDownIsUnavailableAndNothingIsWritten) {

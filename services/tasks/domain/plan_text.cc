@@ -886,6 +886,19 @@ class Builder {
               std::string(r.status().message()), ErrorMessageVi(r.status()));
       return std::nullopt;
     }
+    // "trước ngày 29/2 hàng năm" reads well but is no deadline in three years of four (the
+    // service's ValidateWindow refuses it; an imported window is not validated): a problem
+    // for a person to settle, not a window.
+    if (r->yearly_day_month &&
+        r->yearly_day_month->first > DaysInMonth(2019, r->yearly_day_month->second)) {
+      Problem(ProblemKind::kTimePhraseUnparsed, line, path, phrase,
+              absl::StrCat("\"", Trim(phrase), "\": 29 February does not come every year: ",
+                           "name another day for the yearly deadline"),
+              absl::StrCat("Không dùng được mốc thời gian \"", Trim(phrase),
+                           "\": ngày 29/02 không có ở mọi năm, hãy chọn ngày khác cho thời "
+                           "hạn hằng năm"));
+      return std::nullopt;
+    }
     ++plan_.time_phrases_parsed;
     r->source_text = std::string(Trim(phrase));
     return std::move(*r);

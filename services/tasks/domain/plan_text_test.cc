@@ -246,6 +246,23 @@ TEST(PlanTextTest, AppendixTableWithTabs) {
 
 // ---- Problems ----
 
+// "Before 29/2 each year" is no deadline three years in four: a problem, never a window.
+TEST(PlanTextTest, AYearlyDeadlineOn29FebruaryIsAProblem) {
+  const ParsedPlan p = MustParse(
+      "B. NHIỆM VỤ\n"
+      "I. Giải pháp\n"
+      "1. Báo cáo kết quả (thực hiện trước ngày 29/2 hằng năm).\n"
+      "2. Báo cáo sơ kết (thực hiện trước ngày 28/2 hằng năm).\n");
+  ASSERT_EQ(Count(p, ProblemKind::kTimePhraseUnparsed), 1);
+  ASSERT_NE(Find(p, "B.I.1"), nullptr);
+  EXPECT_FALSE(Find(p, "B.I.1")->window.has_value());
+  ASSERT_NE(Find(p, "B.I.2"), nullptr);
+  ASSERT_TRUE(Find(p, "B.I.2")->window.has_value());
+  EXPECT_EQ(Find(p, "B.I.2")->window->yearly_day_month, std::make_pair(28, 2));
+  EXPECT_EQ(p.time_phrases_found, 2);
+  EXPECT_EQ(p.time_phrases_parsed, 1);
+}
+
 TEST(PlanTextTest, ProblemsAreReportedNotDropped) {
   const ParsedPlan p = MustParse(
       "B. NHIỆM VỤ\n"

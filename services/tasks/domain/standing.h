@@ -116,6 +116,56 @@ Standing StandingAsOf(const TaskFacts& t, Date as_of);
 // overdue when any is, else the earliest state among them.
 Standing CombineChildren(const std::vector<Standing>& children);
 
+// The standing over all time, as stretches a table can hold: "as of D" becomes
+// `valid_from <= D AND D < valid_to` (with the yearly rule below), instead of working out every
+// task again for every list and count. Computed from StandingAsOf itself, which stays the one
+// source of truth: the timeline agrees with it on every date.
+
+// A stretch of days over which a task's standing does not change, or changes only by the
+// yearly rule.
+struct Segment {
+  std::optional<Date> from;  // first day; nullopt: since always
+  std::optional<Date> to;    // the day after the last; nullopt: for ever
+  Standing standing;
+  // Set: a yearly task with no fixed deadline in this stretch. Its due on D is this (day, month)
+  // in D's year, and its timeliness is `standing.timeliness`, except that kWithinDeadline turns
+  // kOverdue once that due is before D. `standing.due` is then unset (a placeholder) and
+  // `standing.timeliness` is kWithinDeadline, but for two standings that keep theirs all year:
+  // a cancelled yearly task (kUnspecified — StandingAsOf still gives it the year's due) and a
+  // fan-out parent with a child past a fixed deadline while another is due every year
+  // (kOverdue). `status` etc. are constant over the stretch and the task is not done in it.
+  std::optional<std::pair<int, int>> yearly;  // (day, month)
+};
+bool operator==(const Standing& a, const Standing& b);  // every field
+bool operator!=(const Standing& a, const Standing& b);
+bool operator==(const Segment& a, const Segment& b);
+bool operator!=(const Segment& a, const Segment& b);
+
+// The task's standing on every date, as segments in date order covering all time with no gap
+// and no overlap (the first from and the last to are nullopt, each to is the next from), two
+// neighbours never equal in (standing, yearly). For every D:
+// StandingAt(Timeline(t), D) == StandingAsOf(t, D).
+//  - A task that is not yearly changes only on its facts' dates and the day after a deadline:
+//    a handful of segments.
+//  - A yearly task changes every year: the years of its facts are worked out day by day, then
+//    every stretch the yearly rule says — before the facts, between, after, and the days of
+//    those years that follow it too — is one segment with `yearly` set. After a fixed deadline
+//    an extension gave has passed, the last segment is constant.
+// Exact on every date, before 1900 and after 2200 too.
+std::vector<Segment> Timeline(const TaskFacts& t);
+
+// A fan-out parent's: for every D, StandingAt(result, D) == CombineChildren of the children's
+// StandingAsOf on D. The children share the parent's window, so yearly ones share one yearly
+// day. Children that do not (not a fan-out's) can give years the yearly rule cannot say; those
+// are spelled out year by year from 1900 to 2200 (Date::FromYmd's years: no other date comes
+// in with a request), and before and after that the segments hold what 31/12/1899 and
+// 1/1/2201 give.
+std::vector<Segment> CombinedTimeline(const std::vector<TaskFacts>& children);
+
+// The standing on `d` from segments as Timeline and CombinedTimeline give them (applies the
+// yearly rule). A default Standing when no segment holds `d` (an empty vector).
+Standing StandingAt(const std::vector<Segment>& segments, Date d);
+
 // A link in the registry's lineage: `from` ended into `to` on `date` (MERGE, CONSOLIDATE,
 // END_LEVEL, DISSOLVE with a successor; a SPLIT gives several links from one unit).
 struct Succession {

@@ -1,8 +1,10 @@
 #include "services/tasks/store/pg_tasks_store.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/pg_idempotency.h"
 #include "common/pg_values.h"
@@ -148,6 +150,70 @@ constexpr char kUpdateCols[] =
     " u.proposals, u.supersedes_id, u.recorded_by, u.request_id,"
     " (extract(epoch FROM u.recorded_at) * 1000000)::bigint AS recorded_us";
 
+// A task as its standing needs it: no texts.
+struct TaskBrief {
+  int64_t id = 0;
+  int64_t plan_id = 0;
+  int64_t parent_task_id = 0;
+  int ordinal = 0;
+  int64_t lead = 0;
+  bool group = false;  // given to a class of agencies (assignee_group)
+  Window window;       // without source_text
+};
+
+// What a standing needs (the index), by position.
+constexpr char kBriefCols[] =
+    "t.id, t.plan_id, t.parent_task_id, t.ordinal, t.lead_unit_id, t.assignee_group <> '',"
+    " t.start_kind, t.start_year, t.start_index, t.start_day::text, t.end_kind, t.end_year,"
+    " t.end_index, t.end_day::text, t.condition, t.recurrence, t.yearly_day, t.yearly_month";
+
+TaskBrief BriefFrom(const pqxx::row& r) {
+  TaskBrief t;
+  t.id = r[0].as<int64_t>();
+  t.plan_id = r[1].as<int64_t>();
+  t.parent_task_id = Id(r[2]);
+  t.ordinal = r[3].as<int>();
+  t.lead = Id(r[4]);
+  t.group = r[5].as<bool>();
+  Window& w = t.window;
+  w.start = PeriodFrom(r, 6);
+  w.end = PeriodFrom(r, 10);
+  w.condition = r[14].as<std::string>();
+  w.recurrence = static_cast<Recurrence>(r[15].as<int>());
+  if (!r[16].is_null()) w.yearly_day_month = std::make_pair(r[16].as<int>(), r[17].as<int>());
+  return t;
+}
+
+constexpr char kChangeBriefCols[] =
+    "c.id, c.task_id, c.kind, c.effective_date::text, c.new_end_kind, c.new_end_year,"
+    " c.new_end_index, c.new_end_day::text, c.new_lead_unit_id";
+
+std::pair<int64_t, Change> ChangeBriefFrom(const pqxx::row& r) {
+  Change c;
+  c.id = r[0].as<int64_t>();
+  c.kind = static_cast<ChangeKind>(r[2].as<int>());
+  c.effective = ParseDate(r[3]);
+  c.new_end = PeriodFrom(r, 4);
+  c.new_lead = Id(r[8]);
+  return {r[1].as<int64_t>(), c};
+}
+
+constexpr char kUpdateBriefCols[] =
+    "u.id, u.task_id, u.report_date::text, u.for_year, u.percent_complete, u.state,"
+    " u.completed_on::text, u.supersedes_id";
+
+std::pair<int64_t, Progress> UpdateBriefFrom(const pqxx::row& r) {
+  Progress p;
+  p.id = r[0].as<int64_t>();
+  p.report_date = ParseDate(r[2]);
+  p.for_year = r[3].as<int>();
+  p.percent = r[4].as<int>();
+  p.state = static_cast<WorkState>(r[5].as<int>());
+  p.completed_on = ParseOptDate(r[6]);
+  p.supersedes_id = Id(r[7]);
+  return {r[1].as<int64_t>(), p};
+}
+
 // kUpdateCols by position.
 UpdateRow UpdateFrom(const pqxx::row& r) {
   UpdateRow u;
@@ -174,7 +240,7 @@ UpdateRow UpdateFrom(const pqxx::row& r) {
 void AddCoordinators(pqxx::transaction_base& tx, std::vector<TaskRow>& rows) {
   if (rows.empty()) return;
   std::vector<int64_t> ids;
-  std::map<int64_t, size_t> at;
+  absl::flat_hash_map<int64_t, size_t> at;
   for (size_t i = 0; i < rows.size(); ++i) {
     ids.push_back(rows[i].id);
     at[rows[i].id] = i;
@@ -215,6 +281,89 @@ void AddEvidence(pqxx::transaction_base& tx, std::vector<UpdateRow>& rows) {
     e.sha256 = r["sha256"].as<std::string>();
     rows[at[r["update_id"].as<int64_t>()]].evidence.push_back(std::move(e));
   }
+}
+
+// ---- the standing index (migrations/002) ------------------------------------------------------
+
+std::optional<std::string> DateText(const std::optional<Date>& d) {
+  if (!d) return std::nullopt;
+  return d->ToString();
+}
+
+template <typename Int>
+std::optional<std::string> IntText(Int v, bool present = true) {
+  if (!present) return std::nullopt;
+  return std::to_string(v);
+}
+
+// Rewrites the index of `tasks`, and of the fan-out parents above them, from their facts: the
+// domain's Timeline (a fan-out parent with children: CombinedTimeline of theirs).
+void IndexStandings(pqxx::transaction_base& tx, const std::vector<int64_t>& tasks) {
+  if (tasks.empty()) return;
+  const std::string ids = IntArrayParam(tasks);
+  struct Read {
+    TaskBrief brief;
+    TaskFacts facts;
+  };
+  absl::flat_hash_map<int64_t, Read> read;
+  std::vector<int64_t> targets;
+  for (const auto& r : tx.exec_prepared("standing_targets", ids)) {
+    targets.push_back(r[0].as<int64_t>());
+  }
+  const std::string target_ids = IntArrayParam(targets);
+  for (const auto& r : tx.exec_prepared("standing_facts_tasks", target_ids)) {
+    TaskBrief b = BriefFrom(r);
+    Read& x = read[b.id];
+    x.facts.window = b.window;
+    x.facts.lead = b.lead;
+    x.brief = std::move(b);
+  }
+  for (const auto& r : tx.exec_prepared("standing_facts_changes", target_ids)) {
+    auto [task, change] = ChangeBriefFrom(r);
+    read[task].facts.changes.push_back(change);
+  }
+  for (const auto& r : tx.exec_prepared("standing_facts_updates", target_ids)) {
+    auto [task, update] = UpdateBriefFrom(r);
+    read[task].facts.updates.push_back(update);
+  }
+  absl::flat_hash_map<int64_t, std::vector<TaskFacts>> children;
+  for (const auto& [id, x] : read) {
+    auto parent = read.find(x.brief.parent_task_id);
+    if (parent != read.end() && parent->second.brief.group && parent->second.brief.lead == 0) {
+      children[parent->first].push_back(x.facts);
+    }
+  }
+  std::vector<std::optional<std::string>> task_id, from, to, status, timeliness, due, done,
+      percent, lead, note, yday, ymonth;
+  for (int64_t id : targets) {
+    auto it = read.find(id);
+    if (it == read.end()) continue;
+    auto kids = children.find(id);
+    const std::vector<Segment> segments =
+        kids != children.end() ? CombinedTimeline(kids->second) : Timeline(it->second.facts);
+    for (const Segment& g : segments) {
+      const Standing& st = g.standing;
+      task_id.push_back(std::to_string(id));
+      from.push_back(g.from ? g.from->ToString() : "-infinity");
+      to.push_back(g.to ? g.to->ToString() : "infinity");
+      status.push_back(IntText(static_cast<int>(st.status)));
+      timeliness.push_back(IntText(static_cast<int>(st.timeliness)));
+      due.push_back(DateText(st.due));
+      done.push_back(DateText(st.completed_on));
+      percent.push_back(IntText(st.percent));
+      lead.push_back(IntText(st.lead, st.lead != 0));
+      note.push_back(st.lead_note);
+      yday.push_back(IntText(g.yearly ? g.yearly->first : 0, g.yearly.has_value()));
+      ymonth.push_back(IntText(g.yearly ? g.yearly->second : 0, g.yearly.has_value()));
+    }
+  }
+  tx.exec_prepared("standing_delete", target_ids);
+  tx.exec_prepared("standing_insert", TextArrayParam(task_id), TextArrayParam(from),
+                   TextArrayParam(to), TextArrayParam(status), TextArrayParam(timeliness),
+                   TextArrayParam(due), TextArrayParam(done), TextArrayParam(percent),
+                   TextArrayParam(lead), TextArrayParam(note), TextArrayParam(yday),
+                   TextArrayParam(ymonth));
+  tx.exec_prepared("standing_version_set", target_ids, kStandingVersion);
 }
 
 class PgTasksTx final : public TasksTx {
@@ -281,6 +430,7 @@ class PgTasksTx final : public TasksTx {
                           w.source_text, ctx_.actor, ctx_.request_id, ctx_.method)[0][0]
             .as<int64_t>();
     for (int64_t unit : t.coordinators) tx_.exec_prepared("task_coordinator_insert", id, unit);
+    dirty_.push_back(id);
     return id;
   }
 
@@ -306,6 +456,7 @@ class PgTasksTx final : public TasksTx {
                           ctx_.request_id, ctx_.method)[0][0]
             .as<int64_t>();
     tx_.exec_prepared("task_bump", c.task_id);
+    dirty_.push_back(c.task_id);
     return id;
   }
 
@@ -322,6 +473,7 @@ class PgTasksTx final : public TasksTx {
       tx_.exec_prepared("evidence_insert", id, ++ord, e.number, DateParam(e.date), e.issuer,
                         e.title, e.url, e.sha256);
     }
+    dirty_.push_back(u.task_id);
     return id;
   }
 
@@ -339,6 +491,14 @@ class PgTasksTx final : public TasksTx {
     return out;
   }
 
+  // The index of the tasks written, before the transaction commits.
+  void IndexWritten() {
+    std::sort(dirty_.begin(), dirty_.end());
+    dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+    IndexStandings(tx_, dirty_);
+    dirty_.clear();
+  }
+
  private:
   void WriteBasis(int64_t plan_id, const PlanData& p) {
     int ord = 0;
@@ -350,6 +510,7 @@ class PgTasksTx final : public TasksTx {
 
   pqxx::work& tx_;
   const WriteContext& ctx_;
+  std::vector<int64_t> dirty_;  // tasks whose facts this transaction wrote
 };
 
 // "INSERT ... RETURNING *" of `resource` with its audit row; the statement answers the id.
@@ -418,17 +579,39 @@ void PrepareTasksStatements(pqxx::connection& c) {
   c.prepare("task_next_ordinal",
             "SELECT COALESCE(max(ordinal), 0) + 1 FROM task WHERE plan_id = $1");
   c.prepare("task_bump", "UPDATE task SET revision = revision + 1 WHERE id = $1");
-  // The tasks a query names ($1 plan, $2 ids, $3 units, $4 coordinating, $5 parent, $6 a section
-  // prefix with LIKE's characters escaped, $7 the prefix as given, $8 active plans only; the
-  // chunk: after ($9 plan, $10 ordinal), at most $11), and their changes and updates ($12:
-  // effective or reported on or before), each read without a list of ids.
-  const std::string found =
+  // One statement each (a generic plan of "either" scans every task).
+  c.prepare("task_of_plan", absl::StrCat("SELECT ", kTaskCols, " FROM task t WHERE t.plan_id = $1"
+                                         " ORDER BY t.ordinal"));
+  c.prepare("task_get_many", absl::StrCat("SELECT ", kTaskCols, " FROM task t"
+                                          " WHERE t.id = ANY($1::bigint[])"
+                                          " ORDER BY t.plan_id, t.ordinal"));
+  // The index on $12 (a yearly-rule row: the due on that day of $12's year — a 29/2 stored before
+  // it was refused: the month's last day — and within the deadline turning overdue after it;
+  // segments cover all
+  // time, so the one from the latest start on or before $12 holds it), with the filters
+  // of `found` ($3: the lead on $12, after CHANGE_LEADs) and $13 statuses, $14 timeliness
+  // categories, due from $15 to $16.
+  // A list walks the tasks in order and looks each one's row up (it stops at the limit); a count
+  // reads them all and joins.
+  const std::string each_in_order =
       " FROM task t JOIN plan p ON p.id = t.plan_id"
+      " CROSS JOIN LATERAL (SELECT * FROM task_standing s WHERE s.task_id = t.id"
+      "   AND s.valid_from <= $12::date ORDER BY s.valid_from DESC LIMIT 1) s";
+  const std::string all_joined =
+      " FROM task t JOIN plan p ON p.id = t.plan_id"
+      " JOIN task_standing s ON s.task_id = t.id AND s.valid_from <= $12::date"
+      "   AND $12::date < s.valid_to";
+  const std::string standing =
+      " CROSS JOIN LATERAL (SELECT y.due, CASE WHEN s.yearly_month IS NULL THEN s.timeliness"
+      "     WHEN s.timeliness = 3 AND y.due < $12::date THEN 4 ELSE s.timeliness END"
+      "     AS timeliness"
+      "   FROM (SELECT CASE WHEN s.yearly_month IS NULL THEN s.due ELSE LEAST(m.first"
+      "     + (s.yearly_day - 1), (m.first + INTERVAL '1 month' - INTERVAL '1 day')::date) END"
+      "     AS due FROM (SELECT make_date(extract(year FROM $12::date)::int, s.yearly_month, 1)"
+      "     AS first) m) y) x"
       " WHERE ($1 = 0 OR t.plan_id = $1)"
       " AND (cardinality($2::bigint[]) = 0 OR t.id = ANY($2::bigint[]))"
-      " AND (cardinality($3::bigint[]) = 0 OR t.lead_unit_id = ANY($3::bigint[])"
-      "   OR EXISTS (SELECT 1 FROM task_change c WHERE c.task_id = t.id"
-      "     AND c.new_lead_unit_id = ANY($3::bigint[]))"
+      " AND (cardinality($3::bigint[]) = 0 OR s.lead_unit_id = ANY($3::bigint[])"
       "   OR ($4 AND EXISTS (SELECT 1 FROM task_coordinator k WHERE k.task_id = t.id"
       "     AND k.unit_id = ANY($3::bigint[]))))"
       " AND ($5 = 0 OR t.parent_task_id = $5)"
@@ -436,19 +619,55 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "   OR t.section_path LIKE $6 || '-%' OR t.section_path LIKE $6 || '#%')"
       " AND (NOT $8 OR p.state = 2)"
       " AND ($9 = 0 OR (t.plan_id, t.ordinal) > ($9, $10))"
-      " ORDER BY t.plan_id, t.ordinal LIMIT $11";
-  c.prepare("task_find", absl::StrCat("SELECT ", kTaskCols, found));
-  c.prepare("task_find_coordinators",
-            absl::StrCat("SELECT k.task_id, k.unit_id FROM task_coordinator k WHERE k.task_id IN"
-                         " (SELECT t.id", found, ") ORDER BY k.task_id, k.unit_id"));
-  c.prepare("task_find_changes",
-            absl::StrCat("SELECT ", kChangeCols, " FROM task_change c WHERE c.task_id IN"
-                         " (SELECT t.id", found, ") AND c.effective_date <= $12::date"
-                         " ORDER BY c.task_id, c.effective_date, c.id"));
-  c.prepare("task_find_updates",
-            absl::StrCat("SELECT ", kUpdateCols, " FROM progress_update u WHERE u.task_id IN"
-                         " (SELECT t.id", found, ") AND u.report_date <= $12::date"
-                         " ORDER BY u.task_id, u.report_date, u.id"));
+      " AND (cardinality($13::int[]) = 0 OR s.status = ANY($13::int[]))"
+      " AND (cardinality($14::int[]) = 0 OR x.timeliness = ANY($14::int[]))"
+      " AND ($15::date IS NULL OR x.due >= $15::date)"
+      " AND ($16::date IS NULL OR x.due <= $16::date)";
+  const std::string fan_out_parent =
+      "t.assignee_group <> '' AND t.lead_unit_id IS NULL"
+      " AND EXISTS (SELECT 1 FROM task c WHERE c.parent_task_id = t.id)";
+  c.prepare("stand_read",
+            absl::StrCat("SELECT t.id, t.plan_id, t.ordinal, s.status, x.timeliness,"
+                         " x.due::text, s.completed_on::text, s.percent, s.lead_unit_id,"
+                         " s.lead_note, CASE WHEN ", fan_out_parent,
+                         " THEN (SELECT count(*) FROM task c WHERE c.parent_task_id = t.id)"
+                         " ELSE 0 END",
+                         each_in_order, standing, " ORDER BY t.plan_id, t.ordinal LIMIT $11"));
+  c.prepare("stand_count",
+            absl::StrCat("SELECT s.lead_unit_id, s.status, x.timeliness, count(*)", all_joined,
+                         standing,
+                         " AND NOT (", fan_out_parent, ")",
+                         " GROUP BY s.lead_unit_id, s.status, x.timeliness LIMIT $11"));
+  // The index's upkeep: the tasks given and the fan-out parents above them ($1), their facts
+  // (a fan-out parent's children's too), the rows written in one statement.
+  c.prepare("standing_targets",
+            "SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
+            " UNION SELECT p.id FROM task t JOIN task p ON p.id = t.parent_task_id"
+            " WHERE t.id = ANY($1::bigint[]) AND p.assignee_group <> ''"
+            " AND p.lead_unit_id IS NULL");
+  const std::string with_children =
+      "(SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
+      " UNION ALL SELECT c.id FROM task c JOIN task p ON p.id = c.parent_task_id"
+      " WHERE p.id = ANY($1::bigint[]) AND p.assignee_group <> '' AND p.lead_unit_id IS NULL)";
+  c.prepare("standing_facts_tasks",
+            absl::StrCat("SELECT ", kBriefCols, " FROM task t WHERE t.id IN ", with_children));
+  c.prepare("standing_facts_changes",
+            absl::StrCat("SELECT ", kChangeBriefCols, " FROM task_change c WHERE c.task_id IN ",
+                         with_children));
+  c.prepare("standing_facts_updates",
+            absl::StrCat("SELECT ", kUpdateBriefCols,
+                         " FROM progress_update u WHERE u.task_id IN ", with_children));
+  c.prepare("standing_delete", "DELETE FROM task_standing WHERE task_id = ANY($1::bigint[])");
+  c.prepare("standing_insert",
+            "INSERT INTO task_standing(task_id, valid_from, valid_to, status, timeliness, due,"
+            " completed_on, percent, lead_unit_id, lead_note, yearly_day, yearly_month)"
+            " SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::smallint[],"
+            " $5::smallint[], $6::date[], $7::date[], $8::smallint[], $9::bigint[], $10::text[],"
+            " $11::smallint[], $12::smallint[])");
+  c.prepare("standing_version_set",
+            "UPDATE task SET standing_version = $2 WHERE id = ANY($1::bigint[])");
+  c.prepare("standing_stale",
+            "SELECT id FROM task WHERE standing_version < $1 ORDER BY id LIMIT $2");
   c.prepare("change_insert",
             Audited("INSERT INTO task_change(task_id, kind, effective_date, reason, act_number,"
                     " act_date, act_issuer, act_title, new_end_kind, new_end_year,"
@@ -491,7 +710,9 @@ absl::Status PgTasksStore::Write(const WriteContext& ctx,
       TxMode::kWrite,
       [&](pqxx::work& tx) {
         PgTasksTx ttx(tx, ctx);
-        return fn(ttx);
+        TG_RETURN_IF_ERROR(fn(ttx));
+        ttx.IndexWritten();
+        return absl::OkStatus();
       },
       deadline_);
 }
@@ -553,7 +774,7 @@ absl::StatusOr<std::optional<TaskRow>> PgTasksStore::GetTask(int64_t id) {
 
 namespace {
 
-// A query's parameters ($1-$8 of the task_find statements).
+// A query's parameters ($1-$11 of the stand_* statements).
 struct FindParams {
   explicit FindParams(const TaskQuery& q) : q(q) {
     for (char ch : q.section_prefix) {  // matched literally
@@ -573,50 +794,130 @@ struct FindParams {
   std::string like;
 };
 
-// The coordinators of `rows`, from the rows of task_find_coordinators.
-void AddFoundCoordinators(const pqxx::result& r, std::vector<TaskRow>& rows) {
-  std::map<int64_t, size_t> at;
-  for (size_t i = 0; i < rows.size(); ++i) at[rows[i].id] = i;
-  for (const auto& row : r) {
-    auto it = at.find(row[0].as<int64_t>());
-    if (it != at.end()) rows[it->second].data.coordinators.push_back(row[1].as<int64_t>());
-  }
-}
-
 }  // namespace
 
-absl::StatusOr<std::vector<TaskRow>> PgTasksStore::FindTasks(const TaskQuery& q) {
-  const FindParams p(q);
+absl::StatusOr<std::vector<TaskRow>> PgTasksStore::TasksOfPlan(int64_t plan_id) {
+  return ReadTaskRows("task_of_plan", plan_id);
+}
+
+absl::StatusOr<std::vector<TaskRow>> PgTasksStore::GetTasks(const std::vector<int64_t>& ids) {
+  return ReadTaskRows("task_get_many", IntArrayParam(ids));
+}
+
+template <typename Param>
+absl::StatusOr<std::vector<TaskRow>> PgTasksStore::ReadTaskRows(const char* statement,
+                                                                const Param& param) {
   std::vector<TaskRow> out;
   TG_RETURN_IF_ERROR(session_.Transact(
       TxMode::kRead,
       [&](pqxx::work& tx) {
-        for (const auto& r : p.Run(tx, "task_find")) out.push_back(TaskFrom(r));
-        AddFoundCoordinators(p.Run(tx, "task_find_coordinators"), out);
+        for (const auto& r : tx.exec_prepared(statement, param)) out.push_back(TaskFrom(r));
+        AddCoordinators(tx, out);
         return absl::OkStatus();
       },
       deadline_));
   return out;
 }
 
-absl::StatusOr<TasksStore::Facts> PgTasksStore::ReadTasks(const TaskQuery& q, Date to) {
+namespace {
+
+std::vector<int64_t> Ints(const std::vector<TaskStatus>& v) {
+  std::vector<int64_t> out;
+  for (TaskStatus x : v) out.push_back(static_cast<int>(x));
+  return out;
+}
+std::vector<int64_t> Ints(const std::vector<Timeliness>& v) {
+  std::vector<int64_t> out;
+  for (Timeliness x : v) out.push_back(static_cast<int>(x));
+  return out;
+}
+
+// The parameters of the stand_* statements: FindParams' and $12-$16.
+pqxx::result RunStands(pqxx::transaction_base& tx, const char* statement, const TaskQuery& q,
+                       Date as_of) {
   const FindParams p(q);
-  Facts out;
+  return p.Run(tx, statement, as_of.ToString(), IntArrayParam(Ints(q.statuses)),
+               IntArrayParam(Ints(q.timeliness)), DateParam(q.due_from), DateParam(q.due_to));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<StandRow>> PgTasksStore::ReadStands(const TaskQuery& q, Date as_of) {
+  std::vector<StandRow> out;
   TG_RETURN_IF_ERROR(session_.Transact(
       TxMode::kRead,
       [&](pqxx::work& tx) {
         // Planned for the filters given (the generic plan of the optional filters scans and sorts
         // every task for each chunk).
         tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
-        for (const auto& r : p.Run(tx, "task_find")) out.tasks.push_back(TaskFrom(r));
-        AddFoundCoordinators(p.Run(tx, "task_find_coordinators"), out.tasks);
-        const std::string day = to.ToString();
-        for (const auto& r : p.Run(tx, "task_find_changes", day)) out.changes.push_back(ChangeFrom(r));
-        for (const auto& r : p.Run(tx, "task_find_updates", day)) out.updates.push_back(UpdateFrom(r));
+        for (const auto& r : RunStands(tx, "stand_read", q, as_of)) {
+          StandRow t;
+          t.id = r[0].as<int64_t>();
+          t.plan_id = r[1].as<int64_t>();
+          t.ordinal = r[2].as<int>();
+          Standing& st = t.standing;
+          st.status = static_cast<TaskStatus>(r[3].as<int>());
+          st.timeliness = static_cast<Timeliness>(r[4].as<int>());
+          st.due = ParseOptDate(r[5]);
+          st.completed_on = ParseOptDate(r[6]);
+          st.percent = r[7].as<int>();
+          st.lead = Id(r[8]);
+          st.lead_note = r[9].as<std::string>();
+          t.child_count = r[10].as<int>();
+          out.push_back(std::move(t));
+        }
+        if (!q.coordinating || out.empty()) return absl::OkStatus();
+        std::vector<int64_t> ids;
+        absl::flat_hash_map<int64_t, size_t> at;
+        for (size_t i = 0; i < out.size(); ++i) {
+          ids.push_back(out[i].id);
+          at[out[i].id] = i;
+        }
+        for (const auto& r : tx.exec_prepared("task_coordinators_of", IntArrayParam(ids))) {
+          out[at[r[0].as<int64_t>()]].coordinators.push_back(r[1].as<int64_t>());
+        }
         return absl::OkStatus();
       },
       deadline_));
   return out;
+}
+
+absl::StatusOr<std::vector<StandCount>> PgTasksStore::CountStands(const TaskQuery& q,
+                                                                  Date as_of) {
+  std::vector<StandCount> out;
+  TG_RETURN_IF_ERROR(session_.Transact(
+      TxMode::kRead,
+      [&](pqxx::work& tx) {
+        tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
+        for (const auto& r : RunStands(tx, "stand_count", q, as_of)) {
+          StandCount c;
+          c.lead = Id(r[0]);
+          c.status = static_cast<TaskStatus>(r[1].as<int>());
+          c.timeliness = static_cast<Timeliness>(r[2].as<int>());
+          c.count = r[3].as<int64_t>();
+          out.push_back(c);
+        }
+        return absl::OkStatus();
+      },
+      deadline_));
+  return out;
+}
+
+absl::StatusOr<int> PgTasksStore::RebuildStandings(int limit) {
+  int rebuilt = 0;
+  TG_RETURN_IF_ERROR(session_.Transact(
+      TxMode::kWrite,
+      [&](pqxx::work& tx) {
+        std::vector<int64_t> stale;
+        for (const auto& r : tx.exec_prepared("standing_stale", kStandingVersion, limit)) {
+          stale.push_back(r[0].as<int64_t>());
+        }
+        IndexStandings(tx, stale);
+        rebuilt = static_cast<int>(stale.size());
+        return absl::OkStatus();
+      },
+      deadline_));
+  return rebuilt;
 }
 
 absl::StatusOr<std::vector<ChangeRow>> PgTasksStore::ChangesOf(const std::vector<int64_t>& tasks) {

@@ -114,7 +114,33 @@ struct TaskQuery {
   int64_t after_plan = 0;
   int after_ordinal = 0;
   int limit = 0;
+  // On the date read (ReadStands, CountStands): only these statuses / timeliness categories /
+  // dues (each optional). The lead a filter on `units` sees is the one after CHANGE_LEADs.
+  std::vector<TaskStatus> statuses;
+  std::vector<Timeliness> timeliness;
+  std::optional<Date> due_from, due_to;
 };
+
+// A task's standing on a date, from the index (no texts).
+struct StandRow {
+  int64_t id = 0;
+  int64_t plan_id = 0;
+  int ordinal = 0;
+  Standing standing;                  // lead after CHANGE_LEADs; not yet the registry's
+  int child_count = 0;                // a fan-out parent: its children (its standing is theirs)
+  std::vector<int64_t> coordinators;  // only when the query asks for coordinating
+};
+
+// How many tasks stand so on a date.
+struct StandCount {
+  int64_t lead = 0;
+  TaskStatus status = TaskStatus::kUnspecified;
+  Timeliness timeliness = Timeliness::kUnspecified;
+  int64_t count = 0;
+};
+
+// The rules the index (task_standing) was built by; a task indexed by older ones is rebuilt.
+inline constexpr int kStandingVersion = 1;
 
 struct UpdateQuery {
   int64_t task_id = 0;
@@ -162,16 +188,18 @@ class TasksStore {
   virtual absl::StatusOr<std::optional<PlanView>> GetPlan(int64_t id, bool with_text) = 0;
   virtual absl::StatusOr<std::vector<PlanView>> ListPlans(const PlanQuery& q) = 0;
   virtual absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) = 0;
-  // By plan, then ordinal.
-  virtual absl::StatusOr<std::vector<TaskRow>> FindTasks(const TaskQuery& q) = 0;
-  // The same tasks with their changes and their updates reported on or before `to`, from one
-  // snapshot, without a list of ids (a country's lists read tens of thousands).
-  struct Facts {
-    std::vector<TaskRow> tasks;
-    std::vector<ChangeRow> changes;
-    std::vector<UpdateRow> updates;
-  };
-  virtual absl::StatusOr<Facts> ReadTasks(const TaskQuery& q, Date to) = 0;
+  // By ordinal.
+  virtual absl::StatusOr<std::vector<TaskRow>> TasksOfPlan(int64_t plan_id) = 0;
+  // Those of `ids` that exist, by plan then ordinal.
+  virtual absl::StatusOr<std::vector<TaskRow>> GetTasks(const std::vector<int64_t>& ids) = 0;
+  // The tasks of `q` as they stand on `as_of`, from the index, by plan then ordinal.
+  virtual absl::StatusOr<std::vector<StandRow>> ReadStands(const TaskQuery& q, Date as_of) = 0;
+  // The same tasks (without the fan-out parents that have children: theirs are counted)
+  // counted by lead, status and timeliness.
+  virtual absl::StatusOr<std::vector<StandCount>> CountStands(const TaskQuery& q, Date as_of) = 0;
+  // Rebuilds the index of at most `limit` tasks whose index is missing or older than
+  // kStandingVersion, in one transaction; how many it rebuilt (0: none is left).
+  virtual absl::StatusOr<int> RebuildStandings(int limit) = 0;
   // The changes of these tasks, by task and effective date.
   virtual absl::StatusOr<std::vector<ChangeRow>> ChangesOf(const std::vector<int64_t>& tasks) = 0;
   virtual absl::StatusOr<std::optional<UpdateRow>> GetUpdate(int64_t id) = 0;
