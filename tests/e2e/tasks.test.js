@@ -194,6 +194,84 @@ describe('tasks', { skip: skip || false }, () => {
     assert.equal(v && v.code, grpc.status.PERMISSION_DENIED);
   });
 
+  // The gateway's policy and the service's own-unit rules, method by method and role by role:
+  // what the policy lets through the service still checks (an agency writes its own plans and
+  // reports on the tasks it leads or coordinates); what it refuses never reaches the service.
+  // Every refusal writes nothing.
+  it('agrees with the gateway on every role and method (the authorization matrix)', async () => {
+    const roles = {
+      admin: gw.adminToken,
+      'agency own': await issue('m-snv', ['agency'], ids['68.SNV']),
+      'agency other': await issue('m-stc', ['agency'], ids['68.STC']),
+      viewer: await issue('m-viewer', ['viewer']),
+      service: await issue('m-service', ['service']),
+      reporter: await issue('m-report', ['reporter']),
+    };
+    // Sở Nội vụ's own plan with one task it leads, made by the administrator.
+    const plan = await admin.CreatePlan({
+      request_id: 'matrix-plan',
+      plan: { number: 'MATRIX/KH-SNV', issued_date: h.date(2018, 6, 1), issuer: { id: ids['68.SNV'] }, title: 'Kế hoạch của Sở Nội vụ' },
+    });
+    const task = await admin.CreateTask({
+      request_id: 'matrix-task',
+      task: { plan_id: plan.id, text: 'Rà soát vị trí việc làm', lead: { id: ids['68.SNV'] }, window: { source_text: 'hoàn thành năm 2021' } },
+    });
+    const counts = async () => {
+      const plans = (await admin.ListPlans({ page_size: 1000 })).plans;
+      let nTasks = 0;
+      for (const p of plans) nTasks += (await admin.ListTasks({ plan_id: p.id, page_size: 1000 })).tasks.length;
+      const updates = (await admin.ListProgressUpdates({ task_id: task.id })).updates.length;
+      const changes = (await admin.ListTaskChanges({ task_id: task.id })).changes.length;
+      return [plans.length, nTasks, updates, changes];
+    };
+    // method → [call, who may: role → expected code]
+    const OK = grpc.status.OK;
+    const DENIED = grpc.status.PERMISSION_DENIED;
+    const only = (allowed) => (role) => (allowed.includes(role) ? OK : DENIED);
+    let n = 0;
+    const rid = () => `matrix-${++n}`;
+    const calls = {
+      ListTasks: [(c) => c.ListTasks({ plan_id: plan.id }), () => OK],
+      CountTasks: [(c) => c.CountTasks({ plan_id: plan.id, as_of: END_2021 }), () => OK],
+      CreatePlan: [(c) => c.CreatePlan({
+        request_id: rid(),
+        plan: { number: `MATRIX-${n}/KH`, issued_date: h.date(2018, 6, 1), issuer: { id: ids['68.SNV'] }, title: 'Kế hoạch thử' },
+      }), only(['admin', 'agency own'])],
+      CreateTask: [(c) => c.CreateTask({
+        request_id: rid(),
+        task: { plan_id: plan.id, text: `Nhiệm vụ ${n}`, lead: { id: ids['68.SNV'] }, window: { source_text: 'năm 2020' } },
+      }), only(['admin', 'agency own'])],
+      ChangeTask: [async (c) => c.ChangeTask({
+        request_id: rid(), etag: (await admin.GetTask({ id: task.id })).etag,
+        change: { task_id: task.id, kind: 'TASK_CHANGE_KIND_EXTEND_DEADLINE', effective_date: h.date(2021, 6, 1), reason: 'Gia hạn', new_end: { year: 2022 } },
+      }), only(['admin', 'agency own'])],
+      CreateProgressUpdate: [(c) => c.CreateProgressUpdate({
+        request_id: rid(),
+        update: { task_id: task.id, reported_by: { id: ids['68.SNV'] }, report_date: h.date(2021, 3, 1), state: 'WORK_STATE_IN_PROGRESS', percent_complete: 30, text: 'Đang rà soát' },
+      }), only(['admin', 'agency own'])],
+      ImportPlanText: [(c) => c.ImportPlanText({
+        request_id: rid(), new_plan: { number: `MATRIX-I${n}`, issued_date: h.date(2018, 6, 1), issuer: { id: ids['68.SNV'] }, title: 'Kế hoạch nhập thử' },
+        text: 'B. NHIỆM VỤ\n1. Sở Nội vụ:\n- Rà soát (hoàn thành năm 2020).\n', dry_run: true,
+      }), only(['admin'])],
+    };
+    for (const [role, token] of Object.entries(roles)) {
+      const c = await client(TK, token);
+      for (const [method, [call, expect]] of Object.entries(calls)) {
+        const before = await counts();
+        const err = await call(c).then(() => null, (e) => e);
+        const want = expect(role);
+        assert.equal(err ? err.code : OK, want, `${role} ${method}: ${err && err.details}`);
+        if (want !== OK) {
+          assert.deepEqual(await counts(), before, `${role} ${method} wrote something`);
+          // The service's own-unit refusal names the rule; the gateway's names none of the service's.
+          if (role === 'agency other' && method !== 'ImportPlanText') {
+            assert.match(reason(err), /^NOT_/, `${role} ${method}`);
+          }
+        }
+      }
+    }
+  });
+
   it('extends, cancels and hands tasks on, each from its effective date', async () => {
     const task = await findTask('sơ kết thực hiện mô hình tự quản', 'Sở Nội vụ');
     // Overdue as of 2019-12-31 + 1; an extension to Q2/2020 effective 2019-12-15 makes it
