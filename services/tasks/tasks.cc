@@ -144,21 +144,42 @@ absl::Status Tasks::MayWritePlan(const CallInfo& caller, const PlanView& plan,
   return MayWriteUnit(caller, plan.data.issuer_unit_id, field);
 }
 
-std::map<int64_t, std::string> Tasks::Names(const CallInfo& caller,
-                                            const std::vector<int64_t>& ids, Date as_of) {
-  std::map<int64_t, std::string> out;
+absl::Status Tasks::LoadUnits(const CallInfo& caller, const std::vector<int64_t>& ids,
+                              Date as_of) {
+  if (!units_ || units_->first != as_of) units_.emplace(as_of, UnitsSeen{});
+  UnitsSeen& seen = units_->second;
   std::vector<int64_t> wanted;
   for (int64_t id : ids) {
-    if (id > 0 && out.emplace(id, "").second) wanted.push_back(id);
+    if (id > 0 && !seen.contains(id)) wanted.push_back(id);
   }
-  // A thousand at a time; a name the registry cannot give stays "" (the id is still there).
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  // A thousand at a time.
   for (size_t at = 0; at < wanted.size(); at += 1000) {
     orgpb::BatchGetOrgUnitsRequest req;
     for (size_t i = at; i < std::min(wanted.size(), at + 1000); ++i) req.add_ids(wanted[i]);
     *req.mutable_as_of() = ToProto(as_of);
-    absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> got = registry_.BatchGetOrgUnits(caller, req);
-    if (!got.ok()) continue;
-    for (const orgpb::OrgUnit& u : got->units()) out[u.id()] = u.name();
+    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                        registry_.BatchGetOrgUnits(caller, req));
+    for (int64_t id : got.missing_ids()) seen[id] = UnitSeen{};
+    for (orgpb::OrgUnit& u : *got.mutable_units()) {
+      seen[u.id()] = UnitSeen{true, u.state() == orgpb::UNIT_STATE_ACTIVE,
+                              std::move(*u.mutable_name())};
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::map<int64_t, std::string> Tasks::Names(const CallInfo& caller,
+                                            const std::vector<int64_t>& ids, Date as_of) {
+  std::map<int64_t, std::string> out;
+  // A name the registry cannot give (or the registry down) stays "": the id is still there.
+  (void)LoadUnits(caller, ids, as_of);
+  for (int64_t id : ids) {
+    if (id <= 0) continue;
+    std::string& name = out[id];
+    auto it = units_->second.find(id);
+    if (it != units_->second.end()) name = it->second.name;
   }
   return out;
 }
@@ -195,17 +216,11 @@ absl::StatusOr<Successor> Tasks::LeadOn(const CallInfo& caller, const Standing& 
 absl::StatusOr<absl::flat_hash_set<int64_t>> Tasks::NotActive(const CallInfo& caller,
                                                               const std::vector<int64_t>& ids,
                                                               Date as_of) {
+  TG_RETURN_IF_ERROR(LoadUnits(caller, ids, as_of));
   absl::flat_hash_set<int64_t> out;
-  for (size_t at = 0; at < ids.size(); at += 1000) {
-    orgpb::BatchGetOrgUnitsRequest req;
-    for (size_t i = at; i < std::min(ids.size(), at + 1000); ++i) req.add_ids(ids[i]);
-    *req.mutable_as_of() = ToProto(as_of);
-    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
-                        registry_.BatchGetOrgUnits(caller, req));
-    for (int64_t id : got.missing_ids()) out.insert(id);
-    for (const orgpb::OrgUnit& u : got.units()) {
-      if (u.state() != orgpb::UNIT_STATE_ACTIVE) out.insert(u.id());
-    }
+  for (int64_t id : ids) {
+    auto it = units_->second.find(id);
+    if (it == units_->second.end() || !it->second.active) out.insert(id);
   }
   return out;
 }
@@ -239,20 +254,12 @@ absl::StatusOr<std::vector<Tasks::Stand>> Tasks::Stands(const CallInfo& caller,
   return out;
 }
 
-absl::StatusOr<std::vector<TaskView>> Tasks::Complete(std::vector<Stand> stands, Date as_of) {
+std::vector<TaskView> Tasks::Views(std::vector<Stand> stands, Date as_of) {
   std::vector<TaskView> out;
-  if (stands.empty()) return out;
-  std::vector<int64_t> ids;
-  for (const Stand& s : stands) ids.push_back(s.task.id);
-  TG_ASSIGN_OR_RETURN(std::vector<TaskRow> rows, store_->GetTasks(ids));
-  absl::flat_hash_map<int64_t, TaskRow*> by_id;
-  for (TaskRow& r : rows) by_id[r.id] = &r;
   out.reserve(stands.size());
   for (Stand& s : stands) {
-    auto it = by_id.find(s.task.id);
-    if (it == by_id.end()) continue;  // deleted between the reads: tasks never are
     TaskView v;
-    v.row = std::move(*it->second);
+    v.row = std::move(s.task.row);
     v.as_of = as_of;
     v.standing = std::move(s.task.standing);
     v.lead = s.lead;
@@ -473,7 +480,7 @@ absl::StatusOr<TaskView> Tasks::GetTask(const CallInfo& caller, int64_t id,
   q.ids = {id};
   const Date on = as_of.value_or(Today());
   TG_ASSIGN_OR_RETURN(std::vector<Stand> stands, Stands(caller, q, on));
-  TG_ASSIGN_OR_RETURN(std::vector<TaskView> v, Complete(std::move(stands), on));
+  std::vector<TaskView> v = Views(std::move(stands), on);
   if (v.empty()) return NotFoundTask("id");
   return std::move(v[0]);
 }
@@ -541,7 +548,7 @@ absl::StatusOr<Tasks::Selection> Tasks::Select(const CallInfo& caller, const Lis
   auto wanted = [&](const Stand& v) {
     if (asked.empty() || asked.contains(v.lead)) return true;
     if (!cmd.include_coordinating) return false;
-    for (int64_t c : v.task.coordinators) {
+    for (int64_t c : v.task.row.data.coordinators) {
       if (asked.contains(c)) return true;
     }
     return false;
@@ -562,8 +569,8 @@ absl::StatusOr<Tasks::Selection> Tasks::Select(const CallInfo& caller, const Lis
       page.stands.push_back(std::move(v));
     }
     if (static_cast<int>(stands.size()) < q.limit) return page;  // the end of the list
-    q.after_plan = stands.back().task.plan_id;
-    q.after_ordinal = stands.back().task.ordinal;
+    q.after_plan = stands.back().task.row.data.plan_id;
+    q.after_ordinal = stands.back().task.row.data.ordinal;
   }
 }
 
@@ -571,7 +578,7 @@ absl::StatusOr<TaskPage> Tasks::ListTasks(const CallInfo& caller, const ListTask
   TG_ASSIGN_OR_RETURN(Selection sel, Select(caller, cmd));
   TaskPage page;
   page.more = sel.more;
-  TG_ASSIGN_OR_RETURN(page.tasks, Complete(std::move(sel.stands), sel.as_of));
+  page.tasks = Views(std::move(sel.stands), sel.as_of);
   return page;
 }
 

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/write_context.h"
 #include "services/tasks/domain/plan_text.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "services/tasks/domain/standing.h"
 #include "services/tasks/store/tasks_store.h"
@@ -142,13 +143,14 @@ class Tasks {
   absl::StatusOr<ImportResult> ImportPlanText(const CallInfo& caller, const WriteContext& w,
                                               const ImportCmd& cmd);
 
-  // Unit names as of a date, for the answer (one registry call per unit; "" when unknown).
+  // Unit names as of a date, for the answer (a thousand a registry call, each unit read once a
+  // call; "" when unknown).
   std::map<int64_t, std::string> Names(const CallInfo& caller, const std::vector<int64_t>& ids,
                                        Date as_of);
   Date Today() const { return clock_.Today(); }
 
  private:
-  // A task's standing from the index (no texts): what lists filter.
+  // A task and its standing from the index: what lists filter.
   struct Stand {
     StandRow task;          // task.standing.lead: after the CHANGE_LEADs
     int64_t lead = 0;       // after the registry's successions too
@@ -179,8 +181,8 @@ class Tasks {
     bool more = false;
   };
   absl::StatusOr<Selection> Select(const CallInfo& caller, const ListTasksCmd& cmd);
-  // The stands with their whole rows (one read by id), in the same order.
-  absl::StatusOr<std::vector<TaskView>> Complete(std::vector<Stand> stands, Date as_of);
+  // The stands as views on `as_of`, in the same order.
+  static std::vector<TaskView> Views(std::vector<Stand> stands, Date as_of);
   absl::StatusOr<std::vector<Succession>> Successions(const CallInfo& caller, Date as_of);
   absl::Status MayWritePlan(const CallInfo& caller, const PlanView& plan,
                             const std::string& field);
@@ -190,6 +192,16 @@ class Tasks {
   std::unique_ptr<TasksStore> store_;
   OrgRegistryClient& registry_;
   const Clock& clock_;
+  // The registry's units of the call on one date, read once each (a use case serves one call):
+  // what NotActive and Names answer from.
+  struct UnitSeen {
+    bool known = false;  // false: not in the registry on the date
+    bool active = false;
+    std::string name;
+  };
+  using UnitsSeen = absl::flat_hash_map<int64_t, UnitSeen>;
+  absl::Status LoadUnits(const CallInfo& caller, const std::vector<int64_t>& ids, Date as_of);
+  std::optional<std::pair<Date, UnitsSeen>> units_;
   // The call's lineage links, read once (a use case serves one call).
   std::optional<std::pair<Date, std::vector<Succession>>> links_;
 };

@@ -96,6 +96,9 @@ constexpr char kTaskCols[] =
     " t.window_text, t.revision, t.created_by, t.request_id,"
     " (extract(epoch FROM t.created_at) * 1000000)::bigint AS created_us";
 
+// Where a statement's own columns start after kTaskCols.
+constexpr int kStandAt = 26;
+
 // kTaskCols by position.
 TaskRow TaskFrom(const pqxx::row& r) {
   TaskRow t;
@@ -627,7 +630,7 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "t.assignee_group <> '' AND t.lead_unit_id IS NULL"
       " AND EXISTS (SELECT 1 FROM task c WHERE c.parent_task_id = t.id)";
   c.prepare("stand_read",
-            absl::StrCat("SELECT t.id, t.plan_id, t.ordinal, s.status, x.timeliness,"
+            absl::StrCat("SELECT ", kTaskCols, ", s.status, x.timeliness,"
                          " x.due::text, s.completed_on::text, s.percent, s.lead_unit_id,"
                          " s.lead_note, CASE WHEN ", fan_out_parent,
                          " THEN (SELECT count(*) FROM task c WHERE c.parent_task_id = t.id)"
@@ -850,32 +853,24 @@ absl::StatusOr<std::vector<StandRow>> PgTasksStore::ReadStands(const TaskQuery& 
         // Planned for the filters given (the generic plan of the optional filters scans and sorts
         // every task for each chunk).
         tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
+        std::vector<TaskRow> rows;
         for (const auto& r : RunStands(tx, "stand_read", q, as_of)) {
+          rows.push_back(TaskFrom(r));  // kTaskCols, then the standing from kStandAt
           StandRow t;
-          t.id = r[0].as<int64_t>();
-          t.plan_id = r[1].as<int64_t>();
-          t.ordinal = r[2].as<int>();
           Standing& st = t.standing;
-          st.status = static_cast<TaskStatus>(r[3].as<int>());
-          st.timeliness = static_cast<Timeliness>(r[4].as<int>());
-          st.due = ParseOptDate(r[5]);
-          st.completed_on = ParseOptDate(r[6]);
-          st.percent = r[7].as<int>();
-          st.lead = Id(r[8]);
-          st.lead_note = r[9].as<std::string>();
-          t.child_count = r[10].as<int>();
+          constexpr int at = kStandAt;
+          st.status = static_cast<TaskStatus>(r[at].as<int>());
+          st.timeliness = static_cast<Timeliness>(r[at + 1].as<int>());
+          st.due = ParseOptDate(r[at + 2]);
+          st.completed_on = ParseOptDate(r[at + 3]);
+          st.percent = r[at + 4].as<int>();
+          st.lead = Id(r[at + 5]);
+          st.lead_note = r[at + 6].as<std::string>();
+          t.child_count = r[at + 7].as<int>();
           out.push_back(std::move(t));
         }
-        if (!q.coordinating || out.empty()) return absl::OkStatus();
-        std::vector<int64_t> ids;
-        absl::flat_hash_map<int64_t, size_t> at;
-        for (size_t i = 0; i < out.size(); ++i) {
-          ids.push_back(out[i].id);
-          at[out[i].id] = i;
-        }
-        for (const auto& r : tx.exec_prepared("task_coordinators_of", IntArrayParam(ids))) {
-          out[at[r[0].as<int64_t>()]].coordinators.push_back(r[1].as<int64_t>());
-        }
+        AddCoordinators(tx, rows);
+        for (size_t i = 0; i < rows.size(); ++i) out[i].row = std::move(rows[i]);
         return absl::OkStatus();
       },
       deadline_));

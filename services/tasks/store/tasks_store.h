@@ -115,20 +115,18 @@ struct TaskQuery {
   int after_ordinal = 0;
   int limit = 0;
   // On the date read (ReadStands, CountStands): only these statuses / timeliness categories /
-  // dues (each optional). The lead a filter on `units` sees is the one after CHANGE_LEADs.
+  // dues (each optional). The lead a filter on `units` sees is the one after CHANGE_LEADs;
+  // `coordinating` adds the tasks coordinated by them.
   std::vector<TaskStatus> statuses;
   std::vector<Timeliness> timeliness;
   std::optional<Date> due_from, due_to;
 };
 
-// A task's standing on a date, from the index (no texts).
+// A task and its standing on a date, from the index.
 struct StandRow {
-  int64_t id = 0;
-  int64_t plan_id = 0;
-  int ordinal = 0;
-  Standing standing;                  // lead after CHANGE_LEADs; not yet the registry's
-  int child_count = 0;                // a fan-out parent: its children (its standing is theirs)
-  std::vector<int64_t> coordinators;  // only when the query asks for coordinating
+  TaskRow row;        // with its coordinators
+  Standing standing;  // lead after CHANGE_LEADs; not yet the registry's
+  int child_count = 0;  // a fan-out parent: its children (its standing is theirs)
 };
 
 // How many tasks stand so on a date.
@@ -192,7 +190,8 @@ class TasksStore {
   virtual absl::StatusOr<std::vector<TaskRow>> TasksOfPlan(int64_t plan_id) = 0;
   // Those of `ids` that exist, by plan then ordinal.
   virtual absl::StatusOr<std::vector<TaskRow>> GetTasks(const std::vector<int64_t>& ids) = 0;
-  // The tasks of `q` as they stand on `as_of`, from the index, by plan then ordinal.
+  // The tasks of `q` (whole rows) as they stand on `as_of`, from the index, by plan then
+  // ordinal.
   virtual absl::StatusOr<std::vector<StandRow>> ReadStands(const TaskQuery& q, Date as_of) = 0;
   // The same tasks (without the fan-out parents that have children: theirs are counted)
   // counted by lead, status and timeliness.
