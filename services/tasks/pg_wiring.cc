@@ -24,6 +24,7 @@ absl::Status RebuildStandingIndex(PgSession& session) {
     total += rebuilt;
   }
   if (total > 0) {
+    TG_RETURN_IF_ERROR(store.AnalyzeStandings());
     LogInfo("standing index: rebuilt for ", total, " tasks in ",
             absl::ToInt64Milliseconds(absl::Now() - began), " ms");
   }

@@ -336,7 +336,7 @@ void IndexStandings(pqxx::transaction_base& tx, const std::vector<int64_t>& task
       children[parent->first].push_back(x.facts);
     }
   }
-  std::vector<std::optional<std::string>> task_id, from, to, status, timeliness, due, done,
+  std::vector<std::optional<std::string>> task_id, plan, ordinal, from, to, status, timeliness, due, done,
       percent, lead, note, yday, ymonth;
   for (int64_t id : targets) {
     auto it = read.find(id);
@@ -347,6 +347,8 @@ void IndexStandings(pqxx::transaction_base& tx, const std::vector<int64_t>& task
     for (const Segment& g : segments) {
       const Standing& st = g.standing;
       task_id.push_back(std::to_string(id));
+      plan.push_back(std::to_string(it->second.brief.plan_id));
+      ordinal.push_back(std::to_string(it->second.brief.ordinal));
       from.push_back(g.from ? g.from->ToString() : "-infinity");
       to.push_back(g.to ? g.to->ToString() : "infinity");
       status.push_back(IntText(static_cast<int>(st.status)));
@@ -361,7 +363,8 @@ void IndexStandings(pqxx::transaction_base& tx, const std::vector<int64_t>& task
     }
   }
   tx.exec_prepared("standing_delete", target_ids);
-  tx.exec_prepared("standing_insert", TextArrayParam(task_id), TextArrayParam(from),
+  tx.exec_prepared("standing_insert", TextArrayParam(task_id), TextArrayParam(plan),
+                   TextArrayParam(ordinal), TextArrayParam(from),
                    TextArrayParam(to), TextArrayParam(status), TextArrayParam(timeliness),
                    TextArrayParam(due), TextArrayParam(done), TextArrayParam(percent),
                    TextArrayParam(lead), TextArrayParam(note), TextArrayParam(yday),
@@ -582,28 +585,16 @@ void PrepareTasksStatements(pqxx::connection& c) {
   c.prepare("task_next_ordinal",
             "SELECT COALESCE(max(ordinal), 0) + 1 FROM task WHERE plan_id = $1");
   c.prepare("task_bump", "UPDATE task SET revision = revision + 1 WHERE id = $1");
-  // One statement each (a generic plan of "either" scans every task).
   c.prepare("task_of_plan", absl::StrCat("SELECT ", kTaskCols, " FROM task t WHERE t.plan_id = $1"
                                          " ORDER BY t.ordinal"));
-  c.prepare("task_get_many", absl::StrCat("SELECT ", kTaskCols, " FROM task t"
-                                          " WHERE t.id = ANY($1::bigint[])"
-                                          " ORDER BY t.plan_id, t.ordinal"));
-  // The index on $12 (a yearly-rule row: the due on that day of $12's year — a 29/2 stored before
-  // it was refused: the month's last day — and within the deadline turning overdue after it;
-  // segments cover all
-  // time, so the one from the latest start on or before $12 holds it), with the filters
-  // of `found` ($3: the lead on $12, after CHANGE_LEADs) and $13 statuses, $14 timeliness
-  // categories, due from $15 to $16.
-  // A list walks the tasks in order and looks each one's row up (it stops at the limit); a count
-  // reads them all and joins.
-  const std::string each_in_order =
-      " FROM task t JOIN plan p ON p.id = t.plan_id"
-      " CROSS JOIN LATERAL (SELECT * FROM task_standing s WHERE s.task_id = t.id"
-      "   AND s.valid_from <= $12::date ORDER BY s.valid_from DESC LIMIT 1) s";
-  const std::string all_joined =
-      " FROM task t JOIN plan p ON p.id = t.plan_id"
-      " JOIN task_standing s ON s.task_id = t.id AND s.valid_from <= $12::date"
-      "   AND $12::date < s.valid_to";
+  // Each task's index row in force on $12 (a yearly-rule row: the due on that day of $12's year —
+  // a 29/2 stored before it was refused: the month's last day — and within the deadline turning
+  // overdue after it). Filters: $1 plan, $2 ids, $3 units (the lead on $12, after CHANGE_LEADs;
+  // with $4 the coordinators too), $5 parent, $6/$7 a section prefix (LIKE's characters escaped
+  // / as given), $8 active plans only, after ($9 plan, $10 ordinal), at most $11, $13 statuses,
+  // $14 timeliness categories, due from $15 to $16.
+  const std::string in_force =
+      " FROM task_standing s JOIN task t ON t.id = s.task_id JOIN plan p ON p.id = t.plan_id";
   const std::string standing =
       " CROSS JOIN LATERAL (SELECT y.due, CASE WHEN s.yearly_month IS NULL THEN s.timeliness"
       "     WHEN s.timeliness = 3 AND y.due < $12::date THEN 4 ELSE s.timeliness END"
@@ -612,7 +603,8 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "     + (s.yearly_day - 1), (m.first + INTERVAL '1 month' - INTERVAL '1 day')::date) END"
       "     AS due FROM (SELECT make_date(extract(year FROM $12::date)::int, s.yearly_month, 1)"
       "     AS first) m) y) x"
-      " WHERE ($1 = 0 OR t.plan_id = $1)"
+      " WHERE s.valid_from <= $12::date AND $12::date < s.valid_to"
+      " AND ($1 = 0 OR s.plan_id = $1)"
       " AND (cardinality($2::bigint[]) = 0 OR t.id = ANY($2::bigint[]))"
       " AND (cardinality($3::bigint[]) = 0 OR s.lead_unit_id = ANY($3::bigint[])"
       "   OR ($4 AND EXISTS (SELECT 1 FROM task_coordinator k WHERE k.task_id = t.id"
@@ -621,9 +613,13 @@ void PrepareTasksStatements(pqxx::connection& c) {
       " AND ($6 = '' OR t.section_path = $7 OR t.section_path LIKE $6 || '.%'"
       "   OR t.section_path LIKE $6 || '-%' OR t.section_path LIKE $6 || '#%')"
       " AND (NOT $8 OR p.state = 2)"
-      " AND ($9 = 0 OR (t.plan_id, t.ordinal) > ($9, $10))"
+      " AND ($9 = 0 OR (s.plan_id, s.ordinal) > ($9, $10))"
       " AND (cardinality($13::int[]) = 0 OR s.status = ANY($13::int[]))"
-      " AND (cardinality($14::int[]) = 0 OR x.timeliness = ANY($14::int[]))"
+      // Spelt out for the planner: a condition on a column it has statistics for, so that a
+      // page walks task_standing_walk in order instead of sorting every match.
+      " AND (cardinality($14::int[]) = 0"
+      "   OR (s.yearly_month IS NULL AND s.timeliness = ANY($14::int[]))"
+      "   OR (s.yearly_month IS NOT NULL AND x.timeliness = ANY($14::int[])))"
       " AND ($15::date IS NULL OR x.due >= $15::date)"
       " AND ($16::date IS NULL OR x.due <= $16::date)";
   const std::string fan_out_parent =
@@ -635,9 +631,9 @@ void PrepareTasksStatements(pqxx::connection& c) {
                          " s.lead_note, CASE WHEN ", fan_out_parent,
                          " THEN (SELECT count(*) FROM task c WHERE c.parent_task_id = t.id)"
                          " ELSE 0 END",
-                         each_in_order, standing, " ORDER BY t.plan_id, t.ordinal LIMIT $11"));
+                         in_force, standing, " ORDER BY s.plan_id, s.ordinal LIMIT $11"));
   c.prepare("stand_count",
-            absl::StrCat("SELECT s.lead_unit_id, s.status, x.timeliness, count(*)", all_joined,
+            absl::StrCat("SELECT s.lead_unit_id, s.status, x.timeliness, count(*)", in_force,
                          standing,
                          " AND NOT (", fan_out_parent, ")",
                          " GROUP BY s.lead_unit_id, s.status, x.timeliness LIMIT $11"));
@@ -662,11 +658,11 @@ void PrepareTasksStatements(pqxx::connection& c) {
                          " FROM progress_update u WHERE u.task_id IN ", with_children));
   c.prepare("standing_delete", "DELETE FROM task_standing WHERE task_id = ANY($1::bigint[])");
   c.prepare("standing_insert",
-            "INSERT INTO task_standing(task_id, valid_from, valid_to, status, timeliness, due,"
-            " completed_on, percent, lead_unit_id, lead_note, yearly_day, yearly_month)"
-            " SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::smallint[],"
-            " $5::smallint[], $6::date[], $7::date[], $8::smallint[], $9::bigint[], $10::text[],"
-            " $11::smallint[], $12::smallint[])");
+            "INSERT INTO task_standing(task_id, plan_id, ordinal, valid_from, valid_to, status,"
+            " timeliness, due, completed_on, percent, lead_unit_id, lead_note, yearly_day,"
+            " yearly_month) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[],"
+            " $4::date[], $5::date[], $6::smallint[], $7::smallint[], $8::date[], $9::date[],"
+            " $10::smallint[], $11::bigint[], $12::text[], $13::smallint[], $14::smallint[])");
   c.prepare("standing_version_set",
             "UPDATE task SET standing_version = $2 WHERE id = ANY($1::bigint[])");
   c.prepare("standing_stale",
@@ -800,21 +796,11 @@ struct FindParams {
 }  // namespace
 
 absl::StatusOr<std::vector<TaskRow>> PgTasksStore::TasksOfPlan(int64_t plan_id) {
-  return ReadTaskRows("task_of_plan", plan_id);
-}
-
-absl::StatusOr<std::vector<TaskRow>> PgTasksStore::GetTasks(const std::vector<int64_t>& ids) {
-  return ReadTaskRows("task_get_many", IntArrayParam(ids));
-}
-
-template <typename Param>
-absl::StatusOr<std::vector<TaskRow>> PgTasksStore::ReadTaskRows(const char* statement,
-                                                                const Param& param) {
   std::vector<TaskRow> out;
   TG_RETURN_IF_ERROR(session_.Transact(
       TxMode::kRead,
       [&](pqxx::work& tx) {
-        for (const auto& r : tx.exec_prepared(statement, param)) out.push_back(TaskFrom(r));
+        for (const auto& r : tx.exec_prepared("task_of_plan", plan_id)) out.push_back(TaskFrom(r));
         AddCoordinators(tx, out);
         return absl::OkStatus();
       },
@@ -896,6 +882,16 @@ absl::StatusOr<std::vector<StandCount>> PgTasksStore::CountStands(const TaskQuer
       },
       deadline_));
   return out;
+}
+
+absl::Status PgTasksStore::AnalyzeStandings() {
+  return session_.Transact(
+      TxMode::kWrite,
+      [](pqxx::work& tx) {
+        tx.exec("ANALYZE task_standing, task");
+        return absl::OkStatus();
+      },
+      deadline_);
 }
 
 absl::StatusOr<int> PgTasksStore::RebuildStandings(int limit) {

@@ -188,8 +188,6 @@ class TasksStore {
   virtual absl::StatusOr<std::optional<TaskRow>> GetTask(int64_t id) = 0;
   // By ordinal.
   virtual absl::StatusOr<std::vector<TaskRow>> TasksOfPlan(int64_t plan_id) = 0;
-  // Those of `ids` that exist, by plan then ordinal.
-  virtual absl::StatusOr<std::vector<TaskRow>> GetTasks(const std::vector<int64_t>& ids) = 0;
   // The tasks of `q` (whole rows) as they stand on `as_of`, from the index, by plan then
   // ordinal.
   virtual absl::StatusOr<std::vector<StandRow>> ReadStands(const TaskQuery& q, Date as_of) = 0;

@@ -7,6 +7,8 @@
 -- is rebuilt when the server starts.
 CREATE TABLE task_standing (
   task_id      bigint NOT NULL REFERENCES task(id),
+  plan_id      bigint NOT NULL,   -- the task's (a task never moves): lists walk in plan order
+  ordinal      integer NOT NULL,
   valid_from   date NOT NULL,  -- '-infinity': since always
   valid_to     date NOT NULL,  -- the day after the last; 'infinity': for ever
   status       smallint NOT NULL CHECK (status BETWEEN 1 AND 5),
@@ -26,5 +28,8 @@ CREATE TABLE task_standing (
   CHECK ((yearly_day IS NULL) = (yearly_month IS NULL))
 );
 CREATE INDEX task_standing_lead ON task_standing (lead_unit_id);
+-- A list's page walks this in list order and reads the rows of the tasks that match only.
+CREATE INDEX task_standing_walk ON task_standing (plan_id, ordinal, valid_from)
+  INCLUDE (valid_to, status, timeliness, yearly_day, yearly_month, due);
 
 ALTER TABLE task ADD COLUMN standing_version integer NOT NULL DEFAULT 0;
