@@ -1,12 +1,14 @@
 #include "services/tasks/tasks.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/clients/registry_reads.h"
 #include "common/legal_basis.h"
 #include "common/proto_util.h"
@@ -362,11 +364,42 @@ absl::StatusOr<std::vector<PlanView>> Tasks::ListPlans(const PlanQuery& q) {
 
 absl::StatusOr<TaskView> Tasks::CreateTask(const CallInfo& caller, const WriteContext& w,
                                            TaskData task) {
-  TG_RETURN_IF_ERROR(CheckTaskData(task, false));
+  // Given to a class of agencies ("UBND các huyện, thành phố") instead of one lead: a parent
+  // and one task per agency of the class as of the plan's date, as the importer does.
+  if (task.lead != 0 && !task.assignee_group.empty()) {
+    return InvalidField("task.assignee_group", "give one lead or a group, not both",
+                        "Chỉ chọn một cơ quan chủ trì hoặc một nhóm cơ quan");
+  }
+  const bool group = !task.assignee_group.empty();
+  if (group) {
+    TG_RETURN_IF_ERROR(ValidateText(task.assignee_group, "task.assignee_group", 500, true));
+  }
+  TaskData checked = task;
+  if (group) checked.lead = std::numeric_limits<int64_t>::max();  // the members come below
+  TG_RETURN_IF_ERROR(CheckTaskData(checked, false));
   TG_ASSIGN_OR_RETURN(PlanView plan, MustGetPlan(task.plan_id, "task.plan_id"));
   TG_RETURN_IF_ERROR(MayWritePlan(caller, plan, "task.plan_id"));
   const Date on = plan.data.issued_date;
-  TG_RETURN_IF_ERROR(CheckUnit(caller, task.lead, on, "task.lead.id"));
+  std::vector<int64_t> members;
+  if (group) {
+    TG_ASSIGN_OR_RETURN(const AgencyResolver resolver,
+                        ResolverFor(caller, plan.data.issuer_unit_id, on, "task.plan_id"));
+    const AgencyMatch m = resolver.Resolve(task.assignee_group);
+    if (m.kind != AgencyMatch::Kind::kGroup || m.ids.empty()) {
+      return InvalidField("task.assignee_group",
+                          absl::StrCat("names no class of agencies on the plan's date (",
+                                       on.ToString(), "): give one lead instead"),
+                          "Không xác định được nhóm cơ quan vào ngày ban hành kế hoạch");
+    }
+    if (m.ids.size() > kMaxFanOut) {
+      return InvalidField("task.assignee_group",
+                          absl::StrCat("names ", m.ids.size(), " agencies, at most ", kMaxFanOut),
+                          "Nhóm cơ quan quá lớn");
+    }
+    members = m.ids;
+  } else {
+    TG_RETURN_IF_ERROR(CheckUnit(caller, task.lead, on, "task.lead.id"));
+  }
   for (size_t i = 0; i < task.coordinators.size(); ++i) {
     TG_RETURN_IF_ERROR(CheckUnit(caller, task.coordinators[i], on,
                                  absl::StrCat("task.coordinators[", i, "].id")));
@@ -378,12 +411,29 @@ absl::StatusOr<TaskView> Tasks::CreateTask(const CallInfo& caller, const WriteCo
                       "Không có nhiệm vụ này trong kế hoạch");
     }
   }
-  task.assignee_group.clear();
+  if (!group) task.assignee_group.clear();
   task.lead_text.clear();
   TG_ASSIGN_OR_RETURN(const int64_t id,
                       WriteOnce(*store_, w, [&](TasksTx& tx) -> absl::StatusOr<int64_t> {
                         TG_ASSIGN_OR_RETURN(task.ordinal, tx.NextOrdinal(task.plan_id));
-                        return tx.InsertTask(task);
+                        TG_ASSIGN_OR_RETURN(const int64_t parent, tx.InsertTask(task));
+                        int n = 0;
+                        for (int64_t lead : members) {
+                          TaskData child = task;
+                          child.parent_task_id = parent;
+                          child.assignee_group.clear();
+                          child.lead = lead;
+                          child.ordinal = task.ordinal + ++n;
+                          if (!task.section_path.empty()) {
+                            child.section_path = absl::StrCat(task.section_path, "#", n);
+                          }
+                          child.coordinators.clear();
+                          for (int64_t c : task.coordinators) {
+                            if (c != lead) child.coordinators.push_back(c);
+                          }
+                          TG_RETURN_IF_ERROR(tx.InsertTask(child).status());
+                        }
+                        return parent;
                       }));
   return GetTask(caller, id, std::nullopt);
 }
@@ -752,8 +802,11 @@ absl::StatusOr<UpdateRow> Tasks::CreateProgress(const CallInfo& caller, const Wr
                         if (!locked) return NotFoundTask("update.task_id");
                         TG_ASSIGN_OR_RETURN(std::vector<ChangeRow> changes,
                                             tx.ChangesOf(u.task_id));
+                        // Checked again under the lock: a cancellation in force today (one
+                        // dated later lets the work go on until then).
+                        const Date today = Today();
                         for (const ChangeRow& c : changes) {
-                          if (c.change.kind == ChangeKind::kCancel) {
+                          if (c.change.kind == ChangeKind::kCancel && c.change.effective <= today) {
                             return Cancelled("update.task_id", c.change.effective);
                           }
                         }
@@ -804,6 +857,26 @@ absl::StatusOr<std::vector<UpdateRow>> Tasks::ListProgress(const UpdateQuery& q)
 
 // ---- import ----------------------------------------------------------------------------------
 
+absl::StatusOr<AgencyResolver> Tasks::ResolverFor(const CallInfo& caller, int64_t issuer, Date on,
+                                                  const std::string& field) {
+  // The province's units on the date: the issuer's root and everything under it.
+  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit unit, ReadOrgUnit(registry_, caller, issuer, on, field));
+  for (int up = 0; up < 16 && unit.parent_id() != 0; ++up) {
+    TG_ASSIGN_OR_RETURN(unit, ReadOrgUnit(registry_, caller, unit.parent_id(), on, field));
+  }
+  TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> tree,
+                      ReadSubtree(registry_, caller, unit.id(), on, field));
+  std::vector<AgencyCandidate> candidates;
+  for (const orgpb::OrgUnit& u : tree) {
+    candidates.push_back({u.id(), u.name(), static_cast<int>(u.kind()), u.parent_id()});
+  }
+  std::string province = unit.name();
+  for (const char* prefix : {"UBND tỉnh ", "Ủy ban nhân dân tỉnh ", "UBND thành phố "}) {
+    if (absl::StartsWith(province, prefix)) province = province.substr(std::string(prefix).size());
+  }
+  return AgencyResolver(std::move(candidates), province);
+}
+
 absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const WriteContext& w,
                                                    const ImportCmd& cmd) {
   TG_RETURN_IF_ERROR(RequireWriter(caller));
@@ -832,25 +905,10 @@ absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const
   out.time_phrases_found = parsed.time_phrases_found;
   out.time_phrases_parsed = parsed.time_phrases_parsed;
 
-  // The province's units on the resolve date: the issuer's root and everything under it.
   const Date on = cmd.resolve_as_of.value_or(out.plan.data.issued_date);
   const std::string field = cmd.new_plan ? "new_plan.issuer.id" : "plan_id";
-  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit unit,
-                      ReadOrgUnit(registry_, caller, out.plan.data.issuer_unit_id, on, field));
-  for (int up = 0; up < 16 && unit.parent_id() != 0; ++up) {
-    TG_ASSIGN_OR_RETURN(unit, ReadOrgUnit(registry_, caller, unit.parent_id(), on, field));
-  }
-  TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> tree,
-                      ReadSubtree(registry_, caller, unit.id(), on, field));
-  std::vector<AgencyCandidate> candidates;
-  for (const orgpb::OrgUnit& u : tree) {
-    candidates.push_back({u.id(), u.name(), static_cast<int>(u.kind()), u.parent_id()});
-  }
-  std::string province = unit.name();
-  for (const char* prefix : {"UBND tỉnh ", "Ủy ban nhân dân tỉnh ", "UBND thành phố "}) {
-    if (absl::StartsWith(province, prefix)) province = province.substr(std::string(prefix).size());
-  }
-  const AgencyResolver resolver(std::move(candidates), province);
+  TG_ASSIGN_OR_RETURN(const AgencyResolver resolver,
+                      ResolverFor(caller, out.plan.data.issuer_unit_id, on, field));
 
   auto problem = [&](const ParsedTask& t, const std::string& text, const std::string& en,
                      const std::string& vi) {
@@ -884,6 +942,13 @@ absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const
         }
         coords.insert(m.ids.begin(), m.ids.end());
       }
+    }
+    if (coords.size() > kMaxCoordinators) {  // "phối hợp với UBND các xã": not a unit list
+      problem(t, absl::StrJoin(t.coordinator_texts, "; "),
+              absl::StrCat("the coordinators name ", coords.size(), " agencies, more than ",
+                           kMaxCoordinators, ": none kept, name them in the task instead"),
+              "Cơ quan phối hợp quá nhiều (hơn 100): không ghi nhận, hãy nêu trong nội dung");
+      coords.clear();
     }
     // The lead: one unit, or a group (fanned out), or unresolved (kept as written).
     std::vector<int64_t> leads;

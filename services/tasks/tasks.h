@@ -19,6 +19,7 @@
 #include "services/tasks/domain/plan_text.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "services/tasks/domain/agency_names.h"
 #include "services/tasks/domain/standing.h"
 #include "services/tasks/store/tasks_store.h"
 
@@ -27,6 +28,9 @@ namespace tinhgon::tasks {
 // Most tasks a list or a count reads (a province's plans hold hundreds; the national benchmark
 // 50,000).
 inline constexpr size_t kMaxTasksRead = 200000;
+// Most agencies a task given to a class of them fans out to (a province has a few hundred
+// communes).
+inline constexpr size_t kMaxFanOut = 2000;
 
 // A task as of a date, with what a reader needs.
 struct TaskView {
@@ -184,6 +188,10 @@ class Tasks {
   // The stands as views on `as_of`, in the same order.
   static std::vector<TaskView> Views(std::vector<Stand> stands, Date as_of);
   absl::StatusOr<std::vector<Succession>> Successions(const CallInfo& caller, Date as_of);
+  // The agency-name resolver over the units of the issuer's province on `on` (errors name
+  // `field`).
+  absl::StatusOr<AgencyResolver> ResolverFor(const CallInfo& caller, int64_t issuer, Date on,
+                                             const std::string& field);
   absl::Status MayWritePlan(const CallInfo& caller, const PlanView& plan,
                             const std::string& field);
   absl::StatusOr<PlanView> MustGetPlan(int64_t id, const std::string& field);

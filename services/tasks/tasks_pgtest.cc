@@ -7,12 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "common/testing/pg_fixture.h"
+#include "common/write.h"
 #include "services/tasks/store/pg_tasks_store.h"
 
 namespace tinhgon::tasks {
@@ -368,6 +371,95 @@ TEST_F(TasksTest, TheStandingIndexFollowsEveryWriteAndARebuildGivesTheSameRows) 
   }
   EXPECT_EQ(rebuilt, 5);
   EXPECT_EQ(rows(), kept);
+}
+
+// CreateTask with a class of agencies instead of a lead fans out as the importer does; a
+// cancellation dated later lets progress in until its day.
+TEST_F(TasksTest, AGroupTaskFansOutAndAFutureCancellationWaitsForItsDay) {
+  if (schema_.empty()) GTEST_SKIP();
+  Tasks t = Use();
+  PlanData plan;
+  plan.number = "03/KH-UBND";
+  plan.issued_date = Date::Unchecked(2018, 5, 15);
+  plan.issuer_unit_id = kProvince;
+  plan.title = "Kế hoạch thử";
+  absl::StatusOr<PlanView> p = t.CreatePlan(admin_, W("plan"), plan);
+  ASSERT_TRUE(p.ok()) << p.status();
+  TaskData group;
+  group.plan_id = p->id;
+  group.section_path = "B.1";
+  group.text = "Xây dựng đề án sắp xếp xã";
+  group.assignee_group = "Một nhóm không có thật";
+  group.coordinators = {kSnv};
+  group.window.end = *Period::Year(2020);
+  const auto before = Counts();
+  EXPECT_EQ(ErrorField(t.CreateTask(admin_, W("g0"), group).status()), "task.assignee_group");
+  group.lead = kLamHa;
+  group.assignee_group = "UBND các huyện, thành phố";
+  EXPECT_EQ(ErrorField(t.CreateTask(admin_, W("g1"), group).status()), "task.assignee_group");
+  EXPECT_EQ(Counts(), before);
+  group.lead = 0;
+  absl::StatusOr<TaskView> parent = t.CreateTask(admin_, W("g2"), group);
+  ASSERT_TRUE(parent.ok()) << parent.status();
+  EXPECT_EQ(parent->child_count, 2);  // Lâm Hà and Đà Lạt
+  EXPECT_EQ(parent->row.data.lead, 0);
+  ListTasksCmd kids;
+  kids.query.parent_task_id = parent->row.id;
+  absl::StatusOr<TaskPage> children = t.ListTasks(admin_, kids);
+  ASSERT_TRUE(children.ok()) << children.status();
+  ASSERT_EQ(children->tasks.size(), 2u);
+  std::set<int64_t> leads;
+  for (const TaskView& c : children->tasks) {
+    leads.insert(c.row.data.lead);
+    EXPECT_EQ(c.row.data.coordinators, std::vector<int64_t>{kSnv});
+    EXPECT_EQ(c.standing.due, Date::Unchecked(2020, 12, 31));
+  }
+  EXPECT_EQ(leads, (std::set<int64_t>{kLamHa, kDaLat}));
+
+  // A cancellation effective 1/3/2022 (today is 31/12/2021): progress for today still goes in.
+  const TaskView& child = children->tasks[0];
+  ChangeRow cancel;
+  cancel.task_id = child.row.id;
+  cancel.change.kind = ChangeKind::kCancel;
+  cancel.change.effective = Date::Unchecked(2022, 3, 1);
+  cancel.reason = "Sáp nhập xong trước thời hạn";
+  ASSERT_TRUE(t.ChangeTask(admin_, W("c-later"), Etag(child.row.revision), cancel).ok());
+  UpdateRow u;
+  u.task_id = child.row.id;
+  u.reported_by = child.row.data.lead;
+  u.progress.report_date = Date::Unchecked(2021, 12, 31);
+  u.progress.state = WorkState::kInProgress;
+  u.progress.percent = 60;
+  u.text = "Đang thực hiện";
+  absl::StatusOr<UpdateRow> made = t.CreateProgress(admin_, W("u-before"), u);
+  EXPECT_TRUE(made.ok()) << made.status();
+}
+
+// "Phối hợp với UBND các xã" over more than 100 communes is a problem of the import, not a
+// refusal of the whole plan.
+TEST_F(TasksTest, TooManyCoordinatorsAreAProblemNotARefusal) {
+  if (schema_.empty()) GTEST_SKIP();
+  for (int i = 0; i < 120; ++i) {
+    registry_.Put(U(1000 + i, kLamHa, orgpb::ORG_KIND_COMMUNE_COMMITTEE,
+                    absl::StrCat("UBND xã Thử ", i)));
+  }
+  Tasks t = Use();
+  ImportCmd c = Import(true);
+  c.new_plan->title = "Kế hoạch thử";
+  c.text =
+      "B. NHIỆM VỤ\n"
+      "1. Sở Nội vụ:\n"
+      "- Chủ trì, phối hợp với UBND các xã rà soát thôn, tổ dân phố (hoàn thành năm 2019).\n";
+  absl::StatusOr<ImportResult> r = t.ImportPlanText(admin_, W("many"), c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->tasks.size(), 1u);
+  EXPECT_EQ(r->tasks[0].data.lead, kSnv);
+  EXPECT_TRUE(r->tasks[0].data.coordinators.empty());
+  bool listed = false;
+  for (const ImportProblem& p : r->problems) {
+    listed = listed || p.message.find("120 agencies") != std::string::npos;
+  }
+  EXPECT_TRUE(listed);
 }
 
 TEST_F(TasksTest, TheRegistryDownIsUnavailableAndNothingIsWritten) {

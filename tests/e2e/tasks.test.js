@@ -216,6 +216,13 @@ describe('tasks', { skip: skip || false }, () => {
       request_id: 'matrix-task',
       task: { plan_id: plan.id, text: 'Rà soát vị trí việc làm', lead: { id: ids['68.SNV'] }, window: { source_text: 'hoàn thành năm 2021' } },
     });
+    // Given to a class of agencies, a task fans out over the members on the plan's date.
+    const fanned = await admin.CreateTask({
+      request_id: 'matrix-group',
+      task: { plan_id: plan.id, text: 'Rà soát thôn, tổ dân phố', assignee_group: 'UBND các huyện, thành phố', window: { source_text: 'hoàn thành năm 2020' } },
+    });
+    assert.ok(fanned.child_count >= 10, `${fanned.child_count} district committees`);
+    assert.equal(fanned.lead, null);
     const counts = async () => {
       const plans = (await admin.ListPlans({ page_size: 1000 })).plans;
       let nTasks = 0;

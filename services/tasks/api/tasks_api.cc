@@ -171,6 +171,7 @@ absl::StatusOr<TaskData> TaskFrom(const pb::Task& t) {
   d.section_path = t.section_path();
   d.text = t.text();
   d.lead = t.lead().id();
+  d.assignee_group = t.assignee_group();
   for (const cpb::UnitRef& c : t.coordinators()) d.coordinators.push_back(c.id());
   TG_ASSIGN_OR_RETURN(d.window, WindowFrom(t, "task"));
   return d;
@@ -508,12 +509,6 @@ grpc::ServerUnaryReactor* TasksApi::CreateTask(grpc::CallbackServerContext* ctx,
       [](Tasks& t, const CallInfo& info, const pb::CreateTaskRequest& r,
          pb::Task& out) -> absl::Status {
         TG_ASSIGN_OR_RETURN(WriteContext w, StartWrite(info, r.request_id(), r));
-        if (!r.task().assignee_group().empty()) {
-          return InvalidField("task.assignee_group",
-                              "a task for a group is made by importing the plan's text; create "
-                              "one task per agency here",
-                              "Hãy tạo một nhiệm vụ cho mỗi cơ quan");
-        }
         TG_ASSIGN_OR_RETURN(TaskData d, TaskFrom(r.task()));
         TG_ASSIGN_OR_RETURN(TaskView v, t.CreateTask(info, w, std::move(d)));
         TaskTo(v, t.Names(info, UnitsOf({v}), v.as_of), info, &out);
