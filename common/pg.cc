@@ -6,6 +6,7 @@
 #include <pqxx/tablewriter>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -14,9 +15,20 @@ namespace tinhgon {
 
 namespace {
 // A serialization failure or deadlock: nothing was written; the transaction may run again.
-absl::Status ConflictError(absl::string_view what) {
-  return MakeError({absl::StatusCode::kAborted, kConflictReason, "",
-                    absl::StrCat("concurrent change; retry: ", what),
+// The database's own text (PostgreSQL's error with its DETAIL: constraint, table and column
+// names, other rows' key values; libpq's: hosts and ports) is for operators, never for callers:
+// it goes to the log on one line, and the caller gets the code, the reason and a fixed message.
+// (A constraint's refusal reaching a caller means a use case missed a check it should make
+// before writing, with its own reason and the field at fault.)
+absl::Status DatabaseError(absl::StatusCode code, const char* reason, const char* message,
+                           const char* message_vi, absl::string_view raw) {
+  LogError("database error ", reason, ": ", absl::StrReplaceAll(raw, {{"\n", " "}}));
+  return MakeError({code, reason, "", message, message_vi});
+}
+
+// Conflicts are routine (run again at once, then by the caller's runner): not logged.
+absl::Status ConflictError() {
+  return MakeError({absl::StatusCode::kAborted, kConflictReason, "", "concurrent change; retry",
                     "Xung đột dữ liệu đồng thời, hãy thử lại"});
 }
 }  // namespace
@@ -36,32 +48,34 @@ absl::Status StatusFromSqlError(const pqxx::sql_error& e) {
   std::string msg = e.what();
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   auto starts = [&](const char* p) { return state.rfind(p, 0) == 0; };
-  if (state == "40001" || state == "40P01") {
-    return ConflictError(msg);
-  }
+  const std::string raw = absl::StrCat(state, " ", msg);
+  if (state == "40001" || state == "40P01") return ConflictError();
   if (state == "23505") {
-    return MakeError({absl::StatusCode::kAlreadyExists, "UNIQUE_VIOLATION", "", msg,
-                      "Dữ liệu đã tồn tại"});
+    return DatabaseError(absl::StatusCode::kAlreadyExists, "UNIQUE_VIOLATION",
+                         "the change conflicts with a record already held", "Dữ liệu đã tồn tại",
+                         raw);
   }
   if (state == "23P01") {
-    return MakeError({absl::StatusCode::kFailedPrecondition, "CONFLICTING_VERSION", "", msg,
-                      "Trùng lặp với dữ liệu đang có hiệu lực"});
+    return DatabaseError(absl::StatusCode::kFailedPrecondition, "CONFLICTING_VERSION",
+                         "the change overlaps a record already in force",
+                         "Trùng lặp với dữ liệu đang có hiệu lực", raw);
   }
   if (starts("23") || starts("22")) {
-    return MakeError({absl::StatusCode::kInvalidArgument, "DATA_REJECTED", "", msg,
-                      "Dữ liệu không hợp lệ"});
+    return DatabaseError(absl::StatusCode::kInvalidArgument, "DATA_REJECTED",
+                         "the database refused the data of this change", "Dữ liệu không hợp lệ",
+                         raw);
   }
   if (state == "57014") {
-    return MakeError({absl::StatusCode::kDeadlineExceeded, "STATEMENT_TIMEOUT", "", msg,
-                      "Hết thời gian xử lý"});
+    return DatabaseError(absl::StatusCode::kDeadlineExceeded, "STATEMENT_TIMEOUT",
+                         "the database did not finish in time", "Hết thời gian xử lý", raw);
   }
   if (starts("08") || state == "57P01" || state == "57P03" || state == "53300") {
-    return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "", msg,
-                      "Cơ sở dữ liệu tạm thời không sẵn sàng"});
+    return DatabaseError(absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE",
+                         "the database is unavailable; retry later",
+                         "Cơ sở dữ liệu tạm thời không sẵn sàng", raw);
   }
-  LogError("sql error ", state, ": ", msg, " query: ", e.query());
-  return MakeError({absl::StatusCode::kInternal, "DATABASE_ERROR", "",
-                    absl::StrCat("database error ", state), "Lỗi cơ sở dữ liệu"});
+  return DatabaseError(absl::StatusCode::kInternal, "DATABASE_ERROR", "database error",
+                       "Lỗi cơ sở dữ liệu", absl::StrCat(raw, " query: ", e.query()));
 }
 
 absl::StatusOr<pqxx::connection*> PgSession::Connection() {
@@ -98,9 +112,9 @@ absl::StatusOr<pqxx::connection*> PgSession::Connection() {
     timeout_ms_ = absl::ToInt64Milliseconds(options_.default_statement_timeout);
     return conn_.get();
   } catch (const pqxx::broken_connection& e) {
-    return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
-                      absl::StrCat("cannot connect to PostgreSQL: ", e.what()),
-                      "Không kết nối được cơ sở dữ liệu"});
+    return DatabaseError(absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE",
+                         "cannot connect to the database", "Không kết nối được cơ sở dữ liệu",
+                         e.what());
   } catch (const pqxx::sql_error& e) {
     return StatusFromSqlError(e);
   }
@@ -138,28 +152,32 @@ absl::Status PgSession::Transact(TxMode mode, const std::function<absl::Status(p
       return absl::OkStatus();
     } catch (const pqxx::broken_connection& e) {
       conn_.reset();
-      last = MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
-                        absl::StrCat("lost the PostgreSQL connection: ", e.what()),
-                        "Mất kết nối cơ sở dữ liệu"});
+      last = DatabaseError(absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE",
+                           "lost the database connection", "Mất kết nối cơ sở dữ liệu", e.what());
       if (mode != TxMode::kRead) return last;  // the commit may or may not have happened
     } catch (const pqxx::in_doubt_error& e) {
       conn_.reset();
-      return MakeError({absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT", "", e.what(),
-                        "Không xác định được kết quả ghi"});
+      return DatabaseError(absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT",
+                           "the database did not confirm the write: read it back, or retry "
+                           "with the same request_id",
+                           "Không xác định được kết quả ghi", e.what());
     } catch (const pqxx::statement_completion_unknown& e) {
       conn_.reset();
-      return MakeError({absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT", "", e.what(),
-                        "Không xác định được kết quả ghi"});
+      return DatabaseError(absl::StatusCode::kUnavailable, "COMMIT_IN_DOUBT",
+                           "the database did not confirm the write: read it back, or retry "
+                           "with the same request_id",
+                           "Không xác định được kết quả ghi", e.what());
     } catch (const pqxx::transaction_rollback& e) {
       // Serialization failure or deadlock (libpqxx 6 derives these from pqxx::failure, not
       // sql_error): nothing was written; run the transaction again at once. No sleep here: a
       // pause would hold this worker (CallRunner backs off without one).
-      last = ConflictError(e.what());
+      last = ConflictError();
     } catch (const pqxx::sql_error& e) {
       last = StatusFromSqlError(e);
       if (last.code() != absl::StatusCode::kAborted) return last;
     } catch (const std::exception& e) {
-      return MakeError({absl::StatusCode::kInternal, "INTERNAL", "", e.what(), "Lỗi nội bộ"});
+      return DatabaseError(absl::StatusCode::kInternal, "INTERNAL", "internal error", "Lỗi nội bộ",
+                           e.what());
     }
   }
   return last;
@@ -234,17 +252,18 @@ absl::Status PgSession::Query(const std::function<absl::Status(pqxx::transaction
     } catch (const pqxx::broken_connection& e) {
       conn_.reset();
       if (attempt == 1) {
-        return MakeError({absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE", "",
-                          absl::StrCat("lost the PostgreSQL connection: ", e.what()),
-                          "Mất kết nối cơ sở dữ liệu"});
+        return DatabaseError(absl::StatusCode::kUnavailable, "DATABASE_UNAVAILABLE",
+                             "lost the database connection", "Mất kết nối cơ sở dữ liệu",
+                             e.what());
       }
     } catch (const pqxx::transaction_rollback& e) {
-      return ConflictError(e.what());
+      return ConflictError();
     } catch (const pqxx::sql_error& e) {
       return StatusFromSqlError(e);
     } catch (const std::exception& e) {
       conn_.reset();
-      return MakeError({absl::StatusCode::kInternal, "INTERNAL", "", e.what(), "Lỗi nội bộ"});
+      return DatabaseError(absl::StatusCode::kInternal, "INTERNAL", "internal error", "Lỗi nội bộ",
+                           e.what());
     }
   }
   return absl::InternalError("unreachable");

@@ -78,6 +78,10 @@ TEST_F(PgTest, FailedTransactionWritesNothingAndMapsErrors) {
     return absl::OkStatus();
   });
   EXPECT_EQ(st.code(), absl::StatusCode::kAlreadyExists);
+  // The database's own text (constraint, key values) goes to the log, never to the caller.
+  EXPECT_EQ(st.message().find("a_pkey"), absl::string_view::npos) << st;
+  EXPECT_EQ(st.message().find("(id)=(1)"), absl::string_view::npos) << st;
+  EXPECT_EQ(ErrorReason(st), "UNIQUE_VIOLATION");
   st = s.Transact(TxMode::kWrite, [](pqxx::work& tx) {
     tx.exec("INSERT INTO a VALUES (2, 'x')");
     return absl::InvalidArgumentError("the logic said no");

@@ -35,9 +35,7 @@ absl::StatusOr<std::optional<UnitRecord>> LoadParent(OrgTx& tx, int64_t parent_i
   return tx.Load(parent_id, d, /*lock=*/true);
 }
 
-// Recomputes the level of the units below `root` after `root` moved (non-committees inherit
-// their parent's level), opening new versions on `d` where it changed.
-// Refuses when something below `root` already has a change after `d`.
+// Refuses when something below `root` already has a change after `d`, its end included.
 absl::Status CheckNoLaterChangesBelow(OrgTx& tx, int64_t root, Date d, const std::string& field) {
   TG_ASSIGN_OR_RETURN(bool later, tx.HasLaterChangesBelow(root, d));
   if (!later) return absl::OkStatus();
@@ -48,6 +46,8 @@ absl::Status CheckNoLaterChangesBelow(OrgTx& tx, int64_t root, Date d, const std
                    d.ToString()));
 }
 
+// Recomputes the level of the units below `root` after `root` moved (non-committees inherit
+// their parent's level), opening new versions on `d` where it changed.
 absl::Status Relevel(OrgTx& tx, const UnitVersion& root, Date d, int64_t change_id,
                      const std::string& field) {
   TG_RETURN_IF_ERROR(CheckNoLaterChangesBelow(tx, root.unit_id, d, field));
@@ -540,9 +540,10 @@ absl::StatusOr<ChangeOutcome> Registry::EndLevel(const WriteContext& ctx, const 
     }
     for (const UnitVersion& t : targets) {
       // Reloaded: an earlier target of this change may have moved or ended it (nested units of
-      // one kind).
+      // one kind). Only an end on `d` is this change's: a target that ends later is refused by
+      // CheckChangeable, not skipped.
       TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> e, tx.Load(t.unit_id, d, true));
-      if (!e || e->unit.ended) continue;
+      if (!e || (e->unit.ended && *e->unit.ended <= d)) continue;
       TG_RETURN_IF_ERROR(CheckChangeable(e->unit, e->latest, d, "kind"));
       const int64_t parent_id = e->latest.fields.parent_id;
       TG_ASSIGN_OR_RETURN(std::optional<UnitRecord> parent, tx.Load(parent_id, d, true));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -729,6 +730,149 @@ TEST_F(RegistryTest, ImportDryRunChecksEverythingAndWritesNothing) {
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->successors, first->successors);
   EXPECT_EQ(Snapshot(), after);
+}
+
+// Regression (tester): a back-dated EndLevel ended the subtree of a unit that could not move,
+// though a unit in it had ended later: X's end moved back to the EndLevel's day while its
+// version still ran to its own end, ListOrgUnits showed X under S after X had ended, and X's
+// changes ended it twice. A later end below is a later change: refused, nothing written.
+TEST_F(RegistryTest, ABackDatedEndLevelRefusesASubtreeWithALaterEnd) {
+  const Date from = D(2015, 1, 1);
+  const int64_t p = MustCreate(Fields("UBND tỉnh Đắk Nông", OrgKind::kProvinceCommittee, 0), from);
+  const int64_t d = MustCreate(Fields("Sở Nông nghiệp", OrgKind::kDepartment, p), from);
+  const int64_t s = MustCreate(Fields("Chi cục Kiểm lâm", OrgKind::kSubDepartment, d), from);
+  const int64_t x = MustCreate(Fields("Phòng Kỹ thuật", OrgKind::kDivision, s), from);
+  ASSERT_TRUE(reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2017, 1, 1)), UnitRef{x, ""}, 0}).ok());
+  const auto before = Snapshot();
+  // S (a sub-department) may not stand under the province committee: it would end with X.
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2016, 1, 1)), p, OrgKind::kDepartment});
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kFailedPrecondition) << o.status();
+  EXPECT_EQ(ErrorReason(o.status()), "DESCENDANT_HAS_LATER_CHANGES") << o.status();
+  EXPECT_EQ(ErrorField(o.status()), "kind");
+  EXPECT_EQ(Snapshot(), before);
+  // X's history is as it was: one end, on 2017-01-01, and under S until then.
+  const UnitView xv = Get(x, D(2016, 6, 1));
+  ASSERT_TRUE(xv.unit.ended.has_value());
+  EXPECT_EQ(xv.unit.ended->ToString(), "2017-01-01");
+  ASSERT_TRUE(xv.version.valid_to.has_value());
+  EXPECT_EQ(xv.version.valid_to->ToString(), "2017-01-01");
+  ListQuery q;
+  q.as_of = D(2016, 6, 1);
+  q.parent_id = s;
+  auto under = reg_->List(q);
+  ASSERT_TRUE(under.ok()) << under.status();
+  ASSERT_EQ(under->units.size(), 1u);
+  EXPECT_EQ(under->units[0].unit.id, x);
+  auto changes = reg_->ListChanges(x, std::nullopt, std::nullopt, 100, 0);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ(changes->at(0).kind, ChangeKind::kCreate);
+  EXPECT_EQ(changes->at(1).kind, ChangeKind::kDissolve);
+  // From the day X ended on, nothing below has a later change: the level ends.
+  auto later = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2017, 1, 1)), p, OrgKind::kDepartment});
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->units_ended, 2);  // D and S; X had ended
+  EXPECT_EQ(Get(x, D(2016, 6, 1)).unit.ended->ToString(), "2017-01-01");
+}
+
+// The unit a back-dated EndLevel would end may itself have ended later: it was skipped, and the
+// change answered OK having ended nothing. Refused like any change to an ended unit.
+TEST_F(RegistryTest, ABackDatedEndLevelRefusesATargetThatEndedLater) {
+  const Date from = D(2015, 1, 1);
+  const int64_t p = MustCreate(Fields("UBND tỉnh Đắk Nông", OrgKind::kProvinceCommittee, 0), from);
+  const int64_t d = MustCreate(Fields("Sở Nông nghiệp", OrgKind::kDepartment, p), from);
+  ASSERT_TRUE(reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2017, 1, 1)), UnitRef{d, ""}, 0}).ok());
+  const auto before = Snapshot();
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2016, 1, 1)), p, OrgKind::kDepartment});
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kFailedPrecondition) << o.status();
+  EXPECT_EQ(ErrorReason(o.status()), "UNIT_ENDED") << o.status();
+  EXPECT_EQ(ErrorField(o.status()), "kind");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+// Regression (tester): a back-dated move that re-levels a subtree in which a unit had ended
+// later reached the database, whose exclusion constraint refused X's new version; the caller
+// got PostgreSQL's text (constraint name, key values). The use case refuses it first.
+TEST_F(RegistryTest, ABackDatedMoveThatRelevelsRefusesADescendantThatEndedLater) {
+  const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
+  const int64_t h = MustCreate(Fields("UBND huyện A", OrgKind::kDistrictCommittee, province_));
+  const int64_t s = MustCreate(Fields("Trung tâm", OrgKind::kPublicServiceUnit, d));
+  const int64_t x = MustCreate(Fields("Phòng X", OrgKind::kDivision, s));
+  ASSERT_TRUE(reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2020, 6, 1)), UnitRef{x, ""}, 0}).ok());
+  const auto before = Snapshot();
+  UpdateCmd move{Header(D(2020, 1, 1)), UnitRef{s, ""}, {}, {"parent_id"}};
+  move.fields.parent_id = h;  // province level → district level, for S and X
+  auto m = reg_->Update(Ctx(), move);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition) << m.status();
+  EXPECT_EQ(ErrorReason(m.status()), "DESCENDANT_HAS_LATER_CHANGES") << m.status();
+  EXPECT_EQ(ErrorField(m.status()), "unit.parent_id");
+  EXPECT_EQ(m.status().message().find("excl"), absl::string_view::npos) << m.status();
+  EXPECT_EQ(Snapshot(), before);
+  // On the day X ended, X is no longer below S: the move re-levels nothing that has ended.
+  move.header.effective_date = D(2020, 6, 1);
+  auto ok = reg_->Update(Ctx(), move);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(Get(s, D(2020, 6, 1)).version.level, AdminLevel::kDistrict);
+  EXPECT_EQ(Get(x, D(2020, 5, 31)).version.level, AdminLevel::kProvince);
+}
+
+// A write the database refuses (here, bypassing the use case's checks) reaches the caller with
+// its code and reason, never with PostgreSQL's text: constraint, table and column names and key
+// values stay in the log. Nothing is written.
+TEST_F(RegistryTest, ADatabaseRefusalReachesTheCallerWithoutTheDatabasesText) {
+  const int64_t x = MustCreate(Fields("Phòng X", OrgKind::kDepartment, province_));
+  ASSERT_TRUE(reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2020, 6, 1)), UnitRef{x, ""}, 0}).ok());
+  const auto before = Snapshot();
+  ChangeEvent ev;
+  ev.kind = ChangeKind::kAmend;
+  ev.effective_date = D(2020, 1, 1);
+  ev.legal_basis.act_number = "01/QĐ-TEST";
+  auto write = [&](const std::function<absl::Status(OrgTx&, int64_t)>& fn) {
+    return store_->Write(Ctx(), [&](OrgTx& tx) -> absl::Status {
+      TG_ASSIGN_OR_RETURN(int64_t change, tx.InsertChange(ev));
+      return fn(tx, change);
+    });
+  };
+  struct Case {
+    const char* what;
+    absl::Status status;
+    absl::StatusCode code;
+    const char* reason;
+  };
+  UnitVersion overlapping = Get(x, D(2019, 1, 1)).version;
+  overlapping.valid_from = D(2020, 1, 1);  // inside [2018-01-01, 2020-06-01), left open
+  overlapping.valid_to.reset();
+  const std::vector<Case> cases = {
+      {"exclusion", write([&](OrgTx& tx, int64_t change) {
+         overlapping.change_id = change;
+         return tx.OpenVersion(overlapping);
+       }),
+       absl::StatusCode::kFailedPrecondition, "CONFLICTING_VERSION"},
+      {"unique", write([&](OrgTx& tx, int64_t change) {
+         TG_RETURN_IF_ERROR(tx.AddLineage(change, x, province_, 1.0, true));
+         return tx.AddLineage(change, x, province_, 1.0, true);
+       }),
+       absl::StatusCode::kAlreadyExists, "UNIQUE_VIOLATION"},
+      {"check", write([&](OrgTx& tx, int64_t change) {
+         return tx.AddLineage(change, x, province_, 2.0, true);
+       }),
+       absl::StatusCode::kInvalidArgument, "DATA_REJECTED"},
+      {"foreign key", write([&](OrgTx& tx, int64_t change) {
+         return tx.AddLineage(change, 987654321, province_, 1.0, true);
+       }),
+       absl::StatusCode::kInvalidArgument, "DATA_REJECTED"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.code(), c.code) << c.what << ": " << c.status;
+    EXPECT_EQ(ErrorReason(c.status), c.reason) << c.what << ": " << c.status;
+    EXPECT_FALSE(ErrorMessageVi(c.status).empty()) << c.what;
+    for (const char* raw : {"constraint", "excl", "pkey", "lineage", "unit_version", "Key (",
+                            "DETAIL", "987654321", "ERROR"}) {
+      EXPECT_EQ(c.status.message().find(raw), absl::string_view::npos)
+          << c.what << " shows '" << raw << "': " << c.status.message();
+    }
+  }
+  EXPECT_EQ(Snapshot(), before);
 }
 
 }  // namespace

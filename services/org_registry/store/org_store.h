@@ -91,7 +91,8 @@ class OrgTx {
   virtual absl::StatusOr<std::map<std::string, int64_t>> CodesHeldFrom(
       const std::vector<std::string>& codes, Date d) = 0;
   // True when a unit below `root` (following every parent from `d` on) has a version starting
-  // after `d`: such a subtree cannot be moved or ended on `d` without rewriting its history.
+  // after `d` or ends after `d`: such a subtree cannot be moved or ended on `d` without
+  // rewriting its history.
   virtual absl::StatusOr<bool> HasLaterChangesBelow(int64_t root, Date d) = 0;
   // Units of `kind` below `root` on `d`.
   virtual absl::StatusOr<std::vector<UnitVersion>> DescendantsOfKind(int64_t root, OrgKind kind,

@@ -521,12 +521,15 @@ void PrepareOrgStatements(pqxx::connection& c) {
             " SELECT v.parent_id FROM unit_version v JOIN up ON v.unit_id = up.id"
             " WHERE v.parent_id IS NOT NULL AND (v.valid_to IS NULL OR v.valid_to > $3::date))"
             " SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)");
+  // A later change below: a version that starts after $2, or one closed after $2. An end opens
+  // no version, so a unit that ends after $2 shows only as the close of its last version, and
+  // ending or re-levelling it on $2 would rewrite that end.
   c.prepare("later_changes_below",
             "WITH RECURSIVE down(id) AS (SELECT $1::bigint UNION"
             " SELECT v.unit_id FROM unit_version v JOIN down ON v.parent_id = down.id"
             " WHERE v.valid_to IS NULL OR v.valid_to > $2::date)"
             " SELECT EXISTS (SELECT 1 FROM unit_version v JOIN down ON v.unit_id = down.id"
-            " WHERE down.id <> $1 AND v.valid_from > $2::date)");
+            " WHERE down.id <> $1 AND (v.valid_from > $2::date OR v.valid_to > $2::date))");
   c.prepare("descendants", SubtreeCte("v.unit_id = $1") + " SELECT " + kVersionCols +
                                " FROM t v WHERE v.depth > 0 ORDER BY v.depth, v.unit_id");
   c.prepare("code_holders_from",
@@ -652,6 +655,7 @@ void PrepareOrgStatements(pqxx::connection& c) {
                          " c.effective_date >= $2::date) AND ($3::date IS NULL OR c.effective_date"
                          " <= $3::date) ORDER BY c.effective_date, c.id LIMIT $4 OFFSET $5"));
 }
+
 
 absl::Status PgOrgStore::Write(const WriteContext& ctx,
                                const std::function<absl::Status(OrgTx&)>& fn) {
