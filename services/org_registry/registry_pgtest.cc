@@ -454,6 +454,29 @@ TEST_F(RegistryTest, EndLevelRefusesSubtreesWithLaterChanges) {
   EXPECT_EQ(Get(y, D(2026, 6, 1)).version.fields.parent_id, s);
 }
 
+// Ending a level below the province: the ended unit's functions and the children that may
+// stand there go to the ended unit's own parent (here the department, as the districts' go to
+// the province), in the event, the lineage and the tree alike.
+TEST_F(RegistryTest, EndLevelBelowTheRootHandsOnToTheEndedUnitsParent) {
+  const int64_t d = MustCreate(Fields("Sở NN", OrgKind::kDepartment, province_));
+  const int64_t s = MustCreate(Fields("Chi cục Kiểm lâm", OrgKind::kSubDepartment, d));
+  const int64_t x = MustCreate(Fields("Phòng Thanh tra", OrgKind::kDivision, s));
+  const int64_t u = MustCreate(Fields("Hạt Kiểm lâm", OrgKind::kPublicServiceUnit, s));
+  auto o = reg_->EndLevel(Ctx(), EndLevelCmd{Header(D(2025, 7, 1)), province_,
+                                             OrgKind::kSubDepartment});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->units_ended, 1);
+  EXPECT_EQ(o->units_moved, 2);
+  EXPECT_EQ(o->successors, std::vector<int64_t>{d});
+  EXPECT_EQ(Get(x, D(2025, 7, 1)).version.fields.parent_id, d);
+  EXPECT_EQ(Get(u, D(2025, 7, 1)).version.fields.parent_id, d);
+  EXPECT_EQ(Get(x, D(2025, 6, 30)).version.fields.parent_id, s);
+  auto succ = store_->Lineage(s, false);
+  ASSERT_TRUE(succ.ok());
+  ASSERT_EQ(succ->size(), 1u);
+  EXPECT_EQ(succ->at(0).successor, d);
+}
+
 TEST_F(RegistryTest, EndLevelHandlesNestedUnitsOfTheSameKind) {
   const int64_t d = MustCreate(Fields("Sở Y tế", OrgKind::kDepartment, province_));
   const int64_t p1 = MustCreate(Fields("Bệnh viện 1", OrgKind::kPublicServiceUnit, d));
