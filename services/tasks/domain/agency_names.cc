@@ -314,8 +314,9 @@ bool AgencyResolver::MatchGroup(absl::string_view text, const std::vector<Word>&
     c.i = start;
     return false;
   }
+  // (At skips separators: "huyện,va thành phố" is at "," — Take steps over them and the "và".)
   while (c.Take({"thanh", "pho"}) || c.Take({"thi", "xa"}) || c.At({"va", "thanh", "pho"})) {
-    if (c.i < words.size() && words[c.i].w == "va") ++c.i;
+    (void)c.Take({"va"});
   }
   (void)(c.Take({"truc", "thuoc", "tinh"}) || c.Take({"thuoc", "tinh"}) || c.Take({"thuoc"}));
   if (plural && c.i < words.size() && words[c.i].w == ":") {
@@ -456,7 +457,14 @@ std::vector<AgencyMatch> AgencyResolver::Scan(absl::string_view text,
       ++i;
       continue;
     }
-    if (MatchGroup(text, w, &i, &out) || MatchKey(text, w, &i, &out)) continue;
+    // Every turn moves on: a match that took no word (a group phrase cut short by a separator,
+    // "các huyện,va ...") is dropped and the words are read as a run below.
+    const size_t at = i, found = out.size();
+    if (MatchGroup(text, w, &i, &out) || MatchKey(text, w, &i, &out)) {
+      if (i > at) continue;
+      i = at;
+      out.resize(found);
+    }
     size_t j = i + 1;
     while (j < w.size() && !w[j].sep) ++j;
     if (j - i >= 3 && w[j - 2].w == "cap" && w[j - 1].w == "huyen") {

@@ -162,6 +162,9 @@ TEST(AgencyNamesTest, Groups) {
   ExpectGroup("UBND các huyện: Lâm Hà, Đạ Tẻh, Đạ Huoai", Ids({"676", "682", "681"}));
   const AgencyMatch m = Resolver().Resolve("Các sở, ban, ngành thuộc tỉnh");
   EXPECT_EQ(m.group, "Các sở, ban, ngành thuộc tỉnh");
+  // Regression (fuzz timeout): a "và" right after the comma looped for ever.
+  ExpectGroup("UBND các huyện,va thành phố", Districts());
+  ExpectGroup("Ủy ban nhân dân các huyện, và thành phố", Districts());
 }
 
 TEST(AgencyNamesTest, OfficesOfDistrictsAreAGroupOnlyWhereTheyExist) {
