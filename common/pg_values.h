@@ -29,6 +29,14 @@ absl::Time ParseMicros(const pqxx::field& f);
 
 // An int array parameter ('{1,2,3}') and an int array column.
 std::string IntArrayParam(const std::vector<int64_t>& values);
+// An int array parameter of enum values (their numbers).
+template <typename Enum>
+std::string EnumArrayParam(const std::vector<Enum>& values) {
+  std::vector<int64_t> ints;
+  ints.reserve(values.size());
+  for (Enum e : values) ints.push_back(static_cast<int64_t>(e));
+  return IntArrayParam(ints);
+}
 std::vector<int64_t> ParseIntArray(const pqxx::field& f);
 // An array parameter of any type PostgreSQL parses from text ('{"a","b",NULL}'), cast in the SQL
 // ($1::date[], $2::text[]): each element quoted and escaped, nullopt as NULL. With unnest() it

@@ -6,7 +6,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/pg_values.h"
 #include "common/status.h"
@@ -109,11 +108,6 @@ UnitView ParseView(const pqxx::row& r, const Cols& c) {
   view.request_id = Text(r[c.request_id]);
   if (c.depth >= 0) view.depth = r[c.depth].as<int>();
   return view;
-}
-
-
-std::string IdArray(const std::vector<int64_t>& ids) {
-  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
 }
 
 ChangeEvent ParseChange(const pqxx::row& r) {
@@ -472,13 +466,13 @@ class PgOrgTx : public OrgTx {
 
   absl::Status FinishChange(const ChangeOutcome& o) override {
     tx_.exec_prepared("change_finish", o.change_id, static_cast<int>(o.kind),
-                      IdArray(o.predecessors), IdArray(o.successors), o.units_ended,
+                      IntArrayParam(o.predecessors), IntArrayParam(o.successors), o.units_ended,
                       o.units_moved);
     std::set<int64_t> all = touched_;
     all.insert(o.predecessors.begin(), o.predecessors.end());
     all.insert(o.successors.begin(), o.successors.end());
     tx_.exec_prepared("change_units_insert", o.change_id,
-                      IdArray(std::vector<int64_t>(all.begin(), all.end())));
+                      IntArrayParam(std::vector<int64_t>(all.begin(), all.end())));
     if (!ctx_.idempotency_key.empty()) {
       tx_.exec_prepared("idempotency_insert", ctx_.actor, ctx_.idempotency_key, ctx_.method,
                         ctx_.fingerprint, o.change_id);
@@ -720,9 +714,7 @@ absl::StatusOr<std::optional<UnitView>> PgOrgStore::GetLatest(int64_t id) {
 absl::StatusOr<std::vector<UnitView>> PgOrgStore::List(const ListQuery& q, int* total) {
   std::vector<UnitView> out;
   *total = 0;
-  std::vector<int> kinds;
-  for (OrgKind k : q.kinds) kinds.push_back(static_cast<int>(k));
-  const std::string kind_array = absl::StrCat("{", absl::StrJoin(kinds, ","), "}");
+  const std::string kind_array = EnumArrayParam(q.kinds);
   std::string like;
   for (char ch : q.name_folded) {  // the folded query is matched literally
     if (ch == '%' || ch == '_' || ch == '\\') like.push_back('\\');

@@ -93,12 +93,6 @@ std::vector<Enum> EnumsFrom(const pqxx::field& f) {
   return out;
 }
 
-template <typename Enum>
-std::vector<int64_t> EnumInts(const std::vector<Enum>& v) {
-  std::vector<int64_t> out;
-  for (Enum e : v) out.push_back(static_cast<int64_t>(e));
-  return out;
-}
 
 CapRuleView RuleFrom(const pqxx::row& r) {
   CapRuleView out;
@@ -225,8 +219,8 @@ class PgLeadershipTx final : public LeadershipTx {
     tx_.exec_prepared(
         "lead_rule_append", id, version, d.description, d.basis.act_number,
         DateParam(d.basis.act_date), d.basis.issuer, d.basis.title, r.effective_from.ToString(),
-        DateParam(r.effective_to), IntArrayParam(EnumInts(r.unit_kinds)),
-        IntArrayParam(EnumInts(r.parent_kinds)), IntArrayParam(EnumInts(r.province_classes)),
+        DateParam(r.effective_to), EnumArrayParam(r.unit_kinds),
+        EnumArrayParam(r.parent_kinds), EnumArrayParam(r.province_classes),
         static_cast<int>(r.scope), static_cast<int>(r.band_category),
         static_cast<int>(d.band_measure), IntArrayParam(mins), IntArrayParam(maxs),
         IntArrayParam(deps), r.max_average_deputies, r.min_staff, r.not_more_than_parent,
@@ -422,7 +416,7 @@ absl::StatusOr<std::vector<StaffFigure>> PgLeadershipStore::QuotaFigures(
   if (units.empty() || categories.empty()) return out;
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec_prepared("lead_quota_figures", IntArrayParam(units), year,
-                                            IntArrayParam(EnumInts(categories)), as_of.ToString(),
+                                            EnumArrayParam(categories), as_of.ToString(),
                                             TimeParam(known_at))) {
       out.push_back(FigureFrom(row));
     }
@@ -438,7 +432,7 @@ absl::StatusOr<std::vector<StaffFigure>> PgLeadershipStore::HeadcountFigures(
   if (units.empty() || categories.empty()) return out;
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec_prepared("lead_headcount_figures", IntArrayParam(units),
-                                            IntArrayParam(EnumInts(categories)), as_of.ToString(),
+                                            EnumArrayParam(categories), as_of.ToString(),
                                             TimeParam(known_at))) {
       out.push_back(FigureFrom(row));
     }

@@ -110,12 +110,6 @@ TargetView TargetFrom(const pqxx::row& r) {
   return t;
 }
 
-std::vector<int64_t> CategoryInts(const std::vector<StaffCategory>& cs) {
-  std::vector<int64_t> out;
-  for (StaffCategory c : cs) out.push_back(static_cast<int64_t>(c));
-  return out;
-}
-
 struct QuotaOrderDef {
   QuotaOrder order;
   const char* name;
@@ -226,7 +220,7 @@ class PgStaffingTx final : public StaffingTx {
       bps.push_back(s.min_reduction_bp);
     }
     tx_.exec_prepared("target_append", id, version, d.name, d.scope_unit_id,
-                      IntArrayParam(CategoryInts(d.categories)), static_cast<int>(d.measure),
+                      EnumArrayParam(d.categories), static_cast<int>(d.measure),
                       d.rule.base_year, d.rule.target_year, d.rule.min_reduction_bp,
                       IntArrayParam(years), IntArrayParam(bps), d.basis.act_number,
                       DateParam(d.basis.act_date), d.basis.issuer, d.basis.title, ctx_.actor,
@@ -393,7 +387,7 @@ absl::StatusOr<QuotaPage> PgStaffingStore::ListQuotas(const QuotaQuery& q) {
   }
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared(name, IntArrayParam(q.unit_ids), q.year,
-                                      IntArrayParam(CategoryInts(q.categories)),
+                                      EnumArrayParam(q.categories),
                                       DateParam(q.as_of), TimeParam(q.known_at), q.limit,
                                       q.offset);
     for (const auto& row : r) page.quotas.push_back(QuotaFrom(row));
@@ -422,7 +416,7 @@ absl::StatusOr<std::vector<QuotaView>> PgStaffingStore::QuotasInForce(
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row :
          tx.exec_prepared("quota_in_force", IntArrayParam(units), year,
-                          IntArrayParam(CategoryInts(categories)), as_of.ToString(),
+                          EnumArrayParam(categories), as_of.ToString(),
                           TimeParam(known_at))) {
       out.push_back(QuotaFrom(row));
     }
@@ -437,7 +431,7 @@ absl::StatusOr<std::vector<StaffingStore::Figure>> PgStaffingStore::FiguresInFor
   std::vector<Figure> out;
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("figures_in_force", IntArrayParam(units), year,
-                                      IntArrayParam(CategoryInts(categories)), as_of.ToString(),
+                                      EnumArrayParam(categories), as_of.ToString(),
                                       TimeParam(known_at));
     out.reserve(r.size());
     for (const auto& row : r) {
@@ -466,7 +460,7 @@ absl::StatusOr<std::vector<HeadcountView>> PgStaffingStore::ListHeadcounts(
   TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
     for (const auto& row : tx.exec_prepared(
              q.latest_only ? "headcount_latest" : "headcount_list", IntArrayParam(q.unit_ids),
-             IntArrayParam(CategoryInts(q.categories)), DateParam(q.from), DateParam(q.to),
+             EnumArrayParam(q.categories), DateParam(q.from), DateParam(q.to),
              TimeParam(q.known_at), q.limit, q.offset)) {
       out.push_back(HeadcountFrom(row));
     }

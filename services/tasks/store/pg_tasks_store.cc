@@ -738,14 +738,12 @@ absl::StatusOr<std::optional<PlanView>> PgTasksStore::GetPlan(int64_t id, bool w
 }
 
 absl::StatusOr<std::vector<PlanView>> PgTasksStore::ListPlans(const PlanQuery& q) {
-  std::vector<int64_t> states;
-  for (PlanState s : q.states) states.push_back(static_cast<int>(s));
   std::vector<PlanView> out;
   TG_RETURN_IF_ERROR(session_.Transact(
       TxMode::kRead,
       [&](pqxx::work& tx) {
         for (const auto& r : tx.exec_prepared("plan_list", q.issuer_unit_id, q.parent_plan_id,
-                                              IntArrayParam(states), q.limit, q.offset)) {
+                                              EnumArrayParam(q.states), q.limit, q.offset)) {
           out.push_back(PlanFrom(r));
         }
         AddBasis(tx, out);
@@ -810,23 +808,12 @@ absl::StatusOr<std::vector<TaskRow>> PgTasksStore::TasksOfPlan(int64_t plan_id) 
 
 namespace {
 
-std::vector<int64_t> Ints(const std::vector<TaskStatus>& v) {
-  std::vector<int64_t> out;
-  for (TaskStatus x : v) out.push_back(static_cast<int>(x));
-  return out;
-}
-std::vector<int64_t> Ints(const std::vector<Timeliness>& v) {
-  std::vector<int64_t> out;
-  for (Timeliness x : v) out.push_back(static_cast<int>(x));
-  return out;
-}
-
 // The parameters of the stand_* statements: FindParams' and $12-$16.
 pqxx::result RunStands(pqxx::transaction_base& tx, const char* statement, const TaskQuery& q,
                        Date as_of) {
   const FindParams p(q);
-  return p.Run(tx, statement, as_of.ToString(), IntArrayParam(Ints(q.statuses)),
-               IntArrayParam(Ints(q.timeliness)), DateParam(q.due_from), DateParam(q.due_to));
+  return p.Run(tx, statement, as_of.ToString(), EnumArrayParam(q.statuses),
+               EnumArrayParam(q.timeliness), DateParam(q.due_from), DateParam(q.due_to));
 }
 
 }  // namespace
