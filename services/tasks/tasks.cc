@@ -1,7 +1,6 @@
 #include "services/tasks/tasks.h"
 
 #include <algorithm>
-#include <limits>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -57,7 +56,7 @@ absl::Status CheckTaskData(const TaskData& t, bool imported) {
   if (!imported && t.plan_id <= 0) {
     return InvalidField("task.plan_id", "name the plan", "Hãy chọn kế hoạch");
   }
-  if (!imported && t.lead <= 0) {
+  if (!imported && t.lead <= 0 && t.assignee_group.empty()) {
     return InvalidField("task.lead.id", "name the lead agency (chủ trì)",
                         "Hãy chọn cơ quan chủ trì");
   }
@@ -77,6 +76,19 @@ absl::Status CheckTaskData(const TaskData& t, bool imported) {
   }
   if (imported) return absl::OkStatus();  // a plan's own words: problems are listed instead
   return ValidateWindow(t.window, "task.window");
+}
+
+// One member's task of a task given to a class of agencies: the parent's, led by `lead`, with
+// the parent's coordinators but the lead (the caller numbers its section path).
+TaskData FanOutChild(const TaskData& parent, int64_t lead) {
+  TaskData child = parent;
+  child.assignee_group.clear();
+  child.lead = lead;
+  child.coordinators.clear();
+  for (int64_t c : parent.coordinators) {
+    if (c != lead) child.coordinators.push_back(c);
+  }
+  return child;
 }
 
 // RESOURCE_EXHAUSTED: a list or a count would read more than kMaxTasksRead tasks.
@@ -374,9 +386,7 @@ absl::StatusOr<TaskView> Tasks::CreateTask(const CallInfo& caller, const WriteCo
   if (group) {
     TG_RETURN_IF_ERROR(ValidateText(task.assignee_group, "task.assignee_group", 500, true));
   }
-  TaskData checked = task;
-  if (group) checked.lead = std::numeric_limits<int64_t>::max();  // the members come below
-  TG_RETURN_IF_ERROR(CheckTaskData(checked, false));
+  TG_RETURN_IF_ERROR(CheckTaskData(task, false));
   TG_ASSIGN_OR_RETURN(PlanView plan, MustGetPlan(task.plan_id, "task.plan_id"));
   TG_RETURN_IF_ERROR(MayWritePlan(caller, plan, "task.plan_id"));
   const Date on = plan.data.issued_date;
@@ -419,17 +429,11 @@ absl::StatusOr<TaskView> Tasks::CreateTask(const CallInfo& caller, const WriteCo
                         TG_ASSIGN_OR_RETURN(const int64_t parent, tx.InsertTask(task));
                         int n = 0;
                         for (int64_t lead : members) {
-                          TaskData child = task;
+                          TaskData child = FanOutChild(task, lead);
                           child.parent_task_id = parent;
-                          child.assignee_group.clear();
-                          child.lead = lead;
                           child.ordinal = task.ordinal + ++n;
                           if (!task.section_path.empty()) {
                             child.section_path = absl::StrCat(task.section_path, "#", n);
-                          }
-                          child.coordinators.clear();
-                          for (int64_t c : task.coordinators) {
-                            if (c != lead) child.coordinators.push_back(c);
                           }
                           TG_RETURN_IF_ERROR(tx.InsertTask(child).status());
                         }
@@ -571,25 +575,19 @@ absl::StatusOr<Tasks::Selection> Tasks::Select(const CallInfo& caller, const Lis
   if ((cmd.include_coordinating || cmd.include_subunits) && cmd.unit_id == 0) {
     return InvalidField("unit_id", "name the unit whose tasks to list", "Hãy chọn đơn vị");
   }
-  if (cmd.due_from && cmd.due_to && *cmd.due_to < *cmd.due_from) {
+  if (cmd.query.due_from && cmd.query.due_to && *cmd.query.due_to < *cmd.query.due_from) {
     return InvalidField("due_to", "is before due_from", "Ngày kết thúc trước ngày bắt đầu");
   }
   const Date as_of = cmd.as_of.value_or(Today());
   TaskQuery q = cmd.query;
-  q.statuses = cmd.statuses;
-  q.timeliness = cmd.timeliness;
-  q.due_from = cmd.due_from;
-  q.due_to = cmd.due_to;
   UnitScope scope;
   if (cmd.unit_id > 0) {
     TG_ASSIGN_OR_RETURN(scope, ScopeOf(caller, cmd.unit_id, cmd.include_subunits, as_of));
     q.units = scope.candidates;
     q.coordinating = cmd.include_coordinating;
   }
-  // Read in chunks in list order, from after the previous page's last task: a page costs the
-  // tasks up to its end, not the whole list again.
-  q.after_plan = cmd.after_plan;
-  q.after_ordinal = cmd.after_ordinal;
+  // Read in chunks in list order, from after the previous page's last task (q.after_*): a page
+  // costs the tasks up to its end, not the whole list again.
   // The store filters all but the lead after the successions: without a unit, a chunk of one
   // more than the page tells whether more follow.
   q.limit = cmd.unit_id > 0 ? std::max(2000, cmd.limit * 2) : cmd.limit + 1;
@@ -1004,14 +1002,8 @@ absl::StatusOr<ImportResult> Tasks::ImportPlanText(const CallInfo& caller, const
       DraftTask child;
       child.line = t.line;
       child.parent_index = parent;
-      child.data = base;
-      child.data.assignee_group.clear();
+      child.data = FanOutChild(base, lead);
       child.data.section_path = absl::StrCat(base.section_path, "#", ++n);
-      child.data.lead = lead;
-      child.data.coordinators.clear();
-      for (int64_t c : coords) {
-        if (c != lead) child.data.coordinators.push_back(c);
-      }
       child.lead_text = t.lead_text;
       child.time_text = t.time_text;
       out.tasks.push_back(std::move(child));

@@ -50,18 +50,15 @@ struct UpdatePlanCmd {
 };
 
 struct ListTasksCmd {
-  TaskQuery query;  // plan, parent, section
+  // Plan, parent, section, statuses, timeliness, due range; the page after the task at
+  // (after_plan, after_ordinal), (0, 0): the first. The units and the chunk size are the use
+  // case's.
+  TaskQuery query;
   int64_t unit_id = 0;
   bool include_coordinating = false;
   bool include_subunits = false;
   std::optional<Date> as_of;
-  std::vector<TaskStatus> statuses;
-  std::vector<Timeliness> timeliness;
-  std::optional<Date> due_from, due_to;
-  int limit = 100;
-  // The page after the task at (plan, ordinal); (0, 0): the first.
-  int64_t after_plan = 0;
-  int after_ordinal = 0;
+  int limit = 100;  // the page's size
 };
 
 struct TaskPage {

@@ -333,7 +333,7 @@ TEST_F(TasksTest, TheStandingIndexFollowsEveryWriteAndARebuildGivesTheSameRows) 
   ListTasksCmd list;
   list.query.plan_id = done->plan.id;
   list.as_of = Date::Unchecked(2021, 6, 1);
-  list.timeliness = {Timeliness::kOverdue};
+  list.query.timeliness = {Timeliness::kOverdue};
   absl::StatusOr<TaskPage> overdue = t.ListTasks(admin_, list);
   ASSERT_TRUE(overdue.ok()) << overdue.status();
   ASSERT_EQ(overdue->tasks.size(), 1u);

@@ -482,14 +482,17 @@ grpc::ServerUnaryReactor* TasksApi::ListTasks(grpc::CallbackServerContext* ctx,
         cmd.include_coordinating = r.include_coordinating();
         cmd.include_subunits = r.include_subunits();
         TG_ASSIGN_OR_RETURN(cmd.as_of, FromProto(r.as_of(), "as_of"));
-        TG_ASSIGN_OR_RETURN(cmd.statuses, (EnumsFrom<decltype(r.statuses()), TaskStatus>(
-                                              r.statuses(), "statuses", IsValidTaskStatus)));
-        TG_ASSIGN_OR_RETURN(cmd.timeliness, (EnumsFrom<decltype(r.timeliness()), Timeliness>(
-                                                r.timeliness(), "timeliness", IsValidTimeliness)));
-        TG_ASSIGN_OR_RETURN(cmd.due_from, FromProto(r.due_from(), "due_from"));
-        TG_ASSIGN_OR_RETURN(cmd.due_to, FromProto(r.due_to(), "due_to"));
+        TG_ASSIGN_OR_RETURN(cmd.query.statuses,
+                            (EnumsFrom<decltype(r.statuses()), TaskStatus>(
+                                r.statuses(), "statuses", IsValidTaskStatus)));
+        TG_ASSIGN_OR_RETURN(cmd.query.timeliness,
+                            (EnumsFrom<decltype(r.timeliness()), Timeliness>(
+                                r.timeliness(), "timeliness", IsValidTimeliness)));
+        TG_ASSIGN_OR_RETURN(cmd.query.due_from, FromProto(r.due_from(), "due_from"));
+        TG_ASSIGN_OR_RETURN(cmd.query.due_to, FromProto(r.due_to(), "due_to"));
         TG_ASSIGN_OR_RETURN(cmd.limit, PageSize(r.page_size(), 100, 1000, "page_size"));
-        TG_RETURN_IF_ERROR(DecodeTaskToken(r.page_token(), &cmd.after_plan, &cmd.after_ordinal));
+        TG_RETURN_IF_ERROR(
+            DecodeTaskToken(r.page_token(), &cmd.query.after_plan, &cmd.query.after_ordinal));
         TG_ASSIGN_OR_RETURN(TaskPage page, t.ListTasks(info, cmd));
         const Date as_of = cmd.as_of.value_or(t.Today());
         const auto names = t.Names(info, UnitsOf(page.tasks), as_of);
