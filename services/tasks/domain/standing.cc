@@ -82,10 +82,13 @@ std::vector<const Progress*> Seen(const std::vector<Progress>& updates, Date as_
   return out;
 }
 
-Date YearlyDue(const Window& w, int year) {
-  if (!w.yearly_day_month) return Date::Unchecked(year, 12, 31);
-  return Date::Unchecked(year, w.yearly_day_month->second, w.yearly_day_month->first);
-}
+using DayMonth = std::pair<int, int>;
+
+Date DueIn(int year, DayMonth dm) { return Date::Unchecked(year, dm.second, dm.first); }
+// A yearly task's (day, month): 31/12 when the window gives none.
+DayMonth YearlyDay(const Window& w) { return w.yearly_day_month.value_or(DayMonth(31, 12)); }
+
+Date YearlyDue(const Window& w, int year) { return DueIn(year, YearlyDay(w)); }
 
 }  // namespace
 
@@ -221,12 +224,9 @@ namespace {
 constexpr int kFirstYear = 1900;
 constexpr int kLastYear = 2200;
 
-using DayMonth = std::pair<int, int>;
 using StandingOn = std::function<Standing(Date)>;
 
 Date Jan1(int year) { return Date::Unchecked(year, 1, 1); }
-Date DueIn(int year, DayMonth dm) { return Date::Unchecked(year, dm.second, dm.first); }
-DayMonth YearlyDay(const Window& w) { return w.yearly_day_month.value_or(DayMonth(31, 12)); }
 
 // The first date after `d` in Date's order. A yearly 29 February in a year without one (a
 // window stored before 29/2 was refused) compares after 28 February and before 1 March, so the

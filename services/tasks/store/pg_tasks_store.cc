@@ -336,8 +336,8 @@ void IndexStandings(pqxx::transaction_base& tx, const std::vector<int64_t>& task
       children[parent->first].push_back(x.facts);
     }
   }
-  std::vector<std::optional<std::string>> task_id, plan, ordinal, from, to, status, timeliness, due, done,
-      percent, lead, note, yday, ymonth;
+  std::vector<std::optional<std::string>> task_id, plan, ordinal, from, to, status, timeliness,
+      due, done, percent, lead, note, yday, ymonth;
   for (int64_t id : targets) {
     auto it = read.find(id);
     if (it == read.end()) continue;
@@ -622,9 +622,13 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "   OR (s.yearly_month IS NOT NULL AND x.timeliness = ANY($14::int[])))"
       " AND ($15::date IS NULL OR x.due >= $15::date)"
       " AND ($16::date IS NULL OR x.due <= $16::date)";
-  const std::string fan_out_parent =
-      "t.assignee_group <> '' AND t.lead_unit_id IS NULL"
-      " AND EXISTS (SELECT 1 FROM task c WHERE c.parent_task_id = t.id)";
+  // A task given to a class of agencies, with no lead of its own: its standing is its
+  // children's. `grouped(p)`: that condition on the task aliased p.
+  const auto grouped = [](const char* p) {
+    return absl::StrCat(p, ".assignee_group <> '' AND ", p, ".lead_unit_id IS NULL");
+  };
+  const std::string fan_out_parent = absl::StrCat(
+      grouped("t"), " AND EXISTS (SELECT 1 FROM task c WHERE c.parent_task_id = t.id)");
   c.prepare("stand_read",
             absl::StrCat("SELECT ", kTaskCols, ", s.status, x.timeliness,"
                          " x.due::text, s.completed_on::text, s.percent, s.lead_unit_id,"
@@ -640,14 +644,15 @@ void PrepareTasksStatements(pqxx::connection& c) {
   // The index's upkeep: the tasks given and the fan-out parents above them ($1), their facts
   // (a fan-out parent's children's too), the rows written in one statement.
   c.prepare("standing_targets",
-            "SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
-            " UNION SELECT p.id FROM task t JOIN task p ON p.id = t.parent_task_id"
-            " WHERE t.id = ANY($1::bigint[]) AND p.assignee_group <> ''"
-            " AND p.lead_unit_id IS NULL");
+            absl::StrCat("SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
+                         " UNION SELECT p.id FROM task t JOIN task p ON p.id = t.parent_task_id"
+                         " WHERE t.id = ANY($1::bigint[]) AND ",
+                         grouped("p")));
   const std::string with_children =
-      "(SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
-      " UNION ALL SELECT c.id FROM task c JOIN task p ON p.id = c.parent_task_id"
-      " WHERE p.id = ANY($1::bigint[]) AND p.assignee_group <> '' AND p.lead_unit_id IS NULL)";
+      absl::StrCat("(SELECT t.id FROM task t WHERE t.id = ANY($1::bigint[])"
+                   " UNION ALL SELECT c.id FROM task c JOIN task p ON p.id = c.parent_task_id"
+                   " WHERE p.id = ANY($1::bigint[]) AND ",
+                   grouped("p"), ")");
   c.prepare("standing_facts_tasks",
             absl::StrCat("SELECT ", kBriefCols, " FROM task t WHERE t.id IN ", with_children));
   c.prepare("standing_facts_changes",
