@@ -78,24 +78,24 @@ LD_ID=$("$BUILD/tools/seed_loader" --target="127.0.0.1:$RPORT" --file="$ROOT/dat
   awk '$2 == "68" { for (i = 3; i <= NF; i++) if ($i ~ /^id=/) { print substr($i, 4); exit } }')
 [[ -n $LD_ID ]] || tg_die "the Lâm Đồng units did not load"
 TPORT=$(tg_free_port)
-"$BUILD/services/tasks/tasks_server" --listen="127.0.0.1:$TPORT" --db="$DB" \
-  --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-  --today="$TODAY" 2>"$TMP/tasks.log" &
-TASKS_PID=$!
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
+start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.log; waits for it
+  "$BUILD/services/tasks/tasks_server" --listen="127.0.0.1:$TPORT" --db="$DB" \
+    --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
+    --today="$TODAY" 2>>"$TMP/tasks.log" &
+  TASKS_PID=$!
+  "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
+}
+start_tasks
 
 # 3. The tasks (SQL, bypassing the API on purpose).
 t0=$(now_ms)
 "${PSQL[@]}" -tA -v tasks="$TASKS" -f "$ROOT/tools/tasks_bench_tasks.sql" | sed '/^$/d'
 echo "tasks written in $((($(now_ms) - t0) / 1000)) s (SQL straight into the tables, no API checks)"
 # Rows written around the API have no standing index yet: the service builds it when it starts.
-kill "$TASKS_PID" && wait "$TASKS_PID" 2>/dev/null || true
+kill "$TASKS_PID"
+wait "$TASKS_PID" 2>/dev/null || true
 t0=$(now_ms)
-"$BUILD/services/tasks/tasks_server" --listen="127.0.0.1:$TPORT" --db="$DB" \
-  --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-  --today="$TODAY" 2>>"$TMP/tasks.log" &
-TASKS_PID=$!
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
+start_tasks
 echo "standing index built at start in $(($(now_ms) - t0)) ms ($(grep -o 'rebuilt for [0-9]* tasks in [0-9]* ms' "$TMP/tasks.log" | tail -n 1)); rows: $("${PSQL[@]}" -tA -c 'SELECT count(*) FROM bench_tasks.task_standing')"
 rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$TASKS_PID/status")
 
