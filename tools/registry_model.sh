@@ -63,13 +63,13 @@ awk -v wall="$(echo "$ended - $started" | bc)" -v ops_each="$OPS" '
   /^\[registry-model\] seed=[0-9-]+ ops=/ {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     seeds++; ops += v["ops"]; valid += v["valid"]; invalid += v["invalid"]
-    skipped += v["skipped"]; avoided += v["avoided"]; checks += v["checks"]; ms += v["ms"]
+    checks += v["checks"]; ms += v["ms"]
     if (v["ms"] > slowest) { slowest = v["ms"]; slowest_seed = v["seed"] }
     if (v["failed"] > 0) { failed++; bad = bad " " v["seed"] }
   }
   END {
     printf "seeds run      %d (%d operations each, after the two provinces)\n", seeds, ops_each
-    printf "operations     %d: %d accepted, %d refused, %d skipped (avoided when generating: %d)\n", ops, valid, invalid, skipped, avoided
+    printf "operations     %d: %d accepted, %d refused\n", ops, valid, invalid
     printf "checks held    %d\n", checks
     printf "failures       %d%s\n", failed, failed ? " (seeds:" bad ")" : ""
     if (seeds) printf "time           %.1f s wall; %.2f s a seed (mean, not counting shrinking), slowest %.2f s (seed %s)\n", wall, ms / seeds / 1000, slowest / 1000, slowest_seed

@@ -53,27 +53,19 @@
 // - EndLevel ends the units of the kind in the root's subtree on the day, shallowest first
 //   (by depth, then id), nested ones included; units of the kind established later stay.
 //
-// Avoided by the generator (the model cannot decide them; an operation drawn in such a case is
-// dropped and drawn again, counted as "avoided"; in a shrink run it is skipped):
-// - EndLevel whose ended units stand below the root (not directly under it) with children that
-//   would move: the brief left it open (issue 13 item 2: README said the ended unit's parent,
-//   the proto comment the root). Since decided as README says (commit fe3d96d);
-//   TINHGON_MODEL_BELOW_ROOT=1 generates it and checks the README rule.
-// - A commune committee placed directly under a province committee that has a district
-//   committee on or after that day (created, moved, reclassified, imported, or moved there as a
-//   child by a merge, dissolution or split), and a district placed under a province that has a
-//   commune directly under it: README and docs/domain.md say communes stand "under a district,
-//   or under the province once districts end"; KindAllowedUnder lets a commune stand under a
-//   province at any time. TINHGON_MODEL_DOC_READING=1 has the model refuse these (the README
-//   read literally), which shows the registry accepting them.
+// Decided in issue 13 and generated like everything else (README, "Decisions the model-based
+// test asked for"): EndLevel below the root moves the children that fit to the ended unit's
+// parent; a commune committee may stand directly under a province committee at any time, next
+// to districts (the model's MayStandUnder says so, as KindAllowedUnder does); a unit cannot end
+// on its first day; an update that changes nothing is refused; the mask path "attributes"
+// replaces all attributes, "attributes.x" one of them.
 // Not checked: the order of siblings in a FULL subtree (by folded name, i.e. the database's
 // collation); the order by depth and parents-first is checked, and BASIC's order exactly.
 //
 // Environment: TINHGON_MODEL_SEEDS (how many seeds, default 6), TINHGON_MODEL_OPS (operations
 // per seed, default 150), TINHGON_MODEL_SEED_BASE (the first seed, default 1). Each seed prints
-// one line "[registry-model] seed=… ops=… valid=… invalid=… skipped=… avoided=… checks=…
-// failed=… ms=…" (checks: those that held; avoided: operations the generator drew and dropped,
-// see below; TINHGON_MODEL_VERBOSE=1 adds what was refused why, and what the changes did) to
+// one line "[registry-model] seed=… ops=… valid=… invalid=… checks=… failed=… ms=…" (checks:
+// those that held; TINHGON_MODEL_VERBOSE=1 adds what was refused why, and what the changes did) to
 // stdout. On a mismatch the failure names the seed and a minimal sequence of operations, found
 // by re-running on fresh schemas with operations removed (greedy, at most 200 re-runs).
 // tools/registry_model.sh runs many seeds.
@@ -572,10 +564,9 @@ std::vector<const Ref*> Refs(const Op& op) {
 
 // The model's prediction for one operation.
 struct Expect {
-  bool undecided = false;
   bool ok = false;
   bool replay = false;
-  std::string why;  // the refusal, or what was undecided
+  std::string why;  // the refusal
   MOutcome out;
   int dry_units = 0;
   std::map<K, int> dry_by_kind;
@@ -1139,67 +1130,6 @@ class Sim {
   }
 };
 
-// The case the brief left open (issue 13 item 2, since decided as README says: to the ended
-// unit's parent): an EndLevel that would end a unit standing below the root (not directly under
-// it) with children that would move. "" when decided; TINHGON_MODEL_BELOW_ROOT=1 checks it.
-std::string Undecided(const MState& s, const Op& op) {
-  static const bool below_root = EnvInt("TINHGON_MODEL_BELOW_ROOT", 0) != 0;
-  if (op.kind != OpKind::kEndLevel || below_root) return "";
-  const MUnit* root = s.Find(op.root);
-  if (!root || !At(*root, op.date) || root->ended) return "";
-  const K root_kind = At(*root, op.date)->f.kind;
-  for (const auto& [t, depth] : s.SubtreeAt(op.root, op.date, 0)) {
-    if (depth < 2) continue;
-    const MVersion* tv = At(s.units.at(t), op.date);
-    if (tv->f.kind != op.level) continue;
-    const MVersion* pv = At(s.units.at(tv->f.parent), op.date);
-    for (const auto& [h, u] : s.units) {
-      for (const MVersion& v : u.vs) {
-        if (v.f.parent != t || (v.to && *v.to <= op.date)) continue;
-        if (MayStandUnder(pv->f.kind, v.f.kind) || MayStandUnder(root_kind, v.f.kind)) {
-          return absl::StrCat("EndLevel would move the children of ", H(t),
-                              ", below the root (open question: to its parent or the root)");
-        }
-      }
-    }
-  }
-  return "";
-}
-
-// README: "communes under a district, or under the province once districts end"; the code lets
-// a commune stand under a province committee at any time. A change that puts a commune under a
-// province that has a district on or after the day (or a district under a province that has a
-// commune directly under it) is one the model cannot decide: "" or what it does. With
-// TINHGON_MODEL_DOC_READING=1 the model refuses it instead (the README read literally).
-std::string CommuneUnderProvinceWithDistricts(const MState& after, const std::set<int>& touched,
-                                              Date d) {
-  auto has_child = [&](int p, K kind) {
-    for (const auto& [h, u] : after.units) {
-      for (const MVersion& v : u.vs) {
-        if (v.f.parent == p && v.f.kind == kind && (!v.to || *v.to > d)) return true;
-      }
-    }
-    return false;
-  };
-  for (int h : touched) {
-    const MUnit* u = after.Find(h);
-    if (!u) continue;
-    for (const MVersion& v : u->vs) {
-      if (v.from != d || v.f.parent == 0) continue;
-      const MVersion* pv = At(after.units.at(v.f.parent), d);
-      if (!pv || pv->f.kind != K::kProvinceCommittee) continue;
-      if (v.f.kind == K::kCommuneCommittee && has_child(v.f.parent, K::kDistrictCommittee)) {
-        return absl::StrCat(H(h), " (commune) under ", H(v.f.parent),
-                            ", a province with a district then or later");
-      }
-      if (v.f.kind == K::kDistrictCommittee && has_child(v.f.parent, K::kCommuneCommittee)) {
-        return absl::StrCat(H(h), " (district) under ", H(v.f.parent),
-                            ", a province with a commune directly under it then or later");
-      }
-    }
-  }
-  return "";
-}
 
 // "History is appended to, never rewritten": a change effective on `d` leaves everything as of
 // the days before `d` as it was. "" or what it rewrote.
@@ -1234,11 +1164,6 @@ std::string RewritesHistory(const MState& before, const MState& after, Date d) {
 // Decides an operation on `st` (with the etags read just before it).
 Expect Evaluate(const MState& st, const Op& op) {
   Expect e;
-  e.why = Undecided(st, op);
-  if (!e.why.empty()) {
-    e.undecided = true;
-    return e;
-  }
   Sim sim(st, op.date);
   try {
     // What is checked on the request alone, before the transaction.
@@ -1295,17 +1220,6 @@ Expect Evaluate(const MState& st, const Op& op) {
     }
     if (op.bad_header) Refuse("legal_basis.act_number empty");
     if (op.kind == OpKind::kCheckImport) {
-      Sim real(st, op.date);  // what the import would create, for the undecided case
-      real.Import(op, parent_row, /*dry=*/false);
-      const std::string open = CommuneUnderProvinceWithDistricts(real.s_, real.touched, op.date);
-      static const bool doc_reading = EnvInt("TINHGON_MODEL_DOC_READING", 0) != 0;
-      if (!open.empty() && doc_reading)
-        Refuse("README: commune under the province once districts end: " + open);
-      if (!open.empty()) {
-        e.undecided = true;
-        e.why = open;
-        return e;
-      }
       sim.Import(op, parent_row, /*dry=*/true);
       e.ok = true;
       e.dry_units = static_cast<int>(op.rows.size());
@@ -1349,17 +1263,6 @@ Expect Evaluate(const MState& st, const Op& op) {
         break;
       case OpKind::kCheckImport:
         break;
-    }
-    {
-      const std::string open = CommuneUnderProvinceWithDistricts(sim.s_, sim.touched, op.date);
-      static const bool doc_reading = EnvInt("TINHGON_MODEL_DOC_READING", 0) != 0;
-      if (!open.empty() && doc_reading)
-        Refuse("README: commune under the province once districts end: " + open);
-      if (!open.empty()) {
-        e.undecided = true;
-        e.why = open;
-        return e;
-      }
     }
     ++sim.s_.changes;
     if (!st.change_dates.empty() &&
@@ -2043,39 +1946,12 @@ class Gen {
     return op;
   }
 
-  int avoided() const { return avoided_; }
-
-  // Whether the model leaves `op` open on `s` (after the etags it reads fresh).
-  static bool Open(const MState& s, const Op& op) {
-    MState st = s;
-    for (const Ref* r : Refs(op)) {
-      if (r->etag == Etag::kFresh && st.Find(r->h)) st.seen[r->h] = st.units.at(r->h).writes;
-    }
-    try {
-      return Evaluate(st, op).undecided;
-    } catch (const ModelBug&) {
-      return false;  // Step reports it
-    }
-  }
-
   Op Next(const MState& s, const std::vector<Op>& history) {
     ++count_;
-    for (int attempt = 0;; ++attempt) {
-      Op op = Draw(s, history);
-      const bool open = Open(s, op);
-      if (open) ++avoided_;
-      if (open && attempt < 20) continue;
-      if (open) {
-        op = Op();  // a creation of a department, never open
-        op.kind = OpKind::kCreate;
-        op.first_handle = next_handle_++;
-        op.f = Fields(K::kDepartment, 0, op.first_handle);
-        op.date = RandomDay();
-      }
-      if (!op.date.valid()) op.date = RandomDay();
-      dates_.push_back(op.date);
-      return op;
-    }
+    Op op = Draw(s, history);
+    if (!op.date.valid()) op.date = RandomDay();
+    dates_.push_back(op.date);
+    return op;
   }
 
  private:
@@ -2126,7 +2002,6 @@ class Gen {
   std::mt19937 rng_;
   int next_handle_ = 1;
   int count_ = 0;
-  int avoided_ = 0;
   std::vector<Date> dates_;
 };
 
@@ -2178,7 +2053,7 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const std::string& schema, bool creat
 }
 
 struct Stats {
-  int ops = 0, valid = 0, invalid = 0, skipped = 0, checks = 0;
+  int ops = 0, valid = 0, invalid = 0, checks = 0;
   std::map<std::string, int> outcomes;  // "Merge OK", "Split refused CHILD_HAS_LATER_CHANGES"...
 };
 
@@ -2288,11 +2163,6 @@ class Runner {
       if (!rewritten.empty()) {
         return absl::StrCat(Describe(op), ": the rules let it rewrite history: ", rewritten);
       }
-    }
-    if (e.undecided) {
-      ++stats_.skipped;
-      trace.push_back(absl::StrCat(Describe(op), " -> skipped (", e.why, ")"));
-      return "";
     }
     ++stats_.ops;
     if (!before_) {
@@ -3113,8 +2983,7 @@ TEST_P(RegistryModelTest, Seed) {
                       std::chrono::steady_clock::now() - started)
                       .count();
   std::cout << "[registry-model] seed=" << seed << " ops=" << stats.ops << " valid=" << stats.valid
-            << " invalid=" << stats.invalid << " skipped=" << stats.skipped
-            << " avoided=" << gen.avoided() << " checks=" << stats.checks
+            << " invalid=" << stats.invalid << " checks=" << stats.checks
             << " failed=" << (failure.empty() ? 0 : 1) << " ms=" << ms << std::endl;
   if (EnvInt("TINHGON_MODEL_VERBOSE", 0)) {
     for (const auto& [what, n] : stats.outcomes) std::cout << "  " << n << "\t" << what << "\n";

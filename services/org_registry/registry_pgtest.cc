@@ -668,6 +668,52 @@ TEST_F(RegistryTest, AnUpdateThatChangesNothingIsRefused) {
   EXPECT_EQ(o->kind, ChangeKind::kAmend);
 }
 
+// README, "Decisions the model-based test asked for": the path "attributes" replaces them all
+// (what the update leaves unset becomes unset); "attributes.x" changes x alone.
+TEST_F(RegistryTest, AttributesAreReplacedWholeOrOneByOne) {
+  UnitFields f = Fields("UBND huyện Đam Rông", OrgKind::kDistrictCommittee, province_);
+  f.attributes.area_km2 = 872.0;
+  f.attributes.population = 45000;
+  const int64_t id = MustCreate(f);
+  UnitFields g = f;
+  g.attributes = {};
+  g.attributes.population = 46000;
+  auto one = reg_->Update(Ctx(), UpdateCmd{Header(D(2020, 1, 1)), UnitRef{id, ""}, g,
+                                           {"attributes.population"}});
+  ASSERT_TRUE(one.ok()) << one.status();
+  Attributes a = Get(id, D(2020, 1, 1)).version.fields.attributes;
+  EXPECT_EQ(a.population, std::optional<int64_t>(46000));
+  EXPECT_EQ(a.area_km2, std::optional<double>(872.0));
+  g.attributes.population = 47000;
+  auto all = reg_->Update(Ctx(), UpdateCmd{Header(D(2021, 1, 1)), UnitRef{id, ""}, g,
+                                           {"attributes"}});
+  ASSERT_TRUE(all.ok()) << all.status();
+  a = Get(id, D(2021, 1, 1)).version.fields.attributes;
+  EXPECT_EQ(a.population, std::optional<int64_t>(47000));
+  EXPECT_EQ(a.area_km2, std::nullopt);
+  EXPECT_EQ(Get(id, D(2020, 6, 1)).version.fields.attributes.area_km2,
+            std::optional<double>(872.0));
+}
+
+// README, "Decisions the model-based test asked for": a commune committee may stand directly
+// under the province while districts still stand (the reform's replay passes through it), and
+// a unit cannot end on the day it was established.
+TEST_F(RegistryTest, ACommuneMayStandUnderTheProvinceNextToDistricts) {
+  const int64_t district =
+      MustCreate(Fields("UBND huyện Lạc Dương", OrgKind::kDistrictCommittee, province_));
+  const int64_t commune =
+      MustCreate(Fields("UBND xã Đạ Sar", OrgKind::kCommuneCommittee, province_), D(2019, 1, 1));
+  EXPECT_EQ(Get(commune, D(2019, 1, 1)).version.fields.parent_id, province_);
+  EXPECT_EQ(Get(district, D(2019, 1, 1)).version.fields.parent_id, province_);
+  const auto before = Snapshot();
+  auto s = reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2019, 1, 1)), UnitRef{commune, ""}, 0})
+               .status();
+  EXPECT_EQ(ErrorReason(s), "ENDS_ON_FIRST_DAY") << s;
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_TRUE(
+      reg_->Dissolve(Ctx(), DissolveCmd{Header(D(2019, 1, 2)), UnitRef{commune, ""}, 0}).ok());
+}
+
 // Regression (review): the list query was built by splicing the order into its text. Each order
 // is now a statement prepared on connect; the store picks it by the ListOrder value.
 TEST_F(RegistryTest, ListOrdersArePreparedStatements) {
