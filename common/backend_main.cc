@@ -45,6 +45,7 @@ Backend SetUpBackend(const BackendSettings& s) {
     }
   }
   b.pool = std::make_unique<PgWorkerPool>(pg, s.workers);
+  b.pg = pg;
   return b;
 }
 

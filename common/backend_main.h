@@ -35,6 +35,7 @@ struct Backend {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<PgWorkerPool> pool;
   std::unique_ptr<CallAuthenticator> auth;
+  PgOptions pg;  // what the pool's sessions connect with (for a service's own workers)
   int exit_code = 0;  // non-zero: setting up failed (logged); main returns it
 };
 

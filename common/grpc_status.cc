@@ -6,9 +6,9 @@
 
 namespace tinhgon {
 
-grpc::Status ToGrpcStatus(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
+google::rpc::Status ToRpcStatus(const absl::Status& s) {
   google::rpc::Status rpc;
+  if (s.ok()) return rpc;
   rpc.set_code(static_cast<int>(s.code()));
   rpc.set_message(std::string(s.message()));
   const std::string field = ErrorField(s);
@@ -41,8 +41,13 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
     lm.set_message(vi);
     rpc.add_details()->PackFrom(lm);
   }
+  return rpc;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()),
-                      rpc.SerializeAsString());
+                      ToRpcStatus(s).SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& s) {

@@ -6,11 +6,14 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "google/rpc/status.pb.h"
 
 namespace tinhgon {
 
 inline constexpr char kErrorDomain[] = "tinhgon.gov.vn";
 
+// The details as a google.rpc.Status (what a long-running operation keeps as its error).
+google::rpc::Status ToRpcStatus(const absl::Status& s);
 grpc::Status ToGrpcStatus(const absl::Status& s);
 absl::Status FromGrpcStatus(const grpc::Status& s);
 

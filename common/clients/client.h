@@ -15,10 +15,13 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/call.h"
@@ -82,5 +85,42 @@ class ClientCore {
   std::shared_ptr<grpc::Channel> channel_;
   std::atomic<uint64_t> sequence_{0};
 };
+
+// One idempotent unary read through `core`: `fn` is the stub's method for `name` of `service`
+// ("/pkg.Service/"), e.g. &Stub::GetOrgUnit.
+template <typename Resp, typename Req, typename Stub, typename StubFn>
+absl::StatusOr<Resp> ReadUnary(ClientCore& core, Stub& stub, const char* service,
+                               const char* name, const Req& req, const Caller& caller,
+                               StubFn fn) {
+  const std::string method = absl::StrCat(service, name);
+  Resp resp;
+  absl::Status s = core.Call(caller, method.c_str(), req, /*idempotent=*/true,
+                             [&](grpc::ClientContext& ctx) { return (stub.*fn)(&ctx, req, &resp); });
+  if (!s.ok()) return s;
+  return resp;
+}
+
+// Every page of a paged read, collected: `read(request)` gives a page, `items(page)` its
+// repeated field; the request's page_token follows next_page_token. RESOURCE_EXHAUSTED
+// `reason` past `max_items` (`what`: "changes"; `vi`: the Vietnamese message).
+template <typename Item, typename Req, typename ReadFn, typename ItemsFn>
+absl::StatusOr<std::vector<Item>> CollectPages(Req request, size_t max_items, const char* reason,
+                                               const char* what, const char* vi, ReadFn read,
+                                               ItemsFn items) {
+  std::vector<Item> out;
+  while (true) {
+    auto page = read(request);
+    if (!page.ok()) return page.status();
+    for (auto& item : *items(*page)) {
+      if (out.size() >= max_items) {
+        return MakeError({absl::StatusCode::kResourceExhausted, reason, "",
+                          absl::StrCat("more than ", max_items, " ", what), vi});
+      }
+      out.push_back(std::move(item));
+    }
+    if (page->next_page_token().empty()) return out;
+    request.set_page_token(page->next_page_token());
+  }
+}
 
 }  // namespace tinhgon

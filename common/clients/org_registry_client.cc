@@ -40,28 +40,36 @@ class GrpcOrgRegistryClient final : public OrgRegistryClient {
     return Read<orgpb::UnitCounts>(caller, "CountUnits", req,
                                    &orgpb::OrgRegistry::Stub::CountUnits);
   }
+  absl::StatusOr<orgpb::CountsDiff> DiffCounts(const Caller& caller,
+                                               const orgpb::DiffCountsRequest& req) override {
+    return Read<orgpb::CountsDiff>(caller, "DiffCounts", req,
+                                   &orgpb::OrgRegistry::Stub::DiffCounts);
+  }
   absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
       const Caller& caller, const orgpb::ListLineageEdgesRequest& req,
       size_t max_edges) override {
-    std::vector<orgpb::LineageEdge> edges;
     orgpb::ListLineageEdgesRequest page = req;
     if (page.page_size() == 0) page.set_page_size(10000);
-    while (true) {
-      TG_ASSIGN_OR_RETURN(orgpb::ListLineageEdgesResponse resp,
-                          Read<orgpb::ListLineageEdgesResponse>(
-                              caller, "ListLineageEdges", page,
-                              &orgpb::OrgRegistry::Stub::ListLineageEdges));
-      for (auto& e : *resp.mutable_edges()) {
-        if (edges.size() >= max_edges) {
-          return MakeError({absl::StatusCode::kResourceExhausted, "LINEAGE_TOO_LARGE", "",
-                            absl::StrCat("more than ", max_edges, " lineage edges"),
-                            "Quá nhiều quan hệ kế thừa"});
-        }
-        edges.push_back(std::move(e));
-      }
-      if (resp.next_page_token().empty()) return edges;
-      page.set_page_token(resp.next_page_token());
-    }
+    return CollectPages<orgpb::LineageEdge>(
+        page, max_edges, "LINEAGE_TOO_LARGE", "lineage edges", "Quá nhiều quan hệ kế thừa",
+        [&](const orgpb::ListLineageEdgesRequest& r) {
+          return Read<orgpb::ListLineageEdgesResponse>(
+              caller, "ListLineageEdges", r, &orgpb::OrgRegistry::Stub::ListLineageEdges);
+        },
+        [](orgpb::ListLineageEdgesResponse& r) { return r.mutable_edges(); });
+  }
+  absl::StatusOr<std::vector<orgpb::ChangeEvent>> Changes(const Caller& caller,
+                                                          const orgpb::ListChangesRequest& req,
+                                                          size_t max_changes) override {
+    orgpb::ListChangesRequest page = req;
+    if (page.page_size() == 0) page.set_page_size(1000);
+    return CollectPages<orgpb::ChangeEvent>(
+        page, max_changes, "CHANGES_TOO_MANY", "changes", "Quá nhiều thay đổi",
+        [&](const orgpb::ListChangesRequest& r) {
+          return Read<orgpb::ListChangesResponse>(caller, "ListChanges", r,
+                                                  &orgpb::OrgRegistry::Stub::ListChanges);
+        },
+        [](orgpb::ListChangesResponse& r) { return r.mutable_changes(); });
   }
   absl::StatusOr<std::vector<orgpb::SubtreeNode>> Subtree(const Caller& caller,
                                                           const orgpb::StreamSubtreeRequest& req,
@@ -100,14 +108,7 @@ class GrpcOrgRegistryClient final : public OrgRegistryClient {
  private:
   template <typename Resp, typename Req, typename StubFn>
   absl::StatusOr<Resp> Read(const Caller& caller, const char* name, const Req& req, StubFn fn) {
-    const std::string method = absl::StrCat(kService, name);
-    Resp resp;
-    absl::Status s = core_.Call(caller, method.c_str(), req, /*idempotent=*/true,
-                                [&](grpc::ClientContext& ctx) {
-                                  return (stub_.get()->*fn)(&ctx, req, &resp);
-                                });
-    if (!s.ok()) return s;
-    return resp;
+    return ReadUnary<Resp>(core_, *stub_, kService, name, req, caller, fn);
   }
 
   ClientCore core_;
@@ -115,6 +116,21 @@ class GrpcOrgRegistryClient final : public OrgRegistryClient {
 };
 
 }  // namespace
+
+absl::StatusOr<orgpb::CountsDiff> FakeOrgRegistryClient::DiffCounts(
+    const Caller& caller, const orgpb::DiffCountsRequest& req) {
+  TG_RETURN_IF_ERROR(Enter(caller));
+  orgpb::CountsDiff diff;
+  *diff.mutable_from_date() = req.from_date();
+  *diff.mutable_to_date() = req.to_date();
+  return diff;
+}
+
+absl::StatusOr<std::vector<orgpb::ChangeEvent>> FakeOrgRegistryClient::Changes(
+    const Caller& caller, const orgpb::ListChangesRequest&, size_t) {
+  TG_RETURN_IF_ERROR(Enter(caller));
+  return std::vector<orgpb::ChangeEvent>{};
+}
 
 std::unique_ptr<OrgRegistryClient> MakeOrgRegistryClient(ClientOptions options) {
   if (options.backend_name.empty()) options.backend_name = "org-registry";

@@ -28,6 +28,11 @@ class OrgRegistryClient {
                                                     const orgpb::GetLineageRequest& req) = 0;
   virtual absl::StatusOr<orgpb::UnitCounts> CountUnits(const Caller& caller,
                                                        const orgpb::CountUnitsRequest& req) = 0;
+  virtual absl::StatusOr<orgpb::CountsDiff> DiffCounts(const Caller& caller,
+                                                       const orgpb::DiffCountsRequest& req) = 0;
+  // Every page of ListChanges, collected; RESOURCE_EXHAUSTED past `max_changes`.
+  virtual absl::StatusOr<std::vector<orgpb::ChangeEvent>> Changes(
+      const Caller& caller, const orgpb::ListChangesRequest& req, size_t max_changes) = 0;
   // Every page of ListLineageEdges, collected; RESOURCE_EXHAUSTED past `max_edges`.
   virtual absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
       const Caller& caller, const orgpb::ListLineageEdgesRequest& req, size_t max_edges) = 0;
@@ -59,6 +64,12 @@ class FakeOrgRegistryClient final : public OrgRegistryClient {
                                             const orgpb::GetLineageRequest& req) override;
   absl::StatusOr<orgpb::UnitCounts> CountUnits(const Caller& caller,
                                                const orgpb::CountUnitsRequest& req) override;
+  // The fake has no history: no difference, no change.
+  absl::StatusOr<orgpb::CountsDiff> DiffCounts(const Caller& caller,
+                                               const orgpb::DiffCountsRequest& req) override;
+  absl::StatusOr<std::vector<orgpb::ChangeEvent>> Changes(const Caller& caller,
+                                                          const orgpb::ListChangesRequest& req,
+                                                          size_t max_changes) override;
   // The edges of every PutLineage's predecessors (distance 1) in the date range.
   absl::StatusOr<std::vector<orgpb::LineageEdge>> LineageEdges(
       const Caller& caller, const orgpb::ListLineageEdgesRequest& req, size_t max_edges) override;

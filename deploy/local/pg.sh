@@ -24,9 +24,11 @@ TINHGON_APT_PACKAGES=(
   cmake g++ pkg-config libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libpqxx-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
+  libxlsxwriter-dev
   postgresql-15 postgresql-contrib
   nghttp2-client
   clang libclang-rt-14-dev
+  python3-openpyxl chromium
 )
 
 tg_log() { printf '[%s] %s\n' "${TG_LOG_TAG:-tinhgon}" "$*" >&2; }

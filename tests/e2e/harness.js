@@ -110,6 +110,23 @@ async function startTasks({ schema, registry, trustSecret, today = '2022-06-01' 
     schema);
 }
 
+// Starts reporting_server on a free port in `schema` (created here), reading the registry,
+// staffing and tasks at the given targets, trusting principals signed with `trustSecret`.
+async function startReporting({ schema, registry, staffing, tasks, trustSecret, today = '2022-06-01' }) {
+  psql(`CREATE SCHEMA ${schema}`);
+  const port = await freePort();
+  const target = `127.0.0.1:${port}`;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('TINHGON_REPORTING_')) delete env[k];
+  env.TINHGON_TRUST_SECRET = trustSecret;
+  const args = [
+    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--org_registry=${registry}`, `--staffing=${staffing}`, `--tasks=${tasks}`, `--today=${today}`,
+  ];
+  return startProcess('reporting_server', binary('services/reporting/reporting_server'), args, env,
+    target, schema);
+}
+
 // Starts gateway_server on a free port in `schema` (created here), routing `routes`
 // ({ 'pkg.Service': 'host:port' }), with `trustSecret`, metrics off. Its first start issues the
 // bootstrap admin token into a temporary file; the server object carries it as adminToken.
@@ -223,6 +240,20 @@ async function reflectedClient(target, service, { token = '' } = {}) {
   return wrapped;
 }
 
+// Every message of a server-streaming call of a reflectedClient, through the gateway with
+// `token`; rejects with the call's error.
+function readStream(client, method, req, token, deadlineMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const md = new grpc.Metadata();
+    if (token) md.set('authorization', `Bearer ${token}`);
+    const out = [];
+    const call = client.raw[method](req, md, { deadline: Date.now() + deadlineMs });
+    call.on('data', (m) => out.push(m));
+    call.on('error', reject);
+    call.on('end', () => resolve(out));
+  });
+}
+
 // google.rpc.Status and its detail messages, for grpc-status-details-bin. The .proto files are
 // the copies in proto/google/rpc (the same upstream files every gRPC ecosystem uses).
 let rpcRoot;
@@ -256,10 +287,11 @@ function statusDetails(err) {
   return { code: st.code, message: st.message, details };
 }
 
-// Runs a built tool; resolves { code, stdout, stderr } (never rejects on a non-zero exit).
-function runTool(rel, args, timeoutMs = 120000) {
+// Runs a built tool; resolves { code, stdout, stderr } (never rejects on a non-zero exit). The
+// trust secret is not passed on unless `env` gives it (a tool signing as the gateway would).
+function runTool(rel, args, timeoutMs = 120000, env = {}) {
   return new Promise((resolve) => {
-    execFile(binary(rel), args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, TINHGON_TRUST_SECRET: '' } },
+    execFile(binary(rel), args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, TINHGON_TRUST_SECRET: '', ...env } },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
       });
@@ -269,7 +301,8 @@ function runTool(rel, args, timeoutMs = 120000) {
 const date = (year, month, day) => ({ year, month, day });
 
 module.exports = {
-  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startStaffing, startTasks, startGateway,
+  REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startStaffing, startTasks,
+  startReporting, startGateway,
   healthServing,
-  listServices, reflect, reflectedClient, statusDetails, runTool, date,
+  listServices, reflect, reflectedClient, readStream, statusDetails, runTool, date,
 };

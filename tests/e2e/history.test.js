@@ -7,25 +7,12 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const grpc = require('@grpc/grpc-js');
 const h = require('./harness');
 
 const SVC = 'tinhgon.orgregistry.v1.OrgRegistry';
 const skip = h.skipReason();
 
 // Reads a server stream to its end through the raw client; resolves with every message.
-function readStream(client, method, req, token) {
-  return new Promise((resolve, reject) => {
-    const md = new grpc.Metadata();
-    md.set('authorization', `Bearer ${token}`);
-    const out = [];
-    const call = client.raw[method](req, md, { deadline: Date.now() + 15000 });
-    call.on('data', (m) => out.push(m));
-    call.on('error', reject);
-    call.on('end', () => resolve(out));
-  });
-}
-
 describe('history of Lâm Đồng through the gateway', { skip: skip || false }, () => {
   const secret = crypto.randomBytes(24).toString('hex');
   let org;
@@ -106,13 +93,13 @@ describe('history of Lâm Đồng through the gateway', { skip: skip || false },
   });
 
   it('streams the tree as it stood on a date, parents first, through the gateway proxy', async () => {
-    const chunks2018 = await readStream(orgs, 'StreamSubtree', { root_id: id.province, as_of: h.date(2018, 6, 1) }, gw.adminToken);
+    const chunks2018 = await h.readStream(orgs, 'StreamSubtree', { root_id: id.province, as_of: h.date(2018, 6, 1) }, gw.adminToken);
     const nodes2018 = chunks2018.flatMap((c) => c.nodes);
     assert.equal(nodes2018.length, 17);
     assert.equal(nodes2018[0].unit.id, id.province);
     const depths = nodes2018.map((n) => n.depth);
     assert.deepEqual(depths, [...depths].sort((a, b) => a - b));
-    const nodes2026 = (await readStream(orgs, 'StreamSubtree', { root_id: id.province }, gw.adminToken)).flatMap((c) => c.nodes);
+    const nodes2026 = (await h.readStream(orgs, 'StreamSubtree', { root_id: id.province }, gw.adminToken)).flatMap((c) => c.nodes);
     assert.equal(nodes2026.length, 9);
     assert.ok(nodes2026.slice(1).every((n) => n.depth === 1 && n.unit.kind === 'ORG_KIND_COMMUNE_COMMITTEE'));
   });

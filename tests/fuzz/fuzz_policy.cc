@@ -115,7 +115,7 @@ const std::vector<std::string>& Services() {
 const std::vector<std::string>& Methods() {
   static const auto* v = new std::vector<std::string>{
       "CreateTask", "UpdateTask", "CreateProgressUpdate", "CreateSubmission", "SubmitSubmission",
-      "UpdateSubmission", "CreateReportPeriod", "BuildConsolidatedReport", "RunScheduledReport",
+      "UpdateSubmission", "ReviewSubmission", "StartReportBuild", "CancelReportBuild",
       "IssueToken", "ListTokens", "RevokeToken", "GetOrgUnit", "ListOrgUnits", "Listen",
       "Getaway", "Get", "StreamSubtree", "SummarizeStreamlining", "*", "ImportPlanText", "",
   };

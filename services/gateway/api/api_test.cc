@@ -444,7 +444,7 @@ TEST(DeclaredReadsTest, ComeFromTheDescriptors) {
   EXPECT_EQ(reads.count("/tinhgon.orgregistry.v1.OrgRegistry/StreamSubtree"), 1u);
   EXPECT_EQ(reads.count("/tinhgon.gateway.v1.TokenAdmin/ListTokens"), 1u);
   EXPECT_EQ(reads.count("/tinhgon.orgregistry.v1.OrgRegistry/CreateOrgUnit"), 0u);
-  EXPECT_EQ(reads.count("/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport"), 0u);
+  EXPECT_EQ(reads.count("/tinhgon.reporting.v1.Reporting/StartReportBuild"), 0u);
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   for (const std::string& name : services) {
     const auto* service = pool->FindServiceByName(name);

@@ -23,7 +23,7 @@ constexpr char kPlanWrite[] = "/tinhgon.tasks.v1.Tasks/ImportPlanText";
 constexpr char kOwnPlan[] = "/tinhgon.tasks.v1.Tasks/CreatePlan";
 constexpr char kTaskChange[] = "/tinhgon.tasks.v1.Tasks/ChangeTask";
 constexpr char kReview[] = "/tinhgon.reporting.v1.Reporting/ReviewSubmission";
-constexpr char kBuildReport[] = "/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport";
+constexpr char kBuildReport[] = "/tinhgon.reporting.v1.Reporting/StartReportBuild";
 constexpr char kIssue[] = "/tinhgon.gateway.v1.TokenAdmin/IssueToken";
 constexpr char kListTokens[] = "/tinhgon.gateway.v1.TokenAdmin/ListTokens";
 
@@ -70,7 +70,7 @@ TEST(PolicyTest, RoleMatrix) {
       {"service", kCreate, false},   {"service", kTaskWrite, false},
       {"reporter", kGet, true},      {"reporter", kReportWrite, false},
       {"reporter", kTaskWrite, false}, {"reporter", kCreate, false},
-      {"agency", kPlanWrite, false}, {"agency", kReview, false},
+      {"agency", kPlanWrite, false}, {"agency", kReview, true},
       {"agency", kBuildReport, false}, {"reporter", kBuildReport, true},
       {"reporter", kReview, false},  {"admin", kReview, true},
       {"nobody", kGet, false},

@@ -61,13 +61,14 @@ const PolicyTable& DefaultPolicyTable() {
           {"agency", "/tinhgon.reporting.v1.Reporting/CreateSubmission", {C::kWrite}},
           {"agency", "/tinhgon.reporting.v1.Reporting/UpdateSubmission", {C::kWrite}},
           {"agency", "/tinhgon.reporting.v1.Reporting/SubmitSubmission", {C::kWrite}},
+          // The collector's review (Sở Nội vụ's tokens): the service checks the unit.
+          {"agency", "/tinhgon.reporting.v1.Reporting/ReviewSubmission", {C::kWrite}},
           {"viewer", "*", {C::kRead}},
           {"service", "*", {C::kRead}},
           {"reporter", "*", {C::kRead}},
-          // The scheduled job: opens periods, builds and runs the consolidated report.
-          {"reporter", "/tinhgon.reporting.v1.Reporting/CreateReportPeriod", {C::kWrite}},
-          {"reporter", "/tinhgon.reporting.v1.Reporting/BuildConsolidatedReport", {C::kWrite}},
-          {"reporter", "/tinhgon.reporting.v1.Reporting/RunScheduledReport", {C::kWrite}},
+          // The scheduled job: builds the consolidated reports that are due (and may cancel them).
+          {"reporter", "/tinhgon.reporting.v1.Reporting/StartReportBuild", {C::kWrite}},
+          {"reporter", "/tinhgon.reporting.v1.Reporting/CancelReportBuild", {C::kWrite}},
       },
   };
   return *table;
