@@ -20,6 +20,7 @@ namespace {
 constexpr size_t kMaxChanges = 100000;
 constexpr size_t kMaxChecks = 200000;
 constexpr int kOverdueTextChars = 300;
+constexpr char kWholeCountry[] = "Toàn quốc";
 
 absl::Status Cancelled() {
   return MakeError({absl::StatusCode::kCancelled, "BUILD_CANCELLED", "", "cancelled",
@@ -166,6 +167,18 @@ absl::StatusOr<TaskTotals> CountTasksOf(Sources src, const CallInfo& caller,
     }
   }
   return t;
+}
+
+// Adds a province's deputy-cap summary to the scope's.
+void AddSummary(const staffpb::DeputyCapSummary& a, staffpb::DeputyCapSummary* to) {
+  to->set_units_checked(to->units_checked() + a.units_checked());
+  to->set_deputies(to->deputies() + a.deputies());
+  to->set_caps(to->caps() + a.caps());
+  to->set_violations(to->violations() + a.violations());
+  to->set_in_grace(to->in_grace() + a.in_grace());
+  to->set_concurrent(to->concurrent() + a.concurrent());
+  to->set_units_without_rule(to->units_without_rule() + a.units_without_rule());
+  to->set_units_without_staff(to->units_without_staff() + a.units_without_staff());
 }
 
 template <typename Add>
@@ -335,10 +348,14 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
 
   // --- the organisation ---
   if (!progress(5, "org-registry: units and changes")) return Cancelled();
-  TG_ASSIGN_OR_RETURN(orgpb::OrgUnit scope_unit,
-                      ReadOrgUnit(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
   m->mutable_scope()->set_id(scope);
-  m->mutable_scope()->set_name(scope_unit.name());
+  if (scope == 0) {
+    m->mutable_scope()->set_name(kWholeCountry);
+  } else {
+    TG_ASSIGN_OR_RETURN(orgpb::OrgUnit scope_unit,
+                        ReadOrgUnit(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
+    m->mutable_scope()->set_name(scope_unit.name());
+  }
   pb::OrgSection* org = out.mutable_org();
   *org->mutable_before_date() = ToProto(p.first_day);
   *org->mutable_after_date() = ToProto(as_of);
@@ -431,8 +448,20 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
 
   // --- deputies ---
   if (!progress(45, "staffing: deputies against the caps")) return Cancelled();
-  TG_ASSIGN_OR_RETURN(staffpb::ListDeputyCapViolationsResponse deputies,
-                      ReadDeputies(src, caller, scope, as_of, in.known_at, true, m));
+  // Deputy caps and streamlining are read per province (a province's class and averages
+  // decide its caps): the scope, or every province committee for the whole country.
+  std::vector<int64_t> roots;
+  if (scope != 0) roots.push_back(scope);
+  for (const orgpb::OrgUnit& u : after) {
+    if (scope == 0 && u.parent_id() == 0) roots.push_back(u.id());
+  }
+  staffpb::ListDeputyCapViolationsResponse deputies;
+  for (int64_t root : roots) {
+    TG_ASSIGN_OR_RETURN(staffpb::ListDeputyCapViolationsResponse part,
+                        ReadDeputies(src, caller, root, as_of, in.known_at, true, m));
+    AddSummary(part.summary(), deputies.mutable_summary());
+    for (auto& c : *part.mutable_checks()) *deputies.add_checks() = std::move(c);
+  }
   *out.mutable_deputies()->mutable_summary() = deputies.summary();
   for (const staffpb::DeputyCapCheck& c : deputies.checks()) {
     if (c.violation() != staffpb::VIOLATION_KIND_UNSPECIFIED && !c.in_grace()) {
@@ -442,9 +471,13 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
 
   // --- streamlining ---
   if (!progress(60, "staffing: streamlining")) return Cancelled();
-  TG_ASSIGN_OR_RETURN(staffpb::StreamliningSummary sum,
-                      ReadStreamlining(src, caller, regime, scope, p.year, as_of, in.known_at,
-                                       m));
+  staffpb::StreamliningSummary sum;
+  for (int64_t root : roots) {
+    TG_ASSIGN_OR_RETURN(staffpb::StreamliningSummary part,
+                        ReadStreamlining(src, caller, regime, root, p.year, as_of, in.known_at,
+                                         m));
+    for (auto& r : *part.mutable_rows()) *sum.add_rows() = std::move(r);
+  }
   FillStreamlining(sum, p.year, out.mutable_streamlining());
 
   // --- tasks ---

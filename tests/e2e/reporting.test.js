@@ -80,6 +80,11 @@ describe('reporting', { skip: skip || false }, () => {
   let tokens;
   let regime;
   let planId;
+  let rpSchema;
+  // Rows of every table the reporting service writes: a refused call leaves them as they were.
+  const rows = () => h.psql(`SELECT (SELECT count(*) FROM ${rpSchema}.regime), (SELECT count(*) FROM ${rpSchema}.submission),`
+    + ` (SELECT count(*) FROM ${rpSchema}.submission_version), (SELECT count(*) FROM ${rpSchema}.build),`
+    + ` (SELECT count(*) FROM ${rpSchema}.snapshot), (SELECT count(*) FROM ${rpSchema}.audit_log)`);
   const issue = async (subject, roles, unit = 0) => (await tokens.IssueToken({
     subject, roles, org_unit_id: unit, ttl: { seconds: '3600' },
   })).bearer_token;
@@ -111,8 +116,9 @@ describe('reporting', { skip: skip || false }, () => {
     servers.org = await h.startOrgRegistry({ schema: h.freshSchema('rporg'), trustSecret: secret, today });
     servers.st = await h.startStaffing({ schema: h.freshSchema('rpst'), registry: servers.org.target, trustSecret: secret, today });
     servers.tk = await h.startTasks({ schema: h.freshSchema('rptk'), registry: servers.org.target, trustSecret: secret, today });
+    rpSchema = h.freshSchema('rp');
     servers.rp = await h.startReporting({
-      schema: h.freshSchema('rp'), registry: servers.org.target, staffing: servers.st.target,
+      schema: rpSchema, registry: servers.org.target, staffing: servers.st.target,
       tasks: servers.tk.target, trustSecret: secret, today,
     });
     gw = await h.startGateway({
@@ -355,6 +361,54 @@ describe('reporting', { skip: skip || false }, () => {
       (err) => err.code === 3 && field(err) === 'format');
     await assert.rejects(h.readStream(rp, 'ExportReport', { snapshot_id: '999999', format: 'EXPORT_FORMAT_CSV' }, gw.adminToken),
       (err) => err.code === 5 && field(err) === 'snapshot_id');
+  });
+
+  it('agrees with the gateway on every role and method (the authorization matrix)', async () => {
+    const roles = {
+      admin: gw.adminToken,
+      'agency own': await issue('m-stc', ['agency'], ids['68.STC']),
+      collector: await issue('m-snv', ['agency'], ids['68.SNV']),
+      'agency other': await issue('m-sxd', ['agency'], ids['68.SXD']),
+      viewer: await issue('m-viewer', ['viewer']),
+      service: await issue('m-service', ['service']),
+      reporter: await issue('m-report', ['reporter']),
+    };
+    const accepted = (await rp.ListSubmissions({ regime_id: regime.id, year: 2019, unit_id: ids['68.STC'] })).submissions[0];
+    assert.equal(accepted.status, 'SUBMISSION_STATUS_ACCEPTED');
+    const finished = (await rp.ListReportBuilds({ regime_id: regime.id })).builds.find((b) => b.state === 'BUILD_STATE_SUCCEEDED');
+    const OK = 0;
+    const DENIED = 7;
+    const only = (allowed) => (role) => (allowed.includes(role) ? OK : DENIED);
+    let year = 2040;
+    const calls = {
+      GetReportPeriod: [(c) => c.GetReportPeriod({ regime_id: regime.id, year: 2019 }), () => OK],
+      ListSubmissions: [(c) => c.ListSubmissions({ regime_id: regime.id }), () => OK],
+      GetReportSnapshot: [(c) => c.GetReportSnapshot({ id: finished.snapshot_id }), () => OK],
+      CreateReportRegime: [(c) => c.CreateReportRegime({ request_id: `m-${++year}`, regime: { ...nq18Regime(ids, planId, regime.reduction_target_ids), code: `E2E_M_${year}` } }),
+        only(['admin'])],
+      // A draft of Sở Tài chính's, each in a year of its own: its own agency, the collector
+      // (a report that came on paper) and admins may.
+      CreateSubmission: [(c) => c.CreateSubmission({ request_id: `m-${++year}`, submission: { regime_id: regime.id, year, unit: { id: ids['68.STC'] }, narrative: { results: 'x' } } }),
+        only(['admin', 'agency own', 'collector'])],
+      // Past the authorization, an accepted report cannot be reviewed again.
+      ReviewSubmission: [(c) => c.ReviewSubmission({ id: accepted.id, etag: accepted.etag, accept: true }),
+        (role) => (['admin', 'collector'].includes(role) ? 9 : DENIED)],
+      StartReportBuild: [(c) => c.StartReportBuild({ request_id: `m-${++year}`, regime_id: regime.id, year: 2019, reuse_existing: true }),
+        only(['admin', 'reporter'])],
+      // Past the authorization, a finished build cannot be cancelled.
+      CancelReportBuild: [(c) => c.CancelReportBuild({ name: finished.name }),
+        (role) => (['admin', 'reporter'].includes(role) ? 9 : DENIED)],
+    };
+    for (const [role, token] of Object.entries(roles)) {
+      const c = await client(RP, token);
+      for (const [method, [call, expect]] of Object.entries(calls)) {
+        const before = rows();
+        const err = await call(c).then(() => null, (e) => e);
+        const want = expect(role);
+        assert.equal(err ? err.code : OK, want, `${role} ${method}: ${err && err.details}`);
+        if (err) assert.equal(rows(), before, `${role} ${method}: refused, nothing written`);
+      }
+    }
   });
 
   it('cancels a build, and fails a build naming the service that is down', async () => {

@@ -196,11 +196,11 @@ std::string ReductionChart(const pb::StaffSection& staff) {
     // The zero axis and the dashed target line first, so the bars' values are drawn over them.
     const int top = y;
     const int bottom = top + kRow * static_cast<int>(units.size());
-    body += absl::StrCat("<line x1=\"", Fx(x(0)), "\" y1=\"", top - 2, "\" x2=\"", Fx(x(0)),
-                         "\" y2=\"", bottom, "\" stroke=\"", kAxis, "\" stroke-width=\"1\"/>");
-    body += absl::StrCat("<line class=\"target\" x1=\"", Fx(x(target)), "\" y1=\"", top - 6,
-                         "\" x2=\"", Fx(x(target)), "\" y2=\"", bottom + 4, "\" stroke=\"", kInk,
-                         "\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>");
+    body += absl::StrCat("<line x1=\"", Fx(x(0)), "\" y1=\"", Fx(top - 2), "\" x2=\"", Fx(x(0)),
+                         "\" y2=\"", Fx(bottom), "\" stroke=\"", kAxis, "\" stroke-width=\"1\"/>");
+    body += absl::StrCat("<line class=\"target\" x1=\"", Fx(x(target)), "\" y1=\"", Fx(top - 6),
+                         "\" x2=\"", Fx(x(target)), "\" y2=\"", Fx(bottom + 4), "\" stroke=\"",
+                         kInk, "\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>");
     body += Text(x(target), bottom + 16, absl::StrCat(label::kTarget, " ", FormatPercentVi(target)),
                  "middle");
     for (const auto* u : units) {
@@ -312,9 +312,9 @@ std::string FocalUnitsChart(const pb::OrgSection& org) {
     body += "</g>";
     y += kGroup;
   }
-  body += absl::StrCat("<line x1=\"", kPlotLeft, "\" y1=\"", y - kGroup * org.by_kind_size(),
-                       "\" x2=\"", kPlotLeft, "\" y2=\"", y, "\" stroke=\"", kAxis,
-                       "\" stroke-width=\"1\"/>");
+  body += absl::StrCat("<line x1=\"", Fx(kPlotLeft), "\" y1=\"",
+                       Fx(y - kGroup * org.by_kind_size()), "\" x2=\"", Fx(kPlotLeft), "\" y2=\"",
+                       Fx(y), "\" stroke=\"", kAxis, "\" stroke-width=\"1\"/>");
   return absl::StrCat(Open(id, y + 8, label::kChartFocalUnits), body, "</svg>");
 }
 

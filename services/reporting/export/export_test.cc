@@ -810,6 +810,21 @@ TEST(XlsxTest, AZipWithTwelveSheetsTheSameBytesEveryTime) {
   EXPECT_EQ(XlsxCreatedTime(pb::SnapshotContent()), 315532800);
 }
 
+TEST(XlsxTest, NoTemporaryFolderIsAnInternalError) {
+  const char* old = ::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  ::setenv("TMPDIR", "/nonexistent/tinhgon-export-test", 1);
+  const absl::StatusOr<std::string> r = RenderXlsx(LamDong2019());
+  if (old != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(r.status().message(), HasSubstr("/nonexistent/tinhgon-export-test"));
+}
+
 TEST(XlsxTest, SheetNames) {
   EXPECT_EQ(SafeSheetName("Khó khăn, vướng mắc", {}), "Khó khăn, vướng mắc");
   EXPECT_EQ(SafeSheetName("a/b:c", {}), "a b c");

@@ -148,7 +148,7 @@ std::string FormatHundredthsRaw(int64_t h);            // 850 → "8.50", -5 →
 std::string FormatDateIso(const Date& d);              // "2019-12-01"; "" when invalid
 std::string FormatTimestampIso(int64_t unix_seconds);  // "2019-12-01T07:00:00+07:00"
 
-// Seconds east of UTC for Việt Nam (UTC+7, no daylight saving since 1975).
+// Seconds east of UTC for Việt Nam (UTC+7; Việt Nam keeps no daylight saving).
 inline constexpr int64_t kVietnamOffsetSeconds = 7 * 3600;
 
 // The civil date and time of a Unix moment in Việt Nam.
