@@ -11,7 +11,8 @@ prints one JSON object on stdout:
 - sheets in workbook order;
 - freeze: the top-left cell of the scrolling pane ("A2": the header row is frozen), or null;
 - header: the values of row 1 as text ("" for an empty cell);
-- rows: how many rows below the header hold at least one value;
+- rows: how many rows below the header hold at least one value (a sheet with a second table,
+  like Cấp phó's violations under its summary, counts that table's header row too);
 - number_formats: the distinct number formats of the cells below the header that hold a value,
   sorted.
 
