@@ -1,0 +1,231 @@
+// The reporting store on a real PostgreSQL (a fresh schema): a build's life (queued, running,
+// cancelled, failed, succeeded) with one state column, a cancelled build never writing a
+// snapshot, the same content stored once, builds interrupted by a stop, a refused write leaving
+// every table as it was, and submissions with their versions. The service end to end, through
+// the gateway: tests/e2e/reporting.test.js.
+#include "services/reporting/store/pg_reporting_store.h"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "common/principal.h"
+#include "common/status.h"
+#include "common/testing/pg_fixture.h"
+
+namespace tinhgon::reporting {
+namespace {
+
+class ReportingStoreTest : public testing::PgSchemaTest {
+ protected:
+  void SetUp() override {
+    PgSchemaTest::SetUp();
+    if (schema_.empty()) return;
+    ASSERT_TRUE(ApplyMigrations(ReportingMigrations()).ok());
+    PgOptions o = Options();
+    o.prepare = PrepareReportingStatements;
+    session_ = std::make_unique<PgSession>(o);
+    store_ = std::make_unique<PgReportingStore>(*session_);
+    RegimeRow r;
+    r.code = "TEST_YEARLY";
+    r.name = "Thử";
+    r.definition_json = "{}";
+    ASSERT_TRUE(store_->Write(W("regime"), [&](ReportingTx& tx) -> absl::Status {
+                  auto id = tx.InsertRegime(r);
+                  if (!id.ok()) return id.status();
+                  regime_ = *id;
+                  return absl::OkStatus();
+                }).ok());
+  }
+
+  WriteContext W(const std::string& rid) { return WriteContext{"tester", rid, "Write", "", ""}; }
+
+  int64_t NewBuild(const std::string& rid, int year = 2019) {
+    BuildRow b;
+    b.period = {regime_, year, 1};
+    b.as_of = Date::Unchecked(year, 12, 1);
+    b.known_at = absl::FromUnixSeconds(1700000000);
+    int64_t id = 0;
+    EXPECT_TRUE(store_->Write(W(rid), [&](ReportingTx& tx) -> absl::Status {
+                  auto made = tx.InsertBuild(b);
+                  if (!made.ok()) return made.status();
+                  id = *made;
+                  return absl::OkStatus();
+                }).ok());
+    return id;
+  }
+
+  SnapshotRow Content(const std::string& bytes, int year = 2019) {
+    SnapshotRow s;
+    s.period = {regime_, year, 1};
+    s.as_of = Date::Unchecked(year, 12, 1);
+    s.known_at = absl::FromUnixSeconds(1700000000);
+    s.content = bytes;
+    s.content_sha256 = Sha256Hex(bytes);
+    return s;
+  }
+
+  // Rows of every table.
+  std::vector<int64_t> Counts() {
+    std::vector<int64_t> out;
+    pqxx::connection c(testing::TestPgConninfo());
+    pqxx::work tx(c);
+    for (const char* t : {"regime", "submission", "submission_version", "build", "snapshot",
+                          "audit_log", "idempotency"}) {
+      out.push_back(tx.exec1(absl::StrCat("SELECT count(*) FROM ", schema_, ".", t))[0].as<int64_t>());
+    }
+    return out;
+  }
+
+  std::unique_ptr<PgSession> session_;
+  std::unique_ptr<PgReportingStore> store_;
+  int64_t regime_ = 0;
+};
+
+TEST_F(ReportingStoreTest, ABuildRunsOnceAndSucceedsWithItsSnapshot) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const int64_t id = NewBuild("b1");
+  EXPECT_EQ(store_->GetBuild(id)->value().state, BuildState::kQueued);
+  EXPECT_TRUE(*store_->StartBuild(id));
+  EXPECT_FALSE(*store_->StartBuild(id)) << "a build starts once";
+  EXPECT_TRUE(*store_->BuildProgress(id, 40, "staffing"));
+  EXPECT_EQ(store_->GetBuild(id)->value().stage, "staffing");
+  ASSERT_TRUE(*store_->FinishBuild(id, Content("report"), "tester"));
+  const BuildRow b = store_->GetBuild(id)->value();
+  EXPECT_EQ(b.state, BuildState::kSucceeded);
+  EXPECT_EQ(b.progress, 100);
+  EXPECT_FALSE(b.reused);
+  EXPECT_EQ(b.content_sha256, Sha256Hex("report"));
+  ASSERT_TRUE(b.ended_at.has_value());
+  const SnapshotRow s = store_->GetSnapshot(b.snapshot_id)->value();
+  EXPECT_EQ(s.content, "report");
+  EXPECT_FALSE(*store_->BuildProgress(id, 50, "late")) << "an ended build takes no progress";
+  EXPECT_FALSE(*store_->EndBuild(id, BuildState::kCancelled, "")) << "nor a cancellation";
+}
+
+TEST_F(ReportingStoreTest, ACancelledBuildWritesNoSnapshot) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const int64_t queued = NewBuild("q");
+  EXPECT_TRUE(*store_->EndBuild(queued, BuildState::kCancelled, "why"));
+  EXPECT_FALSE(*store_->StartBuild(queued)) << "cancelled while it waited";
+  const int64_t running = NewBuild("r");
+  ASSERT_TRUE(*store_->StartBuild(running));
+  EXPECT_TRUE(*store_->EndBuild(running, BuildState::kCancelled, "why"));
+  const auto before = Counts();
+  EXPECT_FALSE(*store_->FinishBuild(running, Content("late report"), "tester"));
+  EXPECT_EQ(Counts(), before);
+  const BuildRow b = store_->GetBuild(running)->value();
+  EXPECT_EQ(b.state, BuildState::kCancelled);
+  EXPECT_EQ(b.snapshot_id, 0);
+  EXPECT_EQ(b.error, "why");
+}
+
+TEST_F(ReportingStoreTest, TheSameContentIsStoredOnce) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const int64_t first = NewBuild("1");
+  ASSERT_TRUE(*store_->StartBuild(first));
+  ASSERT_TRUE(*store_->FinishBuild(first, Content("same"), "tester"));
+  const int64_t second = NewBuild("2");
+  ASSERT_TRUE(*store_->StartBuild(second));
+  ASSERT_TRUE(*store_->FinishBuild(second, Content("same"), "tester"));
+  const int64_t third = NewBuild("3");
+  ASSERT_TRUE(*store_->StartBuild(third));
+  ASSERT_TRUE(*store_->FinishBuild(third, Content("changed"), "tester"));
+  const BuildRow a = store_->GetBuild(first)->value(), b = store_->GetBuild(second)->value(),
+                 c = store_->GetBuild(third)->value();
+  EXPECT_EQ(a.snapshot_id, b.snapshot_id);
+  EXPECT_TRUE(b.reused);
+  EXPECT_NE(c.snapshot_id, a.snapshot_id);
+  EXPECT_FALSE(c.reused);
+  EXPECT_EQ(store_->SnapshotsOf({regime_, 2019, 1})->size(), 2u);
+}
+
+TEST_F(ReportingStoreTest, BuildsInterruptedByAStopFail) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const int64_t queued = NewBuild("q");
+  const int64_t running = NewBuild("r");
+  ASSERT_TRUE(*store_->StartBuild(running));
+  const int64_t done = NewBuild("d");
+  ASSERT_TRUE(*store_->StartBuild(done));
+  ASSERT_TRUE(*store_->FinishBuild(done, Content("x"), "tester"));
+  EXPECT_EQ(*store_->FailUnfinishedBuilds("stopped"), 2);
+  EXPECT_EQ(store_->GetBuild(queued)->value().state, BuildState::kFailed);
+  EXPECT_EQ(store_->GetBuild(running)->value().error, "stopped");
+  EXPECT_EQ(store_->GetBuild(done)->value().state, BuildState::kSucceeded);
+  EXPECT_EQ(*store_->FailUnfinishedBuilds("again"), 0);
+}
+
+TEST_F(ReportingStoreTest, ARefusedWriteLeavesEveryTableAsItWas) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const auto before = Counts();
+  absl::Status s = store_->Write(W("refused"), [&](ReportingTx& tx) -> absl::Status {
+    SubmissionRow row;
+    row.period = {regime_, 2019, 1};
+    row.unit_id = 7;
+    auto id = tx.InsertSubmission(row);
+    if (!id.ok()) return id.status();
+    VersionRow v;
+    v.version = 1;
+    v.submitted_on = Date::Unchecked(2019, 11, 20);
+    v.figures_json = "{}";
+    if (absl::Status st = tx.InsertVersion(*id, v); !st.ok()) return st;
+    return InvalidField("narrative.results", "refused after writing", "Từ chối");
+  });
+  EXPECT_EQ(ErrorField(s), "narrative.results");
+  EXPECT_EQ(Counts(), before);
+}
+
+TEST_F(ReportingStoreTest, ASubmissionKeepsEveryVersionAndShowsTheLatestSubmitted) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  int64_t id = 0;
+  ASSERT_TRUE(store_->Write(W("s"), [&](ReportingTx& tx) -> absl::Status {
+                SubmissionRow row;
+                row.period = {regime_, 2019, 1};
+                row.unit_id = 7;
+                row.narrative.results = "nháp";
+                auto made = tx.InsertSubmission(row);
+                if (!made.ok()) return made.status();
+                id = *made;
+                return absl::OkStatus();
+              }).ok());
+  for (int version = 1; version <= 2; ++version) {
+    ASSERT_TRUE(store_->Write(W(absl::StrCat("v", version)), [&](ReportingTx& tx) -> absl::Status {
+                  auto s = tx.LockSubmission(id);
+                  if (!s.ok()) return s.status();
+                  SubmissionRow row = **s;
+                  row.status = SubmissionStatus::kSubmitted;
+                  row.version = version;
+                  row.narrative.results = absl::StrCat("lần ", version);
+                  if (!row.first_submitted_on) row.first_submitted_on = Date::Unchecked(2019, 11, 20);
+                  VersionRow v;
+                  v.version = version;
+                  v.submitted_on = Date::Unchecked(2019, 11, 19 + version);
+                  v.narrative = row.narrative;
+                  v.figures_json = "{}";
+                  if (absl::Status st = tx.InsertVersion(id, v); !st.ok()) return st;
+                  return tx.UpdateSubmission(row);
+                }).ok());
+  }
+  // A draft edited after the return does not stand for what was submitted.
+  ASSERT_TRUE(store_->Write(W("edit"), [&](ReportingTx& tx) -> absl::Status {
+                auto s = tx.LockSubmission(id);
+                if (!s.ok()) return s.status();
+                SubmissionRow row = **s;
+                row.narrative.results = "đang sửa";
+                return tx.UpdateSubmission(row);
+              }).ok());
+  const SubmissionRow now = store_->GetSubmission(id)->value();
+  EXPECT_EQ(now.revision, 4);
+  EXPECT_EQ(now.narrative.results, "đang sửa");
+  EXPECT_EQ(now.first_submitted_on, Date::Unchecked(2019, 11, 20));
+  const auto versions = store_->Versions(id).value();
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].submitted_on, Date::Unchecked(2019, 11, 21));
+  const auto of_period = store_->SubmissionsOf({regime_, 2019, 1}).value();
+  ASSERT_EQ(of_period.size(), 1u);
+  EXPECT_EQ(of_period[0].narrative.results, "lần 2");
+}
+
+}  // namespace
+}  // namespace tinhgon::reporting
