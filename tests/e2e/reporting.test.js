@@ -363,6 +363,25 @@ describe('reporting', { skip: skip || false }, () => {
       (err) => err.code === 5 && field(err) === 'snapshot_id');
   });
 
+  it('replaces a unit merged during the period by its successor among those who report', async () => {
+    const orgs = await client(ORG, gw.adminToken);
+    await orgs.MergeOrgUnits({
+      request_id: 'rp-merge-2025',
+      sources: [{ id: ids['68.STTTT'] }],
+      into: { id: ids['68.SKHCN'] },
+      effective_date: h.date(2025, 3, 1),
+      legal_basis: { act_number: 'E2E/NQ-HĐND', act_date: h.date(2025, 2, 20), issuer: 'HĐND tỉnh Lâm Đồng' },
+    });
+    const p = await rp.GetReportPeriod({ regime_id: regime.id, year: 2025, as_of: h.date(2025, 12, 1) });
+    const ids2025 = p.submitters.map((x) => x.unit.id);
+    assert.ok(!ids2025.includes(ids['68.STTTT']), 'the merged unit owes nothing');
+    const successor = p.submitters.find((x) => x.unit.id === ids['68.SKHCN']);
+    assert.deepEqual(successor.replaces.map((u) => u.id), [ids['68.STTTT']]);
+    const p2024 = await rp.GetReportPeriod({ regime_id: regime.id, year: 2024, as_of: h.date(2024, 12, 1) });
+    assert.ok(p2024.submitters.some((x) => x.unit.id === ids['68.STTTT']), 'it reported for 2024');
+    assert.equal(p2024.submitters.length, p.submitters.length + 1);
+  });
+
   it('agrees with the gateway on every role and method (the authorization matrix)', async () => {
     const roles = {
       admin: gw.adminToken,
