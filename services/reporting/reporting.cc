@@ -187,6 +187,15 @@ void StampToProto(const Stamp& s, bool admin, common::v1::AuditInfo* out) {
 
 bool IsAdmin(const CallInfo& c) { return c.principal.HasRole("admin"); }
 
+void SummaryToProto(const SnapshotRow& s, pb::SnapshotSummary* out) {
+  out->set_id(s.id);
+  *out->mutable_as_of() = ToProto(s.as_of);
+  TimeToProto(s.known_at, out->mutable_known_at());
+  out->set_content_sha256(s.content_sha256);
+  out->set_size_bytes(s.size_bytes);
+  TimeToProto(s.built_at, out->mutable_built_at());
+}
+
 // Builds are started and cancelled by admins, the scheduled job (role reporter) and service
 // tokens granted the method.
 absl::Status MayBuild(const CallInfo& c) {
@@ -358,60 +367,14 @@ absl::StatusOr<std::vector<ExpectedSubmitter>> Reporting::Submitters(const CallI
 absl::StatusOr<pb::ReportPeriod> Reporting::PeriodView(const CallInfo& caller, const Regime& r,
                                                        const PeriodDates& p, Date as_of,
                                                        bool with_snapshots) {
-  pb::ReportPeriod out;
-  out.set_regime_id(r.proto.id());
-  out.set_regime_code(r.proto.code());
-  out.set_year(p.year);
-  out.set_index(p.index);
-  out.set_label(p.label);
-  *out.mutable_first_day() = ToProto(p.first_day);
-  *out.mutable_last_day() = ToProto(p.last_day);
-  *out.mutable_submission_due() = ToProto(p.submission_due);
-  *out.mutable_consolidated_due() = ToProto(p.consolidated_due);
-  *out.mutable_data_date() = ToProto(p.data_date);
-  *out.mutable_as_of() = ToProto(as_of);
   TG_ASSIGN_OR_RETURN(std::vector<ExpectedSubmitter> expected, Submitters(caller, r, p));
   const PeriodKey key{r.proto.id(), p.year, p.index};
   TG_ASSIGN_OR_RETURN(std::vector<SubmissionRow> subs, store_->SubmissionsOf(key));
-  std::map<int64_t, const SubmissionRow*> by_unit;
-  for (const SubmissionRow& s : subs) by_unit[s.unit_id] = &s;
-  for (const ExpectedSubmitter& e : expected) {
-    pb::Submitter* sub = out.add_submitters();
-    sub->mutable_unit()->set_id(e.id);
-    sub->mutable_unit()->set_name(e.name);
-    for (const UnitSeen& rep : e.replaces) {
-      common::v1::UnitRef* ref = sub->add_replaces();
-      ref->set_id(rep.id);
-      ref->set_name(rep.name);
-    }
-    std::optional<Date> first;
-    auto it = by_unit.find(e.id);
-    if (it != by_unit.end()) {
-      sub->set_submission_id(it->second->id);
-      sub->set_status(static_cast<pb::SubmissionStatus>(it->second->status));
-      first = it->second->first_submitted_on;
-      if (first) *sub->mutable_submitted_on() = ToProto(*first);
-    }
-    const Standing st = StandingOn(first, p.submission_due, as_of);
-    sub->set_standing(static_cast<pb::SubmitterStanding>(st));
-    switch (st) {
-      case Standing::kOnTime: out.set_on_time(out.on_time() + 1); break;
-      case Standing::kLate: out.set_late(out.late() + 1); break;
-      case Standing::kMissing: out.set_missing(out.missing() + 1); break;
-      case Standing::kNotYetDue: out.set_not_yet_due(out.not_yet_due() + 1); break;
-    }
-  }
+  pb::ReportPeriod out;
+  FillPeriod(r.proto, p, as_of, expected, subs, &out);
   if (with_snapshots) {
     TG_ASSIGN_OR_RETURN(std::vector<SnapshotRow> snaps, store_->SnapshotsOf(key));
-    for (const SnapshotRow& s : snaps) {
-      pb::SnapshotSummary* sum = out.add_snapshots();
-      sum->set_id(s.id);
-      *sum->mutable_as_of() = ToProto(s.as_of);
-      TimeToProto(s.known_at, sum->mutable_known_at());
-      sum->set_content_sha256(s.content_sha256);
-      sum->set_size_bytes(s.size_bytes);
-      TimeToProto(s.built_at, sum->mutable_built_at());
-    }
+    for (const SnapshotRow& s : snaps) SummaryToProto(s, out.add_snapshots());
   }
   return out;
 }
@@ -469,7 +432,6 @@ absl::StatusOr<pb::Submission> Reporting::SubmissionView(const CallInfo& caller,
   out.set_review_note(s.review_note);
   out.set_etag(Etag(s.revision));
   StampToProto(s.stamp, IsAdmin(caller), out.mutable_audit());
-  orgpb::GetOrgUnitRequest name_req;
   // The unit's name as of today (a name the registry cannot give stays empty: the id is there).
   absl::StatusOr<orgpb::OrgUnit> unit =
       ReadOrgUnit(src_.registry, caller, s.unit_id, Today(), "unit.id");
@@ -859,13 +821,7 @@ absl::StatusOr<pb::ReportSnapshot> Reporting::LoadSnapshot(int64_t id, const std
   TG_ASSIGN_OR_RETURN(std::optional<SnapshotRow> s, store_->GetSnapshot(id));
   if (!s) return NotFound("SNAPSHOT_NOT_FOUND", field, "no such snapshot", "Không có bản báo cáo");
   pb::ReportSnapshot out;
-  pb::SnapshotSummary* sum = out.mutable_summary();
-  sum->set_id(s->id);
-  *sum->mutable_as_of() = ToProto(s->as_of);
-  TimeToProto(s->known_at, sum->mutable_known_at());
-  sum->set_content_sha256(s->content_sha256);
-  sum->set_size_bytes(s->size_bytes);
-  TimeToProto(s->built_at, sum->mutable_built_at());
+  SummaryToProto(*s, out.mutable_summary());
   if (Sha256Hex(s->content) != s->content_sha256 ||
       !out.mutable_content()->ParseFromString(s->content)) {
     return absl::DataLossError(absl::StrCat("snapshot ", id, " does not match its hash"));

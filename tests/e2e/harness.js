@@ -287,6 +287,16 @@ function statusDetails(err) {
   return { code: st.code, message: st.message, details };
 }
 
+// The field a refusal names (google.rpc.BadRequest) and its reason (google.rpc.ErrorInfo).
+function errorField(err) {
+  const br = statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.BadRequest');
+  return br && br.field_violations[0].field;
+}
+function errorReason(err) {
+  const info = statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.ErrorInfo');
+  return info && info.reason;
+}
+
 // Runs a built tool; resolves { code, stdout, stderr } (never rejects on a non-zero exit). The
 // trust secret is not passed on unless `env` gives it (a tool signing as the gateway would).
 function runTool(rel, args, timeoutMs = 120000, env = {}) {
@@ -304,5 +314,6 @@ module.exports = {
   REPO, BUILD, TEST_PG, skipReason, freshSchema, psql, startOrgRegistry, startStaffing, startTasks,
   startReporting, startGateway,
   healthServing,
-  listServices, reflect, reflectedClient, readStream, statusDetails, runTool, date,
+  listServices, reflect, reflectedClient, readStream, statusDetails, errorField, errorReason,
+  runTool, date,
 };

@@ -7,6 +7,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const grpc = require('@grpc/grpc-js');
 const h = require('./harness');
 
 const SVC = 'tinhgon.orgregistry.v1.OrgRegistry';

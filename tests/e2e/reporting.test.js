@@ -31,14 +31,8 @@ const PROGRESS = path.join(h.REPO, 'data', 'plans', 'ke-hoach-lam-dong-nq18.prog
 const OUT = process.env.TINHGON_TEST_OUT || path.join(os.tmpdir(), 'tinhgon-e2e-reporting');
 const skip = h.skipReason();
 
-const field = (err) => {
-  const br = h.statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.BadRequest');
-  return br && br.field_violations[0].field;
-};
-const reason = (err) => {
-  const info = h.statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.ErrorInfo');
-  return info && info.reason;
-};
+const field = h.errorField;
+const reason = h.errorReason;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function nq18Regime(ids, planId, targets) {
@@ -363,6 +357,42 @@ describe('reporting', { skip: skip || false }, () => {
       (err) => err.code === 5 && field(err) === 'snapshot_id');
   });
 
+  it('defines regimes from a file and runs the scheduled job twice, the second writing nothing', async () => {
+    const sample = JSON.parse(fs.readFileSync(path.join(h.REPO, 'data', 'lam_dong', 'report_regimes.json'), 'utf8'));
+    const one = { ...sample[0], regime: { ...sample[0].regime, code: 'E2E_FILE_YEARLY' }, plans: [{ issuer: '68', number: 'E2E/KH-UBND' }] };
+    const file = path.join(OUT, 'regimes.json');
+    fs.writeFileSync(file, JSON.stringify([one]));
+    const define = ['--target=' + gw.target, '--token=' + gw.adminToken, `--define=${file}`];
+    const first = await h.runTool('tools/report_job', define);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    assert.match(first.stdout, /E2E_FILE_YEARLY id=\d+ created/);
+    const again = await h.runTool('tools/report_job', define);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /E2E_FILE_YEARLY id=\d+ replayed/);
+    const defined = await rp.GetReportRegime({ code: 'E2E_FILE_YEARLY' });
+    assert.equal(defined.collector.id, ids['68.SNV']);
+    assert.deepEqual(defined.plan_ids, [planId]);
+    // The job: every period due by the end of 2020 (2018, 2019, 2020), built or found, exported.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tg-report-job-'));
+    const job = ['--target=' + gw.target, '--token=' + gw.adminToken, '--regime=E2E_FILE_YEARLY',
+      `--out=${out}`, '--now=2020-12-31', '--poll_ms=100'];
+    const run1 = await h.runTool('tools/report_job', job, 300000);
+    assert.equal(run1.code, 0, run1.stderr + run1.stdout);
+    const files = (dir) => fs.readdirSync(dir, { recursive: true }).filter((f) => /\.(csv|xlsx|html)$/.test(f)).sort();
+    const written = files(out);
+    assert.equal(written.length, 9, `three periods × three formats: ${written}`);
+    assert.match(run1.stdout, /missing: /, 'the agencies that never reported are listed');
+    const mtimes = written.map((f) => fs.statSync(path.join(out, f)).mtimeMs);
+    const run2 = await h.runTool('tools/report_job', job, 300000);
+    assert.equal(run2.code, 0, run2.stderr + run2.stdout);
+    assert.match(run2.stdout, /reused snapshot/);
+    assert.doesNotMatch(run2.stdout, /written /);
+    assert.deepEqual(written.map((f) => fs.statSync(path.join(out, f)).mtimeMs), mtimes, 'nothing rewritten');
+    const bad = await h.runTool('tools/report_job', ['--target=' + gw.target, '--regime=e2e lower', `--out=${out}`]);
+    assert.equal(bad.code, 2, 'bad flags');
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
   it('replaces a unit merged during the period by its successor among those who report', async () => {
     const orgs = await client(ORG, gw.adminToken);
     await orgs.MergeOrgUnits({
@@ -449,5 +479,13 @@ describe('reporting', { skip: skip || false }, () => {
     assert.equal(b.error.code, 14, 'UNAVAILABLE');
     assert.match(b.error.message, /tasks/);
     assert.equal(b.snapshot_id, '0', 'no report with a section missing');
+    // The scheduled job says so and fails.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tg-report-job-down-'));
+    const run = await h.runTool('tools/report_job', ['--target=' + gw.target, '--token=' + gw.adminToken,
+      `--regime=${regime.code}`, `--out=${out}`, '--now=2022-12-31', '--poll_ms=100'], 300000);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout + run.stderr, /UNAVAILABLE/);
+    assert.match(run.stdout + run.stderr, /tasks/);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });

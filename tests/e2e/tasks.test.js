@@ -44,14 +44,8 @@ describe('tasks', { skip: skip || false }, () => {
     `--target=${gw.target}`, `--token=${gw.adminToken}`, `--file=${PLAN}`,
     `--issuer_id=${ids['68']}`, '--number=E2E/KH-UBND', '--issued=2018-05-15', ...extra,
   ];
-  const field = (err) => {
-    const br = h.statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.BadRequest');
-    return br && br.field_violations[0].field;
-  };
-  const reason = (err) => {
-    const info = h.statusDetails(err).details.find((x) => x['@type'] === 'google.rpc.ErrorInfo');
-    return info && info.reason;
-  };
+  const field = h.errorField;
+  const reason = h.errorReason;
   const findTask = async (snippet, leadName, asOf = END_2021) => {
     const all = await admin.ListTasks({ plan_id: planId, as_of: asOf, page_size: 1000 });
     return all.tasks.find((t) => t.text.includes(snippet) && t.child_count === 0 &&
