@@ -674,10 +674,12 @@ absl::StatusOr<pb::ReportBuild> Reporting::StartBuild(const CallInfo& caller,
   TG_ASSIGN_OR_RETURN(std::optional<Date> as_of, FromProto(req.as_of(), "as_of"));
   TG_ASSIGN_OR_RETURN(std::optional<absl::Time> known_at,
                       TimeFromProto(req.known_at(), "known_at"));
-  const Date day = as_of.value_or(p.data_date);
-  if (day < p.first_day) {
-    return InvalidField("as_of", "on or after the period's first day",
-                        "Ngày lấy số liệu phải từ ngày đầu kỳ");
+  // The period's data date, or today while it is still to come: figures are never read as of
+  // a day that has not come.
+  const Date day = as_of.value_or(std::min(p.data_date, Today()));
+  if (day < p.first_day || day > Today()) {
+    return InvalidField("as_of", "between the period's first day and today",
+                        "Ngày lấy số liệu phải từ ngày đầu kỳ đến hôm nay");
   }
   const absl::Time now = absl::Now();
   if (known_at && *known_at > now) {

@@ -267,6 +267,11 @@ describe('reporting', { skip: skip || false }, () => {
     const viewer = await client(RP, await issue('viewer', ['viewer']));
     await assert.rejects(viewer.StartReportBuild({ request_id: 'v', regime_id: regime.id, year: 2019 }),
       (err) => err.code === 7);
+    // Figures are never read as of a day that has not come (today is 2026-06-01 here).
+    await assert.rejects(rp.StartReportBuild({ request_id: 'future', regime_id: regime.id, year: 2027 }),
+      (err) => err.code === 3 && field(err) === 'as_of');
+    await assert.rejects(rp.StartReportBuild({ request_id: 'future-2', regime_id: regime.id, year: 2026, as_of: h.date(2026, 6, 2) }),
+      (err) => err.code === 3 && field(err) === 'as_of');
     const b = await build({ request_id: 'build-2019', regime_id: regime.id, year: 2019 });
     assert.equal(b.state, 'BUILD_STATE_SUCCEEDED', JSON.stringify(b.error));
     assert.equal(b.progress_percent, 100);
