@@ -40,9 +40,11 @@ absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
 
 absl::StatusOr<std::vector<orgpb::OrgUnit>> ReadSubtree(OrgRegistryClient& registry,
                                                         const CallInfo& caller, int64_t root,
-                                                        Date as_of, const std::string& field) {
+                                                        Date as_of, const std::string& field,
+                                                        int max_depth) {
   orgpb::StreamSubtreeRequest req;
   req.set_root_id(root);
+  req.set_max_depth(max_depth);
   *req.mutable_as_of() = ToProto(as_of);
   req.set_view(orgpb::SUBTREE_VIEW_BASIC);  // ids, names, kinds and parents are all it uses
   absl::StatusOr<std::vector<orgpb::SubtreeNode>> nodes =

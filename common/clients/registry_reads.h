@@ -31,9 +31,10 @@ absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
 
 // The subtree of `root` on `as_of` (root 0: every root, the whole country), parents first, in
 // the registry's basic view (ids, codes, names, kinds, levels, parents, province class), active
-// units only.
+// units only; `max_depth` levels below the root (0: all).
 absl::StatusOr<std::vector<orgpb::OrgUnit>> ReadSubtree(OrgRegistryClient& registry,
                                                         const CallInfo& caller, int64_t root,
-                                                        Date as_of, const std::string& field);
+                                                        Date as_of, const std::string& field,
+                                                        int max_depth = 0);
 
 }  // namespace tinhgon

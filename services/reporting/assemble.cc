@@ -1,6 +1,7 @@
 #include "services/reporting/assemble.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <set>
 #include <utility>
@@ -19,6 +20,7 @@ namespace {
 
 constexpr size_t kMaxChanges = 100000;
 constexpr size_t kMaxChecks = 200000;
+constexpr size_t kMaxOverdueListed = 200000;
 constexpr int kOverdueTextChars = 300;
 constexpr char kWholeCountry[] = "Toàn quốc";
 
@@ -64,6 +66,7 @@ void Input(pb::Manifest* m, const char* service, const std::string& read, Date a
 // The subtree's staff against the base year, merged over the regime's targets: each category
 // (and each unit's row) from the read whose target covers it, else from the first read.
 struct Reduction {
+  pb::Manifest inputs;  // the reads made
   std::vector<staffpb::CategoryReduction> categories;
   std::vector<staffpb::UnitReduction> units;
   std::vector<common::v1::UnitRef> behind;
@@ -73,8 +76,7 @@ struct Reduction {
 absl::StatusOr<Reduction> ReadReduction(Sources src, const CallInfo& caller,
                                         const pb::ReportRegime& regime, int64_t unit, int year,
                                         Date as_of, absl::Time known_at,
-                                        staffpb::ReductionMeasure measure, bool units,
-                                        pb::Manifest* manifest) {
+                                        staffpb::ReductionMeasure measure, bool units) {
   Reduction out;
   std::map<int, size_t> cat_at;                    // category → index in out.categories
   std::map<std::pair<int64_t, int>, size_t> unit_at;  // (unit, category) → index in out.units
@@ -91,12 +93,10 @@ absl::StatusOr<Reduction> ReadReduction(Sources src, const CallInfo& caller,
     req.set_include_units(units);
     TimeToProto(known_at, req.mutable_known_at());
     TG_ASSIGN_OR_RETURN(staffpb::ReductionReport rep, src.staffing.ComputeReduction(caller, req));
-    if (manifest) {
-      Input(manifest, "staffing",
-            absl::StrCat("ComputeReduction unit=", unit, " year=", year, " measure=",
-                         staffpb::ReductionMeasure_Name(measure), " target=", target),
-            as_of, &known_at);
-    }
+    Input(&out.inputs, "staffing",
+          absl::StrCat("ComputeReduction unit=", unit, " year=", year, " measure=",
+                       staffpb::ReductionMeasure_Name(measure), " target=", target),
+          as_of, &known_at);
     for (const staffpb::CategoryReduction& c : rep.categories()) {
       auto [it, fresh] = cat_at.emplace(c.category(), out.categories.size());
       if (fresh) {
@@ -310,7 +310,7 @@ absl::StatusOr<pb::AgencyFigures> ReadAgencyFiguresFrom(Sources src, const CallI
   f.set_tasks_total(t.total);
   TG_ASSIGN_OR_RETURN(Reduction red,
                       ReadReduction(src, caller, regime, unit, period.year, as_of, known_at,
-                                    staffpb::REDUCTION_MEASURE_QUOTA, false, nullptr));
+                                    staffpb::REDUCTION_MEASURE_QUOTA, false));
   for (auto& c : red.categories) *f.add_reduction() = std::move(c);
   TG_ASSIGN_OR_RETURN(staffpb::ListDeputyCapViolationsResponse dep,
                       ReadDeputies(src, caller, unit, as_of, known_at, false, nullptr));
@@ -324,6 +324,219 @@ absl::StatusOr<pb::AgencyFigures> ReadAgencyFiguresFrom(Sources src, const CallI
   f.set_streamlined_in_period(s.total_in_period());
   return f;
 }
+
+namespace {
+
+// The parts of a report, each read by its own thread: the services are separate processes, and
+// a part waits mostly on theirs. Each keeps the manifest lines of its reads.
+struct OrgPart {
+  pb::OrgSection org;
+  std::string scope_name;
+  std::vector<orgpb::OrgUnit> after;  // the scope on as_of, parents first
+  absl::flat_hash_map<int64_t, std::string> names;
+  pb::Manifest inputs;
+};
+
+struct ProvincesPart {  // deputy caps and streamlining, read per province
+  staffpb::ListDeputyCapViolationsResponse deputies;
+  staffpb::StreamliningSummary streamlining;
+  pb::Manifest inputs;
+};
+
+struct TasksPart {
+  TaskTotals totals;
+  std::vector<taskspb::Task> overdue;
+  pb::Manifest inputs;
+};
+
+// Focal units (đầu mối): every organisation below the scope but villages (thôn, tổ dân phố are
+// communities, not state bodies).
+bool IsFocal(int kind) { return kind != orgpb::ORG_KIND_VILLAGE; }
+
+// Counts by kind from `from` to `to`, every kind that either has.
+std::vector<orgpb::KindDiff> Diff(const orgpb::UnitCounts& from, const orgpb::UnitCounts& to) {
+  std::map<int, std::pair<int, int>> by_kind;
+  for (const orgpb::KindCount& k : from.counts()) by_kind[k.kind()].first = k.count();
+  for (const orgpb::KindCount& k : to.counts()) by_kind[k.kind()].second = k.count();
+  std::vector<orgpb::KindDiff> out;
+  for (const auto& [kind, fromto] : by_kind) {
+    orgpb::KindDiff d;
+    d.set_kind(static_cast<orgpb::OrgKind>(kind));
+    d.set_from_count(fromto.first);
+    d.set_to_count(fromto.second);
+    d.set_delta(fromto.second - fromto.first);
+    out.push_back(d);
+  }
+  return out;
+}
+
+absl::StatusOr<OrgPart> ReadOrg(Sources src, const CallInfo& caller, const pb::ReportRegime& regime,
+                                const PeriodDates& p, Date as_of) {
+  const int64_t scope = regime.scope_unit_id();
+  OrgPart part;
+  pb::Manifest* m = &part.inputs;
+  part.scope_name = kWholeCountry;
+  if (scope != 0) {
+    TG_ASSIGN_OR_RETURN(orgpb::OrgUnit u,
+                        ReadOrgUnit(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
+    part.scope_name = u.name();
+  }
+  auto count = [&](Date on) -> absl::StatusOr<orgpb::UnitCounts> {
+    orgpb::CountUnitsRequest req;
+    req.set_root_id(scope);
+    *req.mutable_as_of() = ToProto(on);
+    Input(m, "org-registry", absl::StrCat("CountUnits root=", scope), on, nullptr);
+    return src.registry.CountUnits(caller, req);
+  };
+  TG_ASSIGN_OR_RETURN(orgpb::UnitCounts at_start, count(p.first_day));
+  TG_ASSIGN_OR_RETURN(orgpb::UnitCounts at_end, count(as_of));
+  TG_ASSIGN_OR_RETURN(orgpb::UnitCounts at_base,
+                      count(Date::Unchecked(regime.base_year(), 12, 31)));
+  pb::OrgSection& org = part.org;
+  *org.mutable_before_date() = ToProto(p.first_day);
+  *org.mutable_after_date() = ToProto(as_of);
+  for (orgpb::KindDiff& k : Diff(at_start, at_end)) {
+    if (IsFocal(k.kind())) {
+      org.set_focal_units_before(org.focal_units_before() + k.from_count());
+      org.set_focal_units_after(org.focal_units_after() + k.to_count());
+    }
+    *org.add_by_kind() = std::move(k);
+  }
+  for (orgpb::KindDiff& k : Diff(at_base, at_end)) *org.add_since_base_year() = std::move(k);
+  // The scope on as_of (the scorecard's agencies stand above its units) and, for a province,
+  // on the first day too: a change touches the scope when it names a unit of either.
+  TG_ASSIGN_OR_RETURN(part.after,
+                      ReadSubtree(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
+  Input(m, "org-registry", absl::StrCat("StreamSubtree root=", scope), as_of, nullptr);
+  for (const auto& u : part.after) part.names[u.id()] = u.name();
+  if (scope != 0) {
+    TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> before,
+                        ReadSubtree(src.registry, caller, scope, p.first_day,
+                                    "regime.scope_unit_id"));
+    Input(m, "org-registry", absl::StrCat("StreamSubtree root=", scope), p.first_day, nullptr);
+    for (const auto& u : before) part.names.emplace(u.id(), u.name());
+  }
+  orgpb::ListChangesRequest req;
+  *req.mutable_from_date() = ToProto(p.first_day);
+  *req.mutable_to_date() = ToProto(as_of);
+  TG_ASSIGN_OR_RETURN(std::vector<orgpb::ChangeEvent> changes,
+                      src.registry.Changes(caller, req, kMaxChanges));
+  Input(m, "org-registry", "ListChanges (the period's, touching the scope)", as_of, nullptr);
+  std::vector<int64_t> unnamed;
+  for (const orgpb::ChangeEvent& c : changes) {
+    auto touches = [&](const auto& ids) {
+      return std::any_of(ids.begin(), ids.end(),
+                         [&](int64_t id) { return part.names.contains(id); });
+    };
+    if (scope != 0 && !touches(c.predecessor_ids()) && !touches(c.successor_ids())) continue;
+    pb::ChangeLine* line = org.add_changes();
+    line->set_change_id(c.id());
+    line->set_kind(c.kind());
+    *line->mutable_effective_date() = c.effective_date();
+    *line->mutable_legal_basis() = c.legal_basis();
+    for (int64_t id : c.predecessor_ids()) line->add_predecessors()->set_id(id);
+    for (int64_t id : c.successor_ids()) line->add_successors()->set_id(id);
+  }
+  // Names: the scope's, else the registry's for the units that ended before as_of.
+  for (const pb::ChangeLine& line : org.changes()) {
+    for (const auto* refs : {&line.predecessors(), &line.successors()}) {
+      for (const auto& r : *refs) {
+        if (!part.names.contains(r.id())) unnamed.push_back(r.id());
+      }
+    }
+  }
+  std::sort(unnamed.begin(), unnamed.end());
+  unnamed.erase(std::unique(unnamed.begin(), unnamed.end()), unnamed.end());
+  for (size_t at = 0; at < unnamed.size(); at += 1000) {
+    orgpb::BatchGetOrgUnitsRequest get;
+    *get.mutable_as_of() = ToProto(as_of);
+    for (size_t i = at; i < std::min(unnamed.size(), at + 1000); ++i) get.add_ids(unnamed[i]);
+    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                        src.registry.BatchGetOrgUnits(caller, get));
+    for (const orgpb::OrgUnit& u : got.units()) part.names.emplace(u.id(), u.name());
+  }
+  for (pb::ChangeLine& line : *org.mutable_changes()) {
+    for (auto* refs : {line.mutable_predecessors(), line.mutable_successors()}) {
+      for (auto& r : *refs) {
+        if (auto it = part.names.find(r.id()); it != part.names.end()) r.set_name(it->second);
+      }
+    }
+  }
+  std::sort(org.mutable_changes()->begin(), org.mutable_changes()->end(),
+            [](const pb::ChangeLine& a, const pb::ChangeLine& b) {
+              const auto ka = std::make_tuple(a.effective_date().year(), a.effective_date().month(),
+                                              a.effective_date().day(), a.change_id());
+              const auto kb = std::make_tuple(b.effective_date().year(), b.effective_date().month(),
+                                              b.effective_date().day(), b.change_id());
+              return ka < kb;
+            });
+  return part;
+}
+
+absl::StatusOr<ProvincesPart> ReadProvinces(Sources src, const CallInfo& caller,
+                                            const pb::ReportRegime& regime, int year, Date as_of,
+                                            absl::Time known_at) {
+  const int64_t scope = regime.scope_unit_id();
+  ProvincesPart part;
+  // A province's class and averages decide its caps: the scope, or every province committee.
+  std::vector<int64_t> roots;
+  if (scope != 0) {
+    roots.push_back(scope);
+  } else {
+    TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> top,
+                        ReadSubtree(src.registry, caller, 0, as_of, "regime.scope_unit_id", 1));
+    for (const orgpb::OrgUnit& u : top) {
+      if (u.parent_id() == 0) roots.push_back(u.id());
+    }
+  }
+  for (int64_t root : roots) {
+    TG_ASSIGN_OR_RETURN(staffpb::ListDeputyCapViolationsResponse d,
+                        ReadDeputies(src, caller, root, as_of, known_at, true, &part.inputs));
+    AddSummary(d.summary(), part.deputies.mutable_summary());
+    for (auto& c : *d.mutable_checks()) *part.deputies.add_checks() = std::move(c);
+  }
+  for (int64_t root : roots) {
+    TG_ASSIGN_OR_RETURN(staffpb::StreamliningSummary sum,
+                        ReadStreamlining(src, caller, regime, root, year, as_of, known_at,
+                                         &part.inputs));
+    for (auto& r : *sum.mutable_rows()) *part.streamlining.add_rows() = std::move(r);
+  }
+  return part;
+}
+
+absl::StatusOr<TasksPart> ReadTasks(Sources src, const CallInfo& caller,
+                                    const pb::ReportRegime& regime, Date as_of) {
+  const int64_t scope = regime.scope_unit_id();
+  TasksPart part;
+  TG_ASSIGN_OR_RETURN(part.totals,
+                      CountTasksOf(src, caller, regime, scope, as_of, true, &part.inputs));
+  for (int64_t plan : PlansOf(regime)) {
+    taskspb::ListTasksRequest req;
+    req.set_plan_id(plan);
+    req.set_unit_id(scope);
+    req.set_include_subunits(scope != 0);  // unit 0 is every unit already
+    *req.mutable_as_of() = ToProto(as_of);
+    req.add_timeliness(taskspb::TIMELINESS_OVERDUE);
+    TG_ASSIGN_OR_RETURN(std::vector<taskspb::Task> overdue,
+                        src.tasks.Tasks(caller, req, kMaxOverdueListed));
+    Input(&part.inputs, "tasks", absl::StrCat("ListTasks overdue plan=", plan, " unit=", scope),
+          as_of, nullptr);
+    for (auto& t : overdue) part.overdue.push_back(std::move(t));
+  }
+  return part;
+}
+
+// Waits for a part; its manifest lines go after those of the parts before it.
+template <typename Part>
+absl::StatusOr<Part> Join(std::future<absl::StatusOr<Part>>& f, pb::Manifest* m) {
+  absl::StatusOr<Part> part = f.get();
+  if (part.ok()) {
+    for (auto& i : *part->inputs.mutable_inputs()) *m->add_inputs() = std::move(i);
+  }
+  return part;
+}
+
+}  // namespace
 
 absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller,
                                              const AssembleInput& in, const Progress& progress) {
@@ -346,144 +559,62 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
   Input(m, "reporting", "submissions of the period", as_of, &in.known_at);
   FillPeriod(regime, p, as_of, in.submitters, in.submissions, out.mutable_period());
 
+  // The five parts at once; each waits mostly on another service. Every part is joined before
+  // this returns (a future's destructor waits), whatever happens.
+  if (!progress(5, "reading the registry, staffing and tasks")) return Cancelled();
+  const absl::Time known_at = in.known_at;
+  auto org_f = std::async(std::launch::async, [&] { return ReadOrg(src, caller, regime, p, as_of); });
+  auto quota_f = std::async(std::launch::async, [&] {
+    return ReadReduction(src, caller, regime, scope, p.year, as_of, known_at,
+                         staffpb::REDUCTION_MEASURE_QUOTA, true);
+  });
+  auto actual_f = std::async(std::launch::async, [&] {
+    return ReadReduction(src, caller, regime, scope, p.year, as_of, known_at,
+                         staffpb::REDUCTION_MEASURE_ACTUAL, false);
+  });
+  auto provinces_f = std::async(std::launch::async, [&] {
+    return ReadProvinces(src, caller, regime, p.year, as_of, known_at);
+  });
+  auto tasks_f = std::async(std::launch::async, [&] { return ReadTasks(src, caller, regime, as_of); });
+
   // --- the organisation ---
-  if (!progress(5, "org-registry: units and changes")) return Cancelled();
+  TG_ASSIGN_OR_RETURN(OrgPart org, Join(org_f, m));
+  if (!progress(25, "org-registry read; staffing: quotas against the base year")) return Cancelled();
   m->mutable_scope()->set_id(scope);
-  if (scope == 0) {
-    m->mutable_scope()->set_name(kWholeCountry);
-  } else {
-    TG_ASSIGN_OR_RETURN(orgpb::OrgUnit scope_unit,
-                        ReadOrgUnit(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
-    m->mutable_scope()->set_name(scope_unit.name());
-  }
-  pb::OrgSection* org = out.mutable_org();
-  *org->mutable_before_date() = ToProto(p.first_day);
-  *org->mutable_after_date() = ToProto(as_of);
-  {
-    orgpb::DiffCountsRequest req;
-    req.set_root_id(scope);
-    *req.mutable_from_date() = ToProto(p.first_day);
-    *req.mutable_to_date() = ToProto(as_of);
-    TG_ASSIGN_OR_RETURN(orgpb::CountsDiff d, src.registry.DiffCounts(caller, req));
-    for (const orgpb::KindDiff& k : d.kinds()) {
-      *org->add_by_kind() = k;
-      org->set_focal_units_before(org->focal_units_before() + k.from_count());
-      org->set_focal_units_after(org->focal_units_after() + k.to_count());
-    }
-    Input(m, "org-registry",
-          absl::StrCat("DiffCounts root=", scope, " from=", p.first_day.ToString()), as_of,
-          nullptr);
-    *req.mutable_from_date() = ToProto(Date::Unchecked(regime.base_year(), 12, 31));
-    TG_ASSIGN_OR_RETURN(orgpb::CountsDiff since, src.registry.DiffCounts(caller, req));
-    for (const orgpb::KindDiff& k : since.kinds()) *org->add_since_base_year() = k;
-    Input(m, "org-registry",
-          absl::StrCat("DiffCounts root=", scope, " from=", regime.base_year(), "-12-31"), as_of,
-          nullptr);
-  }
-  // The scope's units on the first day and on as_of: which changes touch it, and names.
-  TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> before,
-                      ReadSubtree(src.registry, caller, scope, p.first_day,
-                                  "regime.scope_unit_id"));
-  TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> after,
-                      ReadSubtree(src.registry, caller, scope, as_of, "regime.scope_unit_id"));
-  absl::flat_hash_map<int64_t, std::string> names;
-  for (const auto& u : before) names[u.id()] = u.name();
-  for (const auto& u : after) names[u.id()] = u.name();
-  {
-    orgpb::ListChangesRequest req;
-    *req.mutable_from_date() = ToProto(p.first_day);
-    *req.mutable_to_date() = ToProto(as_of);
-    TG_ASSIGN_OR_RETURN(std::vector<orgpb::ChangeEvent> changes,
-                        src.registry.Changes(caller, req, kMaxChanges));
-    Input(m, "org-registry", "ListChanges (the period's, touching the scope)", as_of, nullptr);
-    for (const orgpb::ChangeEvent& c : changes) {
-      auto touches = [&](const auto& ids) {
-        return std::any_of(ids.begin(), ids.end(),
-                           [&](int64_t id) { return names.contains(id); });
-      };
-      if (!touches(c.predecessor_ids()) && !touches(c.successor_ids())) continue;
-      pb::ChangeLine* line = org->add_changes();
-      line->set_change_id(c.id());
-      line->set_kind(c.kind());
-      *line->mutable_effective_date() = c.effective_date();
-      *line->mutable_legal_basis() = c.legal_basis();
-      for (int64_t id : c.predecessor_ids()) {
-        auto* r = line->add_predecessors();
-        r->set_id(id);
-        if (auto it = names.find(id); it != names.end()) r->set_name(it->second);
-      }
-      for (int64_t id : c.successor_ids()) {
-        auto* r = line->add_successors();
-        r->set_id(id);
-        if (auto it = names.find(id); it != names.end()) r->set_name(it->second);
-      }
-    }
-    std::sort(org->mutable_changes()->begin(), org->mutable_changes()->end(),
-              [](const pb::ChangeLine& a, const pb::ChangeLine& b) {
-                const auto ka = std::make_tuple(a.effective_date().year(),
-                                                a.effective_date().month(),
-                                                a.effective_date().day(), a.change_id());
-                const auto kb = std::make_tuple(b.effective_date().year(),
-                                                b.effective_date().month(),
-                                                b.effective_date().day(), b.change_id());
-                return ka < kb;
-              });
-  }
+  m->mutable_scope()->set_name(org.scope_name);
+  *out.mutable_org() = std::move(org.org);
+  const std::vector<orgpb::OrgUnit>& after = org.after;
+  absl::flat_hash_map<int64_t, std::string>& names = org.names;
 
   // --- staff against the base year ---
-  if (!progress(25, "staffing: quotas and staff against the base year")) return Cancelled();
+  TG_ASSIGN_OR_RETURN(Reduction quota, Join(quota_f, m));
+  TG_ASSIGN_OR_RETURN(Reduction actual, Join(actual_f, m));
+  if (!progress(50, "staffing: deputies and streamlining")) return Cancelled();
   pb::StaffSection* staff = out.mutable_staff();
   staff->set_base_year(regime.base_year());
-  TG_ASSIGN_OR_RETURN(Reduction quota,
-                      ReadReduction(src, caller, regime, scope, p.year, as_of, in.known_at,
-                                    staffpb::REDUCTION_MEASURE_QUOTA, true, m));
-  TG_ASSIGN_OR_RETURN(Reduction actual,
-                      ReadReduction(src, caller, regime, scope, p.year, as_of, in.known_at,
-                                    staffpb::REDUCTION_MEASURE_ACTUAL, false, m));
   for (const auto& c : quota.categories) *staff->add_quota() = c;
   for (const auto& c : actual.categories) *staff->add_actual() = c;
-  for (const auto& u : quota.units) *staff->add_units() = u;
+  // The scorecard reads the per-unit rows from the snapshot's copy below.
+  for (auto& u : quota.units) *staff->add_units() = std::move(u);
+  quota.units.clear();
   for (const auto& b : quota.behind) *staff->add_units_behind() = b;
   for (const auto& w : quota.warnings) staff->add_warnings(w);
 
-  // --- deputies ---
-  if (!progress(45, "staffing: deputies against the caps")) return Cancelled();
-  // Deputy caps and streamlining are read per province (a province's class and averages
-  // decide its caps): the scope, or every province committee for the whole country.
-  std::vector<int64_t> roots;
-  if (scope != 0) roots.push_back(scope);
-  for (const orgpb::OrgUnit& u : after) {
-    if (scope == 0 && u.parent_id() == 0) roots.push_back(u.id());
-  }
-  staffpb::ListDeputyCapViolationsResponse deputies;
-  for (int64_t root : roots) {
-    TG_ASSIGN_OR_RETURN(staffpb::ListDeputyCapViolationsResponse part,
-                        ReadDeputies(src, caller, root, as_of, in.known_at, true, m));
-    AddSummary(part.summary(), deputies.mutable_summary());
-    for (auto& c : *part.mutable_checks()) *deputies.add_checks() = std::move(c);
-  }
+  // --- deputies and streamlining ---
+  TG_ASSIGN_OR_RETURN(ProvincesPart provinces, Join(provinces_f, m));
+  if (!progress(70, "tasks: counts by agency and the overdue list")) return Cancelled();
+  const staffpb::ListDeputyCapViolationsResponse& deputies = provinces.deputies;
   *out.mutable_deputies()->mutable_summary() = deputies.summary();
   for (const staffpb::DeputyCapCheck& c : deputies.checks()) {
     if (c.violation() != staffpb::VIOLATION_KIND_UNSPECIFIED && !c.in_grace()) {
       *out.mutable_deputies()->add_violations() = c;
     }
   }
-
-  // --- streamlining ---
-  if (!progress(60, "staffing: streamlining")) return Cancelled();
-  staffpb::StreamliningSummary sum;
-  for (int64_t root : roots) {
-    TG_ASSIGN_OR_RETURN(staffpb::StreamliningSummary part,
-                        ReadStreamlining(src, caller, regime, root, p.year, as_of, in.known_at,
-                                         m));
-    for (auto& r : *part.mutable_rows()) *sum.add_rows() = std::move(r);
-  }
-  FillStreamlining(sum, p.year, out.mutable_streamlining());
+  FillStreamlining(provinces.streamlining, p.year, out.mutable_streamlining());
 
   // --- tasks ---
-  if (!progress(70, "tasks: counts by agency and the overdue list")) return Cancelled();
-  TG_ASSIGN_OR_RETURN(TaskTotals tasks,
-                      CountTasksOf(src, caller, regime, scope, as_of, true, m));
+  TG_ASSIGN_OR_RETURN(TasksPart tasks_part, Join(tasks_f, m));
+  const TaskTotals& tasks = tasks_part.totals;
   pb::TaskSection* ts = out.mutable_tasks();
   Counts(tasks.status, [&](int k, int v) {
     auto* c = ts->add_counts();
@@ -516,28 +647,16 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
     });
     lc->set_total(l->total);
   }
-  for (int64_t plan : PlansOf(regime)) {
-    taskspb::ListTasksRequest req;
-    req.set_plan_id(plan);
-    req.set_unit_id(scope);
-    req.set_include_subunits(true);
-    *req.mutable_as_of() = ToProto(as_of);
-    req.add_timeliness(taskspb::TIMELINESS_OVERDUE);
-    TG_ASSIGN_OR_RETURN(std::vector<taskspb::Task> overdue,
-                        src.tasks.Tasks(caller, req, kMaxOverdueListed));
-    Input(m, "tasks", absl::StrCat("ListTasks overdue plan=", plan, " unit=", scope), as_of,
-          nullptr);
-    for (const taskspb::Task& t : overdue) {
-      pb::OverdueTask* o = ts->add_overdue();
-      o->set_task_id(t.id());
-      o->set_section_path(t.section_path());
-      o->set_text(Clip(t.text(), kOverdueTextChars));
-      *o->mutable_lead() = t.lead();
-      *o->mutable_due_date() = t.due_date();
-      absl::StatusOr<std::optional<Date>> due = FromProto(t.due_date(), "due_date");
-      if (due.ok() && *due) {
-        o->set_days_overdue(static_cast<int>(as_of.DaysSinceEpoch() - (*due)->DaysSinceEpoch()));
-      }
+  for (const taskspb::Task& t : tasks_part.overdue) {
+    pb::OverdueTask* o = ts->add_overdue();
+    o->set_task_id(t.id());
+    o->set_section_path(t.section_path());
+    o->set_text(Clip(t.text(), kOverdueTextChars));
+    *o->mutable_lead() = t.lead();
+    *o->mutable_due_date() = t.due_date();
+    absl::StatusOr<std::optional<Date>> due = FromProto(t.due_date(), "due_date");
+    if (due.ok() && *due) {
+      o->set_days_overdue(static_cast<int>(as_of.DaysSinceEpoch() - (*due)->DaysSinceEpoch()));
     }
   }
   std::sort(ts->mutable_overdue()->begin(), ts->mutable_overdue()->end(),
@@ -608,7 +727,7 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
   std::map<int, int32_t> required;
   for (const auto& c : quota.categories) required[c.category()] = c.required_bp();
   std::map<std::pair<int64_t, int>, CategoryFigure> by_agency_category;
-  for (const staffpb::UnitReduction& u : quota.units) {
+  for (const staffpb::UnitReduction& u : out.staff().units()) {
     auto it = agency_of.find(u.unit().id());
     if (it == agency_of.end()) continue;
     CategoryFigure& f = by_agency_category[{it->second, static_cast<int>(u.category())}];

@@ -13,6 +13,7 @@
 #include "common/clients/registry_reads.h"
 #include "common/grpc_status.h"
 #include "common/legal_basis.h"
+#include "common/log.h"
 #include "common/principal.h"
 #include "common/proto_util.h"
 #include "common/status.h"
@@ -315,9 +316,11 @@ absl::StatusOr<std::vector<ExpectedSubmitter>> Reporting::Submitters(const CallI
   const pb::SubmitterSelector& sel = r.proto.submitters();
   const std::set<int> kinds(sel.kinds().begin(), sel.kinds().end());
   auto select = [&](Date on) -> absl::StatusOr<std::vector<UnitSeen>> {
+    // Directly under the root: one level (for root 0, the roots and the level below them).
     TG_ASSIGN_OR_RETURN(std::vector<orgpb::OrgUnit> units,
                         ReadSubtree(src_.registry, caller, sel.root_unit_id(), on,
-                                    "regime.submitters.root_unit_id"));
+                                    "regime.submitters.root_unit_id",
+                                    sel.direct_children_only() ? 1 : 0));
     std::vector<UnitSeen> out;
     for (const orgpb::OrgUnit& u : units) {
       if (u.id() == sel.root_unit_id() || kinds.count(u.kind()) == 0) continue;
@@ -779,6 +782,9 @@ absl::Status Reporting::RunBuild(const BuildJob& job) {
   if (!b) return absl::OkStatus();
   TG_ASSIGN_OR_RETURN(const bool started, store_->StartBuild(job.build_id));
   if (!started) return absl::OkStatus();  // cancelled while it waited
+  const absl::Time began = absl::Now();
+  LogInfo("build ", job.build_id, ": regime ", b->period.regime_id, " ", b->period.year, "-",
+          b->period.index, " as of ", b->as_of.ToString(), ", for ", job.on_behalf.subject);
   CallInfo caller;
   caller.request_id = job.request_id;
   caller.deadline = absl::Now() + absl::Minutes(10);
@@ -799,8 +805,13 @@ absl::Status Reporting::RunBuild(const BuildJob& job) {
     AssembleInput in{r.proto, p, b->as_of, b->known_at, std::move(submitters), std::move(subs)};
     return Assemble(src_, caller, in, progress);
   }();
-  if (cancelled) return absl::OkStatus();  // EndBuild wrote CANCELLED
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Now() - began);
+  if (cancelled) {  // EndBuild wrote CANCELLED
+    LogInfo("build ", job.build_id, ": cancelled after ", ms, " ms");
+    return absl::OkStatus();
+  }
   if (!content.ok()) {
+    LogInfo("build ", job.build_id, ": failed after ", ms, " ms: ", content.status().ToString());
     return store_->EndBuild(job.build_id, BuildState::kFailed,
                             ToRpcStatus(content.status()).SerializeAsString())
         .status();
@@ -811,7 +822,11 @@ absl::Status Reporting::RunBuild(const BuildJob& job) {
   row.known_at = b->known_at;
   row.content = CanonicalBytes(*content);
   row.content_sha256 = Sha256Hex(row.content);
-  return store_->FinishBuild(job.build_id, row, b->created_by).status();
+  TG_ASSIGN_OR_RETURN(const bool finished, store_->FinishBuild(job.build_id, row, b->created_by));
+  LogInfo("build ", job.build_id, finished ? ": succeeded in " : ": cancelled after ",
+          absl::ToInt64Milliseconds(absl::Now() - began), " ms, ", row.content.size(),
+          " bytes, sha256 ", row.content_sha256.substr(0, 16));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<pb::ReportSnapshot> Reporting::GetSnapshot(int64_t id) {

@@ -50,9 +50,6 @@ class BuildQueue {
   virtual bool HasRoom() = 0;
 };
 
-// The most agencies, units and tasks a report reads (the whole country is about 145,000 units).
-inline constexpr size_t kMaxOverdueListed = 20000;
-
 // A regime as stored, with its calendar.
 struct Regime {
   pb::ReportRegime proto;  // id and audit filled
