@@ -105,15 +105,16 @@ absl::StatusOr<Reduction> ReadReduction(Sources src, const CallInfo& caller,
         out.categories[it->second] = c;
       }
     }
-    for (const staffpb::UnitReduction& u : rep.units()) {
-      auto [it, fresh] = unit_at.emplace(std::make_pair(u.unit().id(), static_cast<int>(u.category())),
-                                         out.units.size());
+    for (staffpb::UnitReduction& u : *rep.mutable_units()) {
+      auto [it, fresh] = unit_at.emplace(
+          std::make_pair(u.unit().id(), static_cast<int>(u.category())), out.units.size());
       if (fresh) {
-        out.units.push_back(u);
+        out.units.push_back(std::move(u));
       } else if (u.required_bp() > 0 && out.units[it->second].required_bp() == 0) {
-        out.units[it->second] = u;
+        out.units[it->second] = std::move(u);
       }
     }
+    rep.clear_units();
     for (const common::v1::UnitRef& b : rep.units_behind()) {
       if (behind.insert(b.id()).second) out.behind.push_back(b);
     }

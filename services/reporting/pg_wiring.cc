@@ -1,5 +1,7 @@
 #include "services/reporting/pg_wiring.h"
 
+#include <malloc.h>
+
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -27,6 +29,8 @@ absl::Status PgBuildQueue::Enqueue(BuildJob job) {
         std::unique_ptr<Reporting> r = factory_(session, absl::InfiniteFuture());
         absl::Status s = r->RunBuild(job);
         if (!s.ok()) LogError("build ", job.build_id, ": ", s.ToString());
+        r.reset();
+        malloc_trim(0);  // a build's hundreds of megabytes go back to the system
       },
       max_queued_);
 }

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/pg_idempotency.h"
 #include "common/pg_values.h"
@@ -16,11 +15,11 @@ const std::vector<Migration>& ReportingMigrations() { return ReportingMigrations
 
 namespace {
 
-// Binary columns travel as hex text (decode/encode in the SQL): libpqxx 6 has no bytea
-// parameters for prepared statements.
-std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
-std::string Unhex(const pqxx::field& f) {
-  return f.is_null() ? std::string() : absl::HexStringToBytes(f.as<std::string>());
+// bytea both ways in binary: a snapshot is tens of megabytes for the whole country, and hex
+// text would double it on the wire and in memory.
+pqxx::binarystring Bytes(const std::string& bytes) { return pqxx::binarystring(bytes); }
+std::string BytesOf(const pqxx::field& f) {
+  return f.is_null() ? std::string() : pqxx::binarystring(f).str();
 }
 
 
@@ -78,7 +77,7 @@ SubmissionRow SubmissionFrom(const pqxx::row& r) {
 constexpr char kBuildCols[] =
     "b.id, b.regime_id, b.year, b.idx, b.as_of::text AS as_of,"
     " (extract(epoch FROM b.known_at) * 1000000)::bigint AS known_us, b.state, b.progress,"
-    " b.stage, encode(b.error, 'hex') AS error, coalesce(b.snapshot_id, 0) AS snapshot_id,"
+    " b.stage, b.error, coalesce(b.snapshot_id, 0) AS snapshot_id,"
     " coalesce(s.content_sha256, '') AS content_sha256, b.reused,"
     " (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_us,"
     " (extract(epoch FROM b.ended_at) * 1000000)::bigint AS ended_us, b.created_by";
@@ -92,7 +91,7 @@ BuildRow BuildFrom(const pqxx::row& r) {
   b.state = static_cast<BuildState>(r["state"].as<int>());
   b.progress = r["progress"].as<int>();
   b.stage = r["stage"].as<std::string>();
-  b.error = Unhex(r["error"]);
+  b.error = BytesOf(r["error"]);
   b.snapshot_id = r["snapshot_id"].as<int64_t>();
   b.content_sha256 = r["content_sha256"].as<std::string>();
   b.reused = r["reused"].as<bool>();
@@ -295,10 +294,10 @@ void PrepareReportingStatements(pqxx::connection& c) {
             "UPDATE build SET state = 3, progress = 100, stage = '', snapshot_id = $2, reused = $3,"
             " ended_at = clock_timestamp() WHERE id = $1");
   c.prepare("build_end",
-            "UPDATE build SET state = $2, error = decode($3, 'hex'), ended_at = clock_timestamp()"
+            "UPDATE build SET state = $2, error = $3, ended_at = clock_timestamp()"
             " WHERE id = $1 AND state IN (1, 2) RETURNING id");
   c.prepare("build_fail_unfinished",
-            "UPDATE build SET state = 4, error = decode($1, 'hex'), ended_at = clock_timestamp()"
+            "UPDATE build SET state = 4, error = $1, ended_at = clock_timestamp()"
             " WHERE state IN (1, 2) RETURNING id");
 
   c.prepare("snapshot_find",
@@ -306,10 +305,10 @@ void PrepareReportingStatements(pqxx::connection& c) {
             " AND as_of = $4::date AND content_sha256 = $5");
   c.prepare("snapshot_insert",
             "INSERT INTO snapshot(regime_id, year, idx, as_of, known_at, content, content_sha256,"
-            " built_by) VALUES ($1, $2, $3, $4::date, $5::timestamptz, decode($6, 'hex'), $7, $8)"
+            " built_by) VALUES ($1, $2, $3, $4::date, $5::timestamptz, $6, $7, $8)"
             " RETURNING id");
   c.prepare("snapshot_get",
-            absl::StrCat("SELECT ", kSnapshotCols, ", encode(content, 'hex') AS content"
+            absl::StrCat("SELECT ", kSnapshotCols, ", content"
                          " FROM snapshot WHERE id = $1"));
   c.prepare("snapshot_of_period",
             absl::StrCat("SELECT ", kSnapshotCols, " FROM snapshot WHERE regime_id = $1"
@@ -476,7 +475,7 @@ absl::StatusOr<bool> PgReportingStore::FinishBuild(int64_t id, const SnapshotRow
         reused ? found[0][0].as<int64_t>()
                : tx.exec_prepared("snapshot_insert", s.period.regime_id, s.period.year,
                                   s.period.index, s.as_of.ToString(), TimeParam(s.known_at),
-                                  Hex(s.content), s.content_sha256, actor)[0][0]
+                                  Bytes(s.content), s.content_sha256, actor)[0][0]
                      .as<int64_t>();
     tx.exec_prepared("build_succeed", id, snapshot_id, reused);
     finished = true;
@@ -489,7 +488,7 @@ absl::StatusOr<bool> PgReportingStore::EndBuild(int64_t id, BuildState state,
                                                 const std::string& error) {
   bool ended = false;
   TG_RETURN_IF_ERROR(Change([&](pqxx::work& tx) {
-    ended = !tx.exec_prepared("build_end", id, static_cast<int>(state), Hex(error)).empty();
+    ended = !tx.exec_prepared("build_end", id, static_cast<int>(state), Bytes(error)).empty();
     return absl::OkStatus();
   }));
   return ended;
@@ -498,7 +497,7 @@ absl::StatusOr<bool> PgReportingStore::EndBuild(int64_t id, BuildState state,
 absl::StatusOr<int> PgReportingStore::FailUnfinishedBuilds(const std::string& error) {
   int n = 0;
   TG_RETURN_IF_ERROR(Change([&](pqxx::work& tx) {
-    n = static_cast<int>(tx.exec_prepared("build_fail_unfinished", Hex(error)).size());
+    n = static_cast<int>(tx.exec_prepared("build_fail_unfinished", Bytes(error)).size());
     return absl::OkStatus();
   }));
   return n;
@@ -510,7 +509,7 @@ absl::StatusOr<std::optional<SnapshotRow>> PgReportingStore::GetSnapshot(int64_t
     pqxx::result r = tx.exec_prepared("snapshot_get", id);
     if (r.empty()) return absl::OkStatus();
     out = SnapshotFrom(r[0]);
-    out->content = Unhex(r[0]["content"]);
+    out->content = BytesOf(r[0]["content"]);
     return absl::OkStatus();
   }));
   return out;
