@@ -45,6 +45,43 @@ describe('gateway', { skip: skip || false }, () => {
     }
   });
 
+  // As grpcurl list / describe / buf curl --list-methods do it, with each reflection version:
+  // every listed service is found by symbol, and so are its methods' message types.
+  it('describes every listed service through both reflection versions (file by symbol)', async () => {
+    const protoLoader = require('@grpc/proto-loader');
+    const descriptor = require('protobufjs/ext/descriptor');
+    for (const version of ['v1', 'v1alpha']) {
+      const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
+        includeDirs: ['/usr/share/grpc-proto'], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
+      });
+      const Reflection = grpc.loadPackageDefinition(def).grpc.reflection[version].ServerReflection;
+      const stub = new Reflection(gw.target, grpc.credentials.createInsecure());
+      const ask = (req) => new Promise((resolve, reject) => {
+        const call = stub.ServerReflectionInfo();
+        call.on('data', (r) => { resolve(r); call.end(); });
+        call.on('error', reject);
+        call.write(req);
+      });
+      const listed = (await ask({ list_services: '' })).list_services_response.service.map((x) => x.name);
+      assert.ok(listed.includes('grpc.reflection.v1alpha.ServerReflection'), version);
+      for (const name of listed) {
+        const r = await ask({ file_containing_symbol: name });
+        assert.ok(!r.error_response, `${version} ${name}: ${r.error_response && r.error_response.error_message}`);
+        const files = r.file_descriptor_response.file_descriptor_proto.map((b) => descriptor.FileDescriptorProto.decode(b));
+        const file = files[0];
+        const short = name.slice(name.lastIndexOf('.') + 1);
+        const svc = file.service.find((x) => x.name === short);
+        assert.ok(svc && `${file.package}.${svc.name}` === name, `${version}: ${name} not in ${file.name}`);
+        for (const m of svc.method) {
+          const input = m.inputType.replace(/^\./, '');
+          const r2 = await ask({ file_containing_symbol: input });
+          assert.ok(!r2.error_response, `${version} ${name}/${m.name}: ${input} not found`);
+        }
+      }
+      stub.close();
+    }
+  });
+
   it('describes the org registry (methods and message types) through reflection', async () => {
     const pkg = await h.reflect(gw.target, SVC);
     const Ctor = SVC.split('.').reduce((o, k) => o[k], pkg);

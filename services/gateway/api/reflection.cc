@@ -4,6 +4,7 @@
 
 #include <google/protobuf/descriptor.pb.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace tinhgon::gateway {
@@ -69,6 +70,53 @@ class ReflectionReactor final : public grpc::ServerBidiReactor<Req, Resp> {
 };
 
 }  // namespace
+
+namespace {
+
+constexpr char kV1File[] = "grpc/reflection/v1/reflection.proto";
+constexpr char kV1AlphaFile[] = "grpc/reflection/v1alpha/reflection.proto";
+constexpr char kV1Prefix[] = ".grpc.reflection.v1.";
+constexpr char kV1AlphaPrefix[] = ".grpc.reflection.v1alpha.";
+
+void ToV1Alpha(std::string* type_name) {
+  if (absl::StartsWith(*type_name, kV1Prefix)) {
+    *type_name = absl::StrCat(kV1AlphaPrefix, type_name->substr(sizeof(kV1Prefix) - 1));
+  }
+}
+
+void ToV1Alpha(gp::DescriptorProto* m) {
+  for (auto& f : *m->mutable_field()) ToV1Alpha(f.mutable_type_name());
+  for (auto& n : *m->mutable_nested_type()) ToV1Alpha(&n);
+}
+
+}  // namespace
+
+std::optional<gp::FileDescriptorProto> ReflectionV1AlphaFile(const gp::DescriptorPool& pool) {
+  const gp::FileDescriptor* v1 = pool.FindFileByName(kV1File);
+  if (v1 == nullptr) return std::nullopt;
+  gp::FileDescriptorProto p;
+  v1->CopyTo(&p);
+  p.set_name(kV1AlphaFile);
+  p.set_package("grpc.reflection.v1alpha");
+  p.clear_options();  // v1's java and C# names are not v1alpha's
+  for (auto& m : *p.mutable_message_type()) ToV1Alpha(&m);
+  for (auto& svc : *p.mutable_service()) {
+    for (auto& method : *svc.mutable_method()) {
+      ToV1Alpha(method.mutable_input_type());
+      ToV1Alpha(method.mutable_output_type());
+    }
+  }
+  return p;
+}
+
+ReflectionIndex::ReflectionIndex(std::vector<std::string> services, const gp::DescriptorPool* pool)
+    : services_(std::move(services)), pool_(pool) {
+  if (pool->FindFileByName(kV1AlphaFile) != nullptr) return;
+  std::optional<gp::FileDescriptorProto> v1alpha = ReflectionV1AlphaFile(*pool);
+  if (!v1alpha) return;
+  own_ = std::make_unique<gp::DescriptorPool>(pool);
+  if (own_->BuildFile(*v1alpha) != nullptr) pool_ = own_.get();
+}
 
 void ReflectionIndex::AddFile(const gp::FileDescriptor* file,
                               v1::ServerReflectionResponse* resp) const {

@@ -7,8 +7,12 @@
 // linking a second copy would register the same symbols twice.)
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <google/protobuf/descriptor.pb.h>
 
 #include <google/protobuf/descriptor.h>
 
@@ -20,9 +24,10 @@ namespace tinhgon::gateway {
 
 class ReflectionIndex {
  public:
-  // `services`: the full names list_services reports, in order.
-  ReflectionIndex(std::vector<std::string> services, const google::protobuf::DescriptorPool* pool)
-      : services_(std::move(services)), pool_(pool) {}
+  // `services`: the full names list_services reports, in order; `pool`: where their files are.
+  // grpc.reflection.v1alpha's own file is added when `pool` lacks it (the generated v1alpha
+  // classes are not linked here, see above), so that every listed service is describable.
+  ReflectionIndex(std::vector<std::string> services, const google::protobuf::DescriptorPool* pool);
 
   void Answer(const grpc::reflection::v1::ServerReflectionRequest& req,
               grpc::reflection::v1::ServerReflectionResponse* resp) const;
@@ -32,8 +37,14 @@ class ReflectionIndex {
   void AddFile(const google::protobuf::FileDescriptor* file,
                grpc::reflection::v1::ServerReflectionResponse* resp) const;
   std::vector<std::string> services_;
+  std::unique_ptr<google::protobuf::DescriptorPool> own_;  // `pool` underneath, plus v1alpha
   const google::protobuf::DescriptorPool* pool_;
 };
+
+// grpc/reflection/v1alpha/reflection.proto, made from v1's file in `pool` (the same messages
+// with the same numbers, in package grpc.reflection.v1alpha); nullopt without v1's.
+std::optional<google::protobuf::FileDescriptorProto> ReflectionV1AlphaFile(
+    const google::protobuf::DescriptorPool& pool);
 
 class ReflectionV1 final : public grpc::reflection::v1::ServerReflection::CallbackService {
  public:
