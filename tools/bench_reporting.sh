@@ -60,6 +60,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TG_LOG_TAG=bench_reporting
 # shellcheck source=deploy/local/pg.sh
 source "$ROOT/deploy/local/pg.sh"
+# shellcheck source=tools/bench_lib.sh
+source "$ROOT/tools/bench_lib.sh"
 BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
 PROVINCES=${1:-34}
 RUNS=${2:-3}
@@ -67,39 +69,17 @@ TASKS=${3:-50000}
 YEAR=2021
 BASE_YEAR=2015
 TODAY=2026-06-01  # the services' fixed today
-for t in tools/org_bench tools/staffing_bench tools/reporting_bench \
+tg_bench_require "$BUILD" tools/org_bench tools/staffing_bench tools/reporting_bench \
   services/org_registry/org_registry_server services/staffing/staffing_server \
-  services/tasks/tasks_server services/reporting/reporting_server; do
-  [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2 --target $(basename "$t")"
-done
+  services/tasks/tasks_server services/reporting/reporting_server
 BEGAN=$(date +%s)
 
-TMP=$(mktemp -d /tmp/tinhgon-bench-reporting.XXXXXX)
-chmod 755 "$TMP"
 REGISTRY_PID=
 STAFFING_PID=
 TASKS_PID=
 REPORTING_PID=
-cleanup() {
-  [[ -n $REPORTING_PID ]] && kill "$REPORTING_PID" 2>/dev/null && wait "$REPORTING_PID" 2>/dev/null
-  [[ -n $TASKS_PID ]] && kill "$TASKS_PID" 2>/dev/null && wait "$TASKS_PID" 2>/dev/null
-  [[ -n $STAFFING_PID ]] && kill "$STAFFING_PID" 2>/dev/null && wait "$STAFFING_PID" 2>/dev/null
-  [[ -n $REGISTRY_PID ]] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null
-  tg_pg_stop "$TMP/data" || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-PORT=$(tg_free_port)
-# pg_stat_statements is loaded for step 7 only: it tracks nothing until then.
-TINHGON_PG_EXTRA_CONF=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 1GB\nmax_connections = 200\nshared_preload_libraries = \'pg_stat_statements\'\npg_stat_statements.track = none' \
-  tg_pg_init "$TMP/data" "$PORT"
-tg_pg_start "$TMP/data"
-tg_pg_bootstrap "$PORT" "$TMP/pgpass"
-DB=$(tg_pg_superuser_conninfo "$PORT")
-PSQL=("$TINHGON_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB")
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-vm() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }  # $1 pid, $2 VmRSS/VmHWM: KiB
+# pg_stat_statements is loaded for the profiling step only: it tracks nothing until then.
+tg_bench_cluster reporting $'shared_preload_libraries = \'pg_stat_statements\'\npg_stat_statements.track = none'
 
 echo "== reporting benchmark: $PROVINCES provinces, $TASKS tasks, $RUNS runs, $(nproc) cores, $(date -u +%FT%TZ)"
 
@@ -119,12 +99,14 @@ RPORT=$(tg_free_port)
 "$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
   --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
 REGISTRY_PID=$!
+tg_bench_track "$REGISTRY_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
 SPORT=$(tg_free_port)
 "$BUILD/services/staffing/staffing_server" --listen="127.0.0.1:$SPORT" --db="$DB" \
   --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
   --today="$TODAY" 2>"$TMP/staffing.log" &
 STAFFING_PID=$!
+tg_bench_track "$STAFFING_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$SPORT" || { cat "$TMP/staffing.log" >&2; exit 1; }
 TPORT=$(tg_free_port)
 start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.log; waits for it
@@ -132,6 +114,7 @@ start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.l
     --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
     --today="$TODAY" 2>>"$TMP/tasks.log" &
   TASKS_PID=$!
+  tg_bench_track "$TASKS_PID"
   "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
 }
 start_tasks
@@ -163,6 +146,7 @@ PPORT=$(tg_free_port)
   --staffing="127.0.0.1:$SPORT" --tasks="127.0.0.1:$TPORT" --trust_secret= --today="$TODAY" \
   2>"$TMP/reporting.log" &
 REPORTING_PID=$!
+tg_bench_track "$REPORTING_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$PPORT" || { cat "$TMP/reporting.log" >&2; exit 1; }
 COLLECTOR=$("${PSQL[@]}" -tA -c "SELECT unit_id FROM bench_orgs.unit_version WHERE code = 'P1.S1' LIMIT 1")
 "$BUILD/tools/reporting_bench" --reporting="127.0.0.1:$PPORT" --create_regime \

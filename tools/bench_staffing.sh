@@ -28,6 +28,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TG_LOG_TAG=bench_staffing
 # shellcheck source=deploy/local/pg.sh
 source "$ROOT/deploy/local/pg.sh"
+# shellcheck source=tools/bench_lib.sh
+source "$ROOT/tools/bench_lib.sh"
 BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
 PROVINCES=${1:-34}
 RUNS=${2:-3}
@@ -35,33 +37,14 @@ YEAR=2021
 BASE_YEAR=2015
 TODAY=2026-06-01  # the services' fixed today: as_of = 31/12 of YEAR
 AS_OF=$YEAR-12-31
-for t in tools/org_bench tools/staffing_bench services/org_registry/org_registry_server \
-  services/staffing/staffing_server; do
-  [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2 --target $(basename "$t")"
-done
+tg_bench_require "$BUILD" tools/org_bench tools/staffing_bench services/org_registry/org_registry_server \
+  services/staffing/staffing_server
 BEGAN=$(date +%s)
 
-TMP=$(mktemp -d /tmp/tinhgon-bench-staffing.XXXXXX)
-chmod 755 "$TMP"
 REGISTRY_PID=
 STAFFING_PID=
-cleanup() {
-  [[ -n $STAFFING_PID ]] && kill "$STAFFING_PID" 2>/dev/null && wait "$STAFFING_PID" 2>/dev/null
-  [[ -n $REGISTRY_PID ]] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null
-  tg_pg_stop "$TMP/data" || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-PORT=$(tg_free_port)
-# pg_stat_statements is loaded for step 6 only: it tracks nothing until then.
-TINHGON_PG_EXTRA_CONF=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 1GB\nmax_connections = 200\nshared_preload_libraries = \'pg_stat_statements\'\npg_stat_statements.track = none' \
-  tg_pg_init "$TMP/data" "$PORT"
-tg_pg_start "$TMP/data"
-tg_pg_bootstrap "$PORT" "$TMP/pgpass"
-DB=$(tg_pg_superuser_conninfo "$PORT")
-PSQL=("$TINHGON_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB")
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# pg_stat_statements is loaded for the profiling step only: it tracks nothing until then.
+tg_bench_cluster staffing $'shared_preload_libraries = \'pg_stat_statements\'\npg_stat_statements.track = none'
 
 echo "== staffing benchmark: $PROVINCES provinces, $RUNS runs, $(nproc) cores, $(date -u +%FT%TZ)"
 
@@ -79,12 +62,14 @@ RPORT=$(tg_free_port)
 "$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
   --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
 REGISTRY_PID=$!
+tg_bench_track "$REGISTRY_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
 SPORT=$(tg_free_port)
 "$BUILD/services/staffing/staffing_server" --listen="127.0.0.1:$SPORT" --db="$DB" \
   --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
   --today="$TODAY" 2>"$TMP/staffing.log" &
 STAFFING_PID=$!
+tg_bench_track "$STAFFING_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$SPORT" || { cat "$TMP/staffing.log" >&2; exit 1; }
 
 # 3. Quotas (SQL, bypassing the API on purpose) and the target (through the API).

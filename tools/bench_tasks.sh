@@ -24,38 +24,21 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TG_LOG_TAG=bench_tasks
 # shellcheck source=deploy/local/pg.sh
 source "$ROOT/deploy/local/pg.sh"
+# shellcheck source=tools/bench_lib.sh
+source "$ROOT/tools/bench_lib.sh"
 BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
 PROVINCES=${1:-34}
 RUNS=${2:-3}
 TASKS=${3:-50000}
 AS_OF=2021-12-31
 TODAY=2026-06-01
-for t in tools/org_bench tools/staffing_bench tools/tasks_bench tools/seed_loader \
-  services/org_registry/org_registry_server services/tasks/tasks_server; do
-  [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2 --target $(basename "$t")"
-done
+tg_bench_require "$BUILD" tools/org_bench tools/staffing_bench tools/tasks_bench tools/seed_loader \
+  services/org_registry/org_registry_server services/tasks/tasks_server
 BEGAN=$(date +%s)
 
-TMP=$(mktemp -d /tmp/tinhgon-bench-tasks.XXXXXX)
-chmod 755 "$TMP"
 REGISTRY_PID=
 TASKS_PID=
-cleanup() {
-  [[ -n $TASKS_PID ]] && kill "$TASKS_PID" 2>/dev/null && wait "$TASKS_PID" 2>/dev/null
-  [[ -n $REGISTRY_PID ]] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null
-  tg_pg_stop "$TMP/data" || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-PORT=$(tg_free_port)
-TINHGON_PG_EXTRA_CONF=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 1GB\nmax_connections = 200' \
-  tg_pg_init "$TMP/data" "$PORT"
-tg_pg_start "$TMP/data"
-tg_pg_bootstrap "$PORT" "$TMP/pgpass"
-DB=$(tg_pg_superuser_conninfo "$PORT")
-PSQL=("$TINHGON_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB")
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+tg_bench_cluster tasks
 
 echo "== tasks benchmark: $PROVINCES provinces, $TASKS tasks, $RUNS runs, $(nproc) cores, $(date -u +%FT%TZ)"
 
@@ -73,6 +56,7 @@ RPORT=$(tg_free_port)
 "$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
   --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
 REGISTRY_PID=$!
+tg_bench_track "$REGISTRY_PID"
 "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
 LD_ID=$("$BUILD/tools/seed_loader" --target="127.0.0.1:$RPORT" --file="$ROOT/data/lam_dong/units.tsv" |
   awk '$2 == "68" { for (i = 3; i <= NF; i++) if ($i ~ /^id=/) { print substr($i, 4); exit } }')
@@ -83,6 +67,7 @@ start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.l
     --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
     --today="$TODAY" 2>>"$TMP/tasks.log" &
   TASKS_PID=$!
+  tg_bench_track "$TASKS_PID"
   "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
 }
 start_tasks
@@ -103,7 +88,8 @@ rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$TASKS_PID/status")
 sql_runs() {  # $1 file, $2 label: runs it RUNS times, prints the times, leaves the answer in $TMP/sql.out
   local ms=()
   for r in $(seq 1 "$RUNS"); do
-    local t=$(now_ms)
+    local t
+    t=$(now_ms)
     PGOPTIONS='-c jit=off' "${PSQL[@]}" -tA -v as_of="$AS_OF" -f "$ROOT/tools/$1" >"$TMP/sql.out"
     ms+=($(($(now_ms) - t)))
     echo "hand-written SQL $2 run $r: ${ms[-1]} ms (psql, jit off)"
