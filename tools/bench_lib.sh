@@ -6,6 +6,11 @@
 #                                        on exit the servers tracked are stopped, then the
 #                                        cluster, and the folder is removed
 #   tg_bench_track PID                   a server to stop (kill, wait) on exit, newest first
+#   tg_bench_start VAR LOG PORT REL ARGS...  starts $BUILD/REL on 127.0.0.1:PORT in the
+#                                        background (stderr appended to LOG), tracked; waits
+#                                        until it answers health checks; VAR = its pid
+#   tg_bench_country PROVINCES           the synthetic country with its history (tools/org_bench)
+#                                        in schema bench_orgs of $DB, its counts printed
 #   median                               the median of the numbers on stdin, one a line
 #   now_ms                               milliseconds since the epoch
 #   vm PID KEY                           a /proc/PID/status value in KiB (VmRSS, VmHWM)
@@ -46,6 +51,26 @@ tg_bench_cluster() {
   DB=$(tg_pg_superuser_conninfo "$PORT")
   # shellcheck disable=SC2034  # for the scripts that source this
   PSQL=("$TINHGON_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB")
+}
+
+tg_bench_start() {
+  local var=$1 log=$2 port=$3 rel=$4 pid
+  shift 4
+  : "${BUILD:?the script sets BUILD}"
+  "$BUILD/$rel" --listen="127.0.0.1:$port" "$@" 2>>"$log" &
+  pid=$!
+  tg_bench_track "$pid"
+  printf -v "$var" '%s' "$pid"
+  "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$port" || { cat "$log" >&2; exit 1; }
+}
+
+tg_bench_country() {
+  local t0
+  t0=$(now_ms)
+  "$BUILD/tools/org_bench" --db="$DB" --provinces="$1" --reps=1 >"$TMP/org_bench.out" 2>"$TMP/org_bench.err" ||
+    { cat "$TMP/org_bench.err" >&2; tg_die "org_bench failed"; }
+  grep -E '^(synthetic country|history|stored):' "$TMP/org_bench.out" | sed 's/^/org_bench: /'
+  echo "country and history loaded in $((($(now_ms) - t0) / 1000)) s"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

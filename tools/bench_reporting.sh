@@ -84,11 +84,7 @@ tg_bench_cluster reporting $'shared_preload_libraries = \'pg_stat_statements\'\n
 echo "== reporting benchmark: $PROVINCES provinces, $TASKS tasks, $RUNS runs, $(nproc) cores, $(date -u +%FT%TZ)"
 
 # 1. The country and its history (org_bench measures the registry too: only its counts shown).
-t0=$(now_ms)
-"$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=1 >"$TMP/org_bench.out" 2>"$TMP/org_bench.err" ||
-  { cat "$TMP/org_bench.err" >&2; tg_die "org_bench failed"; }
-grep -E '^(synthetic country|history|stored):' "$TMP/org_bench.out" | sed 's/^/org_bench: /'
-echo "country and history loaded in $((($(now_ms) - t0) / 1000)) s"
+tg_bench_country "$PROVINCES"
 
 # 2. The registry, staffing and tasks, local mode.
 "${PSQL[@]}" -c "SET client_min_messages = warning" \
@@ -96,26 +92,17 @@ echo "country and history loaded in $((($(now_ms) - t0) / 1000)) s"
   -c "DROP SCHEMA IF EXISTS bench_tasks CASCADE; CREATE SCHEMA bench_tasks" \
   -c "DROP SCHEMA IF EXISTS bench_reporting CASCADE; CREATE SCHEMA bench_reporting"
 RPORT=$(tg_free_port)
-"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
-  --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
-REGISTRY_PID=$!
-tg_bench_track "$REGISTRY_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
+tg_bench_start REGISTRY_PID "$TMP/registry.log" "$RPORT" services/org_registry/org_registry_server \
+  --db="$DB" --schema=bench_orgs --workers=2 --trust_secret=
 SPORT=$(tg_free_port)
-"$BUILD/services/staffing/staffing_server" --listen="127.0.0.1:$SPORT" --db="$DB" \
-  --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-  --today="$TODAY" 2>"$TMP/staffing.log" &
-STAFFING_PID=$!
-tg_bench_track "$STAFFING_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$SPORT" || { cat "$TMP/staffing.log" >&2; exit 1; }
+tg_bench_start STAFFING_PID "$TMP/staffing.log" "$SPORT" services/staffing/staffing_server \
+  --db="$DB" --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
+  --today="$TODAY"
 TPORT=$(tg_free_port)
 start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.log; waits for it
-  "$BUILD/services/tasks/tasks_server" --listen="127.0.0.1:$TPORT" --db="$DB" \
+  tg_bench_start TASKS_PID "$TMP/tasks.log" "$TPORT" services/tasks/tasks_server --db="$DB" \
     --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-    --today="$TODAY" 2>>"$TMP/tasks.log" &
-  TASKS_PID=$!
-  tg_bench_track "$TASKS_PID"
-  "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
+    --today="$TODAY"
 }
 start_tasks
 
@@ -141,13 +128,9 @@ echo "tasks_server restarted, standing index built in $(($(now_ms) - t0)) ms ($(
 
 # 5. The reporting service and the whole-country regime.
 PPORT=$(tg_free_port)
-"$BUILD/services/reporting/reporting_server" --listen="127.0.0.1:$PPORT" --db="$DB" \
-  --schema=bench_reporting --workers=2 --org_registry="127.0.0.1:$RPORT" \
-  --staffing="127.0.0.1:$SPORT" --tasks="127.0.0.1:$TPORT" --trust_secret= --today="$TODAY" \
-  2>"$TMP/reporting.log" &
-REPORTING_PID=$!
-tg_bench_track "$REPORTING_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$PPORT" || { cat "$TMP/reporting.log" >&2; exit 1; }
+tg_bench_start REPORTING_PID "$TMP/reporting.log" "$PPORT" services/reporting/reporting_server \
+  --db="$DB" --schema=bench_reporting --workers=2 --org_registry="127.0.0.1:$RPORT" \
+  --staffing="127.0.0.1:$SPORT" --tasks="127.0.0.1:$TPORT" --trust_secret= --today="$TODAY"
 COLLECTOR=$("${PSQL[@]}" -tA -c "SELECT unit_id FROM bench_orgs.unit_version WHERE code = 'P1.S1' LIMIT 1")
 "$BUILD/tools/reporting_bench" --reporting="127.0.0.1:$PPORT" --create_regime \
   --collector_id="$COLLECTOR" --target_id="$TARGET_ID" --year="$YEAR" >"$TMP/regime.out" ||

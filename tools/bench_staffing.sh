@@ -49,28 +49,18 @@ tg_bench_cluster staffing $'shared_preload_libraries = \'pg_stat_statements\'\np
 echo "== staffing benchmark: $PROVINCES provinces, $RUNS runs, $(nproc) cores, $(date -u +%FT%TZ)"
 
 # 1. The country and its history (org_bench measures the registry too: only its counts shown).
-t0=$(now_ms)
-"$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=1 >"$TMP/org_bench.out" 2>"$TMP/org_bench.err" ||
-  { cat "$TMP/org_bench.err" >&2; tg_die "org_bench failed"; }
-grep -E '^(synthetic country|history|stored):' "$TMP/org_bench.out" | sed 's/^/org_bench: /'
-echo "country and history loaded in $((($(now_ms) - t0) / 1000)) s"
+tg_bench_country "$PROVINCES"
 
 # 2. The services, local mode.
 "${PSQL[@]}" -c "SET client_min_messages = warning" \
   -c "DROP SCHEMA IF EXISTS bench_staffing CASCADE; CREATE SCHEMA bench_staffing"
 RPORT=$(tg_free_port)
-"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
-  --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
-REGISTRY_PID=$!
-tg_bench_track "$REGISTRY_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
+tg_bench_start REGISTRY_PID "$TMP/registry.log" "$RPORT" services/org_registry/org_registry_server \
+  --db="$DB" --schema=bench_orgs --workers=2 --trust_secret=
 SPORT=$(tg_free_port)
-"$BUILD/services/staffing/staffing_server" --listen="127.0.0.1:$SPORT" --db="$DB" \
-  --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-  --today="$TODAY" 2>"$TMP/staffing.log" &
-STAFFING_PID=$!
-tg_bench_track "$STAFFING_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$SPORT" || { cat "$TMP/staffing.log" >&2; exit 1; }
+tg_bench_start STAFFING_PID "$TMP/staffing.log" "$SPORT" services/staffing/staffing_server \
+  --db="$DB" --schema=bench_staffing --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
+  --today="$TODAY"
 
 # 3. Quotas (SQL, bypassing the API on purpose) and the target (through the API).
 t0=$(now_ms)

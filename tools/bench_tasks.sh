@@ -36,7 +36,6 @@ tg_bench_require "$BUILD" tools/org_bench tools/staffing_bench tools/tasks_bench
   services/org_registry/org_registry_server services/tasks/tasks_server
 BEGAN=$(date +%s)
 
-REGISTRY_PID=
 TASKS_PID=
 tg_bench_cluster tasks
 
@@ -53,22 +52,16 @@ echo "country loaded in $((($(now_ms) - t0) / 1000)) s"
 "${PSQL[@]}" -c "SET client_min_messages = warning" \
   -c "DROP SCHEMA IF EXISTS bench_tasks CASCADE; CREATE SCHEMA bench_tasks"
 RPORT=$(tg_free_port)
-"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$RPORT" --db="$DB" \
-  --schema=bench_orgs --workers=2 --trust_secret= 2>"$TMP/registry.log" &
-REGISTRY_PID=$!
-tg_bench_track "$REGISTRY_PID"
-"$BUILD/tools/staffing_bench" --wait="127.0.0.1:$RPORT" || { cat "$TMP/registry.log" >&2; exit 1; }
+tg_bench_start REGISTRY_PID "$TMP/registry.log" "$RPORT" services/org_registry/org_registry_server \
+  --db="$DB" --schema=bench_orgs --workers=2 --trust_secret=
 LD_ID=$("$BUILD/tools/seed_loader" --target="127.0.0.1:$RPORT" --file="$ROOT/data/lam_dong/units.tsv" |
   awk '$2 == "68" { for (i = 3; i <= NF; i++) if ($i ~ /^id=/) { print substr($i, 4); exit } }')
 [[ -n $LD_ID ]] || tg_die "the Lâm Đồng units did not load"
 TPORT=$(tg_free_port)
 start_tasks() {  # the tasks service on $TPORT, its log appended to $TMP/tasks.log; waits for it
-  "$BUILD/services/tasks/tasks_server" --listen="127.0.0.1:$TPORT" --db="$DB" \
+  tg_bench_start TASKS_PID "$TMP/tasks.log" "$TPORT" services/tasks/tasks_server --db="$DB" \
     --schema=bench_tasks --workers=2 --org_registry="127.0.0.1:$RPORT" --trust_secret= \
-    --today="$TODAY" 2>>"$TMP/tasks.log" &
-  TASKS_PID=$!
-  tg_bench_track "$TASKS_PID"
-  "$BUILD/tools/staffing_bench" --wait="127.0.0.1:$TPORT" || { cat "$TMP/tasks.log" >&2; exit 1; }
+    --today="$TODAY"
 }
 start_tasks
 
