@@ -28,7 +28,7 @@ TINHGON_APT_PACKAGES=(
   postgresql-15 postgresql-contrib
   nghttp2-client
   clang libclang-rt-14-dev
-  python3-openpyxl chromium
+  python3-openpyxl python3-yaml chromium
 )
 
 tg_log() { printf '[%s] %s\n' "${TG_LOG_TAG:-tinhgon}" "$*" >&2; }
