@@ -182,9 +182,22 @@ void AddSummary(const staffpb::DeputyCapSummary& a, staffpb::DeputyCapSummary* t
   to->set_units_without_staff(to->units_without_staff() + a.units_without_staff());
 }
 
-template <typename Add>
-void Counts(const std::map<int, int>& m, Add add) {
-  for (const auto& [k, v] : m) add(k, v);
+// Counts by status (or timeliness) as the tasks API writes them, in enum order.
+void StatusCounts(const std::map<int, int>& m,
+                  google::protobuf::RepeatedPtrField<taskspb::StatusCount>* out) {
+  for (const auto& [k, v] : m) {
+    taskspb::StatusCount* c = out->Add();
+    c->set_status(static_cast<taskspb::TaskStatus>(k));
+    c->set_count(v);
+  }
+}
+void TimelinessCounts(const std::map<int, int>& m,
+                      google::protobuf::RepeatedPtrField<taskspb::TimelinessCount>* out) {
+  for (const auto& [k, v] : m) {
+    taskspb::TimelinessCount* c = out->Add();
+    c->set_timeliness(static_cast<taskspb::Timeliness>(k));
+    c->set_count(v);
+  }
 }
 
 // The rows of a staffing streamlining summary, by policy: the period's year, and all.
@@ -298,16 +311,8 @@ absl::StatusOr<pb::AgencyFigures> ReadAgencyFiguresFrom(Sources src, const CallI
   TimeToProto(known_at, f.mutable_known_at());
   TG_ASSIGN_OR_RETURN(TaskTotals t,
                       CountTasksOf(src, caller, regime, unit, as_of, false, nullptr));
-  Counts(t.status, [&](int k, int v) {
-    auto* c = f.add_task_status();
-    c->set_status(static_cast<taskspb::TaskStatus>(k));
-    c->set_count(v);
-  });
-  Counts(t.timeliness, [&](int k, int v) {
-    auto* c = f.add_task_timeliness();
-    c->set_timeliness(static_cast<taskspb::Timeliness>(k));
-    c->set_count(v);
-  });
+  StatusCounts(t.status, f.mutable_task_status());
+  TimelinessCounts(t.timeliness, f.mutable_task_timeliness());
   f.set_tasks_total(t.total);
   TG_ASSIGN_OR_RETURN(Reduction red,
                       ReadReduction(src, caller, regime, unit, period.year, as_of, known_at,
@@ -617,16 +622,8 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
   TG_ASSIGN_OR_RETURN(TasksPart tasks_part, Join(tasks_f, m));
   const TaskTotals& tasks = tasks_part.totals;
   pb::TaskSection* ts = out.mutable_tasks();
-  Counts(tasks.status, [&](int k, int v) {
-    auto* c = ts->add_counts();
-    c->set_status(static_cast<taskspb::TaskStatus>(k));
-    c->set_count(v);
-  });
-  Counts(tasks.timeliness, [&](int k, int v) {
-    auto* c = ts->add_timeliness();
-    c->set_timeliness(static_cast<taskspb::Timeliness>(k));
-    c->set_count(v);
-  });
+  StatusCounts(tasks.status, ts->mutable_counts());
+  TimelinessCounts(tasks.timeliness, ts->mutable_timeliness());
   ts->set_total(tasks.total);
   std::vector<const TaskTotals::Lead*> leads;
   for (const auto& [id, l] : tasks.leads) leads.push_back(&l);
@@ -636,16 +633,8 @@ absl::StatusOr<pb::SnapshotContent> Assemble(Sources src, const CallInfo& caller
   for (const TaskTotals::Lead* l : leads) {
     taskspb::LeadStatusCounts* lc = ts->add_by_lead();
     *lc->mutable_lead() = l->ref;
-    Counts(l->status, [&](int k, int v) {
-      auto* c = lc->add_counts();
-      c->set_status(static_cast<taskspb::TaskStatus>(k));
-      c->set_count(v);
-    });
-    Counts(l->timeliness, [&](int k, int v) {
-      auto* c = lc->add_timeliness();
-      c->set_timeliness(static_cast<taskspb::Timeliness>(k));
-      c->set_count(v);
-    });
+    StatusCounts(l->status, lc->mutable_counts());
+    TimelinessCounts(l->timeliness, lc->mutable_timeliness());
     lc->set_total(l->total);
   }
   for (const taskspb::Task& t : tasks_part.overdue) {
