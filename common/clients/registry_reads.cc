@@ -1,5 +1,7 @@
 #include "common/clients/registry_reads.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_util.h"
 #include "common/status.h"
@@ -36,6 +38,24 @@ absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
         "Đơn vị không còn hoạt động vào ngày này");
   }
   return u;
+}
+
+absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> ReadOrgUnits(OrgRegistryClient& registry,
+                                                             const CallInfo& caller,
+                                                             const std::vector<int64_t>& ids,
+                                                             Date as_of) {
+  constexpr size_t kPerCall = 1000;  // the registry's limit
+  orgpb::BatchGetOrgUnitsResponse out;
+  for (size_t at = 0; at < ids.size(); at += kPerCall) {
+    orgpb::BatchGetOrgUnitsRequest req;
+    *req.mutable_as_of() = ToProto(as_of);
+    for (size_t i = at; i < std::min(ids.size(), at + kPerCall); ++i) req.add_ids(ids[i]);
+    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                        registry.BatchGetOrgUnits(caller, req));
+    for (orgpb::OrgUnit& u : *got.mutable_units()) *out.add_units() = std::move(u);
+    for (int64_t id : got.missing_ids()) out.add_missing_ids(id);
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<orgpb::OrgUnit>> ReadSubtree(OrgRegistryClient& registry,

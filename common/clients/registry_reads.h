@@ -29,6 +29,13 @@ absl::StatusOr<orgpb::OrgUnit> ReadActiveOrgUnit(OrgRegistryClient& registry,
                                                  const CallInfo& caller, int64_t id, Date as_of,
                                                  const std::string& field);
 
+// The units of `ids` on `as_of` (BatchGetOrgUnits, at most 1,000 ids a call, as many calls as
+// it takes): every unit the registry has then, in the order asked, and the ids it has not.
+absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> ReadOrgUnits(OrgRegistryClient& registry,
+                                                             const CallInfo& caller,
+                                                             const std::vector<int64_t>& ids,
+                                                             Date as_of);
+
 // The subtree of `root` on `as_of` (root 0: every root, the whole country), parents first, in
 // the registry's basic view (ids, codes, names, kinds, levels, parents, province class), active
 // units only; `max_depth` levels below the root (0: all).

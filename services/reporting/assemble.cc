@@ -453,14 +453,9 @@ absl::StatusOr<OrgPart> ReadOrg(Sources src, const CallInfo& caller, const pb::R
   }
   std::sort(unnamed.begin(), unnamed.end());
   unnamed.erase(std::unique(unnamed.begin(), unnamed.end()), unnamed.end());
-  for (size_t at = 0; at < unnamed.size(); at += 1000) {
-    orgpb::BatchGetOrgUnitsRequest get;
-    *get.mutable_as_of() = ToProto(as_of);
-    for (size_t i = at; i < std::min(unnamed.size(), at + 1000); ++i) get.add_ids(unnamed[i]);
-    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
-                        src.registry.BatchGetOrgUnits(caller, get));
-    for (const orgpb::OrgUnit& u : got.units()) part.names.emplace(u.id(), u.name());
-  }
+  TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                      ReadOrgUnits(src.registry, caller, unnamed, as_of));
+  for (const orgpb::OrgUnit& u : got.units()) part.names.emplace(u.id(), u.name());
   for (pb::ChangeLine& line : *org.mutable_changes()) {
     for (auto* refs : {line.mutable_predecessors(), line.mutable_successors()}) {
       for (auto& r : *refs) {

@@ -341,17 +341,16 @@ absl::StatusOr<std::vector<ExpectedSubmitter>> Reporting::Submitters(const CallI
       failure = lineage.status();
       return {};
     }
-    orgpb::BatchGetOrgUnitsRequest get;
-    *get.mutable_as_of() = ToProto(p.data_date);
+    std::vector<int64_t> ids;
     std::set<int64_t> seen;
     for (const orgpb::LineageEdge& e : lineage->successors()) {
       absl::StatusOr<std::optional<Date>> d = FromProto(e.effective_date(), "effective_date");
       if (!d.ok() || !*d || **d > p.data_date) continue;
-      if (seen.insert(e.successor().id()).second) get.add_ids(e.successor().id());
+      if (seen.insert(e.successor().id()).second) ids.push_back(e.successor().id());
     }
-    if (get.ids().empty()) return {};
+    if (ids.empty()) return {};
     absl::StatusOr<orgpb::BatchGetOrgUnitsResponse> got =
-        src_.registry.BatchGetOrgUnits(caller, get);
+        ReadOrgUnits(src_.registry, caller, ids, p.data_date);
     if (!got.ok()) {
       failure = got.status();
       return {};

@@ -168,18 +168,12 @@ absl::Status Tasks::LoadUnits(const CallInfo& caller, const std::vector<int64_t>
   }
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  // A thousand at a time.
-  for (size_t at = 0; at < wanted.size(); at += 1000) {
-    orgpb::BatchGetOrgUnitsRequest req;
-    for (size_t i = at; i < std::min(wanted.size(), at + 1000); ++i) req.add_ids(wanted[i]);
-    *req.mutable_as_of() = ToProto(as_of);
-    TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
-                        registry_.BatchGetOrgUnits(caller, req));
-    for (int64_t id : got.missing_ids()) seen[id] = UnitSeen{};
-    for (orgpb::OrgUnit& u : *got.mutable_units()) {
-      seen[u.id()] = UnitSeen{true, u.state() == orgpb::UNIT_STATE_ACTIVE,
-                              std::move(*u.mutable_name())};
-    }
+  TG_ASSIGN_OR_RETURN(orgpb::BatchGetOrgUnitsResponse got,
+                      ReadOrgUnits(registry_, caller, wanted, as_of));
+  for (int64_t id : got.missing_ids()) seen[id] = UnitSeen{};
+  for (orgpb::OrgUnit& u : *got.mutable_units()) {
+    seen[u.id()] = UnitSeen{true, u.state() == orgpb::UNIT_STATE_ACTIVE,
+                            std::move(*u.mutable_name())};
   }
   return absl::OkStatus();
 }
