@@ -83,6 +83,13 @@ absl::Status NotFoundSubmission(const std::string& field) {
   return NotFound("SUBMISSION_NOT_FOUND", field, "no such submission", "Không có báo cáo");
 }
 
+// What every change to a submission names: which one, and the etag read.
+absl::Status CheckSubmissionRef(int64_t id, const std::string& etag) {
+  if (id <= 0) return InvalidField("id", "name the submission", "Hãy chọn báo cáo");
+  if (etag.empty()) return InvalidField("etag", "send the etag you read", "Thiếu etag");
+  return absl::OkStatus();
+}
+
 bool ValidCode(const std::string& code) {
   if (code.size() < 3 || code.size() > 64) return false;
   for (char c : code) {
@@ -503,16 +510,21 @@ absl::StatusOr<pb::Submission> Reporting::CreateSubmission(const CallInfo& calle
   return GetSubmission(caller, id, false);
 }
 
+absl::StatusOr<std::pair<SubmissionRow, Regime>> Reporting::SubmissionAndRegime(int64_t id) {
+  TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> now, store_->GetSubmission(id));
+  if (!now) return NotFoundSubmission("id");
+  TG_ASSIGN_OR_RETURN(Regime r, MustGetRegime(now->period.regime_id, "regime_id"));
+  return std::make_pair(std::move(*now), std::move(r));
+}
+
 absl::StatusOr<pb::Submission> Reporting::UpdateSubmission(const CallInfo& caller,
                                                            const WriteContext& w, int64_t id,
                                                            const std::string& etag,
                                                            const pb::Narrative& narrative) {
-  if (id <= 0) return InvalidField("id", "name the submission", "Hãy chọn báo cáo");
-  if (etag.empty()) return InvalidField("etag", "send the etag you read", "Thiếu etag");
+  TG_RETURN_IF_ERROR(CheckSubmissionRef(id, etag));
   TG_RETURN_IF_ERROR(CheckNarrative(narrative, "narrative"));
-  TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> now, store_->GetSubmission(id));
-  if (!now) return NotFoundSubmission("id");
-  TG_ASSIGN_OR_RETURN(Regime r, MustGetRegime(now->period.regime_id, "regime_id"));
+  TG_ASSIGN_OR_RETURN(const auto loaded, SubmissionAndRegime(id));
+  const Regime& r = loaded.second;
   TG_RETURN_IF_ERROR(WriteOnce(*store_, w, [&](ReportingTx& tx) -> absl::StatusOr<int64_t> {
                        TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> s, tx.LockSubmission(id));
                        if (!s) return NotFoundSubmission("id");
@@ -530,19 +542,18 @@ absl::StatusOr<pb::Submission> Reporting::SubmitSubmission(const CallInfo& calle
                                                            const WriteContext& w, int64_t id,
                                                            const std::string& etag,
                                                            std::optional<Date> received_on) {
-  if (id <= 0) return InvalidField("id", "name the submission", "Hãy chọn báo cáo");
-  if (etag.empty()) return InvalidField("etag", "send the etag you read", "Thiếu etag");
-  TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> now, store_->GetSubmission(id));
-  if (!now) return NotFoundSubmission("id");
-  TG_ASSIGN_OR_RETURN(Regime r, MustGetRegime(now->period.regime_id, "regime_id"));
-  TG_RETURN_IF_ERROR(MayReport(caller, r, now->unit_id, "id"));
-  if (Etag(now->revision) != etag) return StaleEtag("etag");
-  TG_RETURN_IF_ERROR(CheckAction(now->status, SubmissionAction::kSubmit));
-  if (now->narrative.results.empty()) {
+  TG_RETURN_IF_ERROR(CheckSubmissionRef(id, etag));
+  TG_ASSIGN_OR_RETURN(const auto loaded, SubmissionAndRegime(id));
+  const SubmissionRow& now = loaded.first;
+  const Regime& r = loaded.second;
+  TG_RETURN_IF_ERROR(MayReport(caller, r, now.unit_id, "id"));
+  if (Etag(now.revision) != etag) return StaleEtag("etag");
+  TG_RETURN_IF_ERROR(CheckAction(now.status, SubmissionAction::kSubmit));
+  if (now.narrative.results.empty()) {
     return InvalidField("narrative.results", "a report states its results before it is submitted",
                         "Báo cáo cần nêu kết quả thực hiện");
   }
-  TG_ASSIGN_OR_RETURN(PeriodDates p, MustGetPeriod(r, now->period.year, now->period.index));
+  TG_ASSIGN_OR_RETURN(PeriodDates p, MustGetPeriod(r, now.period.year, now.period.index));
   const Date today = Today();
   Date on = today;
   if (received_on) {
@@ -561,7 +572,7 @@ absl::StatusOr<pb::Submission> Reporting::SubmitSubmission(const CallInfo& calle
   // transaction (calls to other services never run inside one).
   const absl::Time known_at = absl::Now();
   TG_ASSIGN_OR_RETURN(pb::AgencyFigures figures,
-                      ReadAgencyFigures(caller, r, p, now->unit_id, std::min(on, p.data_date),
+                      ReadAgencyFigures(caller, r, p, now.unit_id, std::min(on, p.data_date),
                                         known_at));
   TG_RETURN_IF_ERROR(WriteOnce(*store_, w, [&](ReportingTx& tx) -> absl::StatusOr<int64_t> {
                        TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> s, tx.LockSubmission(id));
@@ -588,12 +599,10 @@ absl::StatusOr<pb::Submission> Reporting::ReviewSubmission(const CallInfo& calle
                                                            const WriteContext& w, int64_t id,
                                                            const std::string& etag, bool accept,
                                                            const std::string& note) {
-  if (id <= 0) return InvalidField("id", "name the submission", "Hãy chọn báo cáo");
-  if (etag.empty()) return InvalidField("etag", "send the etag you read", "Thiếu etag");
+  TG_RETURN_IF_ERROR(CheckSubmissionRef(id, etag));
   TG_RETURN_IF_ERROR(ValidateText(note, "note", 10000, !accept, true));
-  TG_ASSIGN_OR_RETURN(std::optional<SubmissionRow> now, store_->GetSubmission(id));
-  if (!now) return NotFoundSubmission("id");
-  TG_ASSIGN_OR_RETURN(Regime r, MustGetRegime(now->period.regime_id, "regime_id"));
+  TG_ASSIGN_OR_RETURN(const auto loaded, SubmissionAndRegime(id));
+  const Regime& r = loaded.second;
   if (!IsCollector(caller, r)) {
     return MakeError({absl::StatusCode::kPermissionDenied, "NOT_COLLECTOR", "id",
                       "reports are reviewed by the collecting agency of the regime",

@@ -130,6 +130,8 @@ class Reporting {
 
  private:
   absl::StatusOr<Regime> MustGetRegime(int64_t id, const std::string& field);
+  // The submission `id` (NOT_FOUND naming id) and its regime, before a change to it.
+  absl::StatusOr<std::pair<SubmissionRow, Regime>> SubmissionAndRegime(int64_t id);
   absl::StatusOr<PeriodDates> MustGetPeriod(const Regime& r, int year, int index);
   // Who owes a submission for the period (registry reads on its first day and data date).
   absl::StatusOr<std::vector<ExpectedSubmitter>> Submitters(const CallInfo& caller,
