@@ -467,6 +467,122 @@ absl::StatusOr<ChangeOutcome> Registry::Split(const WriteContext& ctx, const Spl
   });
 }
 
+absl::StatusOr<ChangeOutcome> Registry::Reorganize(const WriteContext& ctx,
+                                                   const ReorganizeCmd& cmd) {
+  constexpr size_t kMaxUnits = 1000;
+  if (cmd.sources.size() > kMaxUnits) {
+    return InvalidField("sources", "at most 1,000 units", "Tối đa 1.000 đơn vị cũ");
+  }
+  if (cmd.parts.size() > kMaxUnits) {
+    return InvalidField("parts", "at most 1,000 new units", "Tối đa 1.000 đơn vị mới");
+  }
+  if (cmd.links.size() > 5 * kMaxUnits) {
+    return InvalidField("links", "at most 5,000 links", "Tối đa 5.000 quan hệ");
+  }
+  TG_ASSIGN_OR_RETURN(const std::vector<LinkShare> shares,
+                      ReorganizeShares(cmd.sources.size(), cmd.parts.size(), cmd.links));
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < cmd.sources.size(); ++i) {
+    if (!seen.insert(cmd.sources[i].id).second) {
+      return InvalidField(Idx("sources", i) + ".id", "named twice", "Đơn vị bị nêu hai lần");
+    }
+  }
+  for (size_t i = 0; i < cmd.parts.size(); ++i) {
+    TG_RETURN_IF_ERROR(ValidateFields(cmd.parts[i], Idx("parts", i)));
+  }
+  for (const auto& [child, part] : cmd.child_part) {
+    if (part < 0 || static_cast<size_t>(part) >= cmd.parts.size()) {
+      return InvalidField(absl::StrCat("child_part[", child, "]"), "no such part",
+                          "Không có đơn vị mới này");
+    }
+  }
+  // Per source: the part it went whole into (-1 when divided), and the parts it reaches.
+  std::vector<int> whole_into(cmd.sources.size(), -1);
+  std::vector<std::set<int>> reaches(cmd.sources.size());
+  for (const ReorganizeLink& l : cmd.links) {
+    if (l.whole) whole_into[l.source] = l.part;
+    reaches[l.source].insert(l.part);
+  }
+  const Date d = cmd.header.effective_date;
+  return Run(ctx, ChangeKind::kReorganize, cmd.header, [&](OrgTx& tx, ChangeOutcome& out) {
+    std::vector<UnitRecord> sources;
+    std::set<int64_t> leaving;
+    for (size_t i = 0; i < cmd.sources.size(); ++i) {
+      TG_ASSIGN_OR_RETURN(UnitRecord r, LoadChangeable(tx, cmd.sources[i], d, Idx("sources", i)));
+      leaving.insert(r.unit.id);
+      sources.push_back(std::move(r));
+    }
+    // Children first: every one must have a part before anything is written.
+    std::vector<std::vector<UnitVersion>> kids(sources.size());
+    std::map<int64_t, size_t> kid_source;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      TG_ASSIGN_OR_RETURN(kids[i], ChildrenToMove(tx, sources[i].unit.id, d,
+                                                  Idx("sources", i) + ".id"));
+      for (const UnitVersion& k : kids[i]) kid_source[k.unit_id] = i;
+    }
+    for (const auto& [child, part] : cmd.child_part) {
+      auto it = kid_source.find(child);
+      const std::string field = absl::StrCat("child_part[", child, "]");
+      if (it == kid_source.end()) {
+        return InvalidField(field, absl::StrCat("unit ", child, " is not a child of a source"),
+                            absl::StrCat("Đơn vị ", child, " không trực thuộc đơn vị cũ nào"));
+      }
+      if (!reaches[it->second].count(part)) {
+        return InvalidField(field,
+                            absl::StrCat("part ", part, " takes nothing of sources[", it->second,
+                                         "], the child's unit"),
+                            "Đơn vị mới này không nhận phần nào của đơn vị cũ chứa đơn vị này");
+      }
+    }
+    for (const auto& [child, i] : kid_source) {
+      if (cmd.child_part.count(child) || whole_into[i] >= 0) continue;
+      return FailedPrecondition(
+          "CHILD_NOT_ASSIGNED", absl::StrCat("child_part[", child, "]"),
+          absl::StrCat("unit ", child, " stands under sources[", i,
+                       "], which is divided: say which part takes it"),
+          absl::StrCat("Đơn vị ", child, " trực thuộc đơn vị cũ bị chia: hãy chọn đơn vị mới"));
+    }
+    std::vector<UnitVersion> parts;
+    for (size_t j = 0; j < cmd.parts.size(); ++j) {
+      const std::string prefix = Idx("parts", j);
+      if (cmd.parts[j].parent_id != 0) {
+        for (const UnitRecord& s : sources) {
+          TG_RETURN_IF_ERROR(CheckNotInside(tx, cmd.parts[j].parent_id, s.unit.id, d,
+                                            prefix + ".parent_id", "PARENT_INSIDE_SOURCE"));
+        }
+      }
+      TG_ASSIGN_OR_RETURN(UnitVersion v,
+                          NewUnit(tx, cmd.parts[j], d, out.change_id, prefix, leaving));
+      parts.push_back(std::move(v));
+      out.successors.push_back(parts.back().unit_id);
+    }
+    for (size_t i = 0; i < sources.size(); ++i) {
+      for (const UnitVersion& k : kids[i]) {
+        auto it = cmd.child_part.find(k.unit_id);
+        const int part = it != cmd.child_part.end() ? it->second : whole_into[i];
+        const std::string field = absl::StrCat("child_part[", k.unit_id, "]");
+        TG_RETURN_IF_ERROR(CheckChildFits(k, parts[part], field));
+        TG_RETURN_IF_ERROR(MoveTo(tx, k, parts[part], d, out.change_id, field));
+        ++out.units_moved;
+      }
+    }
+    for (size_t l = 0; l < cmd.links.size(); ++l) {
+      const ReorganizeLink& link = cmd.links[l];
+      TG_RETURN_IF_ERROR(tx.AddLineage(out.change_id, sources[link.source].unit.id,
+                                       parts[link.part].unit_id, shares[l].share,
+                                       shares[l].recorded));
+    }
+    for (size_t i = 0; i < sources.size(); ++i) {
+      TG_RETURN_IF_ERROR(tx.EndUnit(sources[i].unit.id, d,
+                                    whole_into[i] >= 0 ? UnitState::kMerged : UnitState::kSplit,
+                                    out.change_id));
+      out.predecessors.push_back(sources[i].unit.id);
+      ++out.units_ended;
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<ChangeOutcome> Registry::Dissolve(const WriteContext& ctx, const DissolveCmd& cmd) {
   if (cmd.successor_id < 0 || (cmd.successor_id != 0 && cmd.successor_id == cmd.unit.id)) {
     return InvalidField("successor_id", "must be another unit", "Đơn vị tiếp nhận phải khác");

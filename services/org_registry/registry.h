@@ -55,6 +55,20 @@ struct SplitCmd {
   bool keep_source = false;
 };
 
+// N old units into M new ones at once (sắp xếp lại), e.g. the 2025 communes where one old
+// commune was divided between several new ones that each also took whole communes. Every
+// source ends (MERGED when it went whole into one part, SPLIT when divided); every part is a
+// new unit (it may take a source's code); each link is one lineage edge.
+struct ReorganizeCmd {
+  ChangeHeader header;
+  std::vector<UnitRef> sources;
+  std::vector<UnitFields> parts;
+  std::vector<ReorganizeLink> links;
+  // Active children of the sources: child → part. A child of a source that went whole into
+  // one part may be left out (it goes there); every child of a divided source must be named.
+  std::map<int64_t, int> child_part;
+};
+
 struct DissolveCmd {
   ChangeHeader header;
   UnitRef unit;
@@ -99,6 +113,7 @@ class Registry {
   absl::StatusOr<ChangeOutcome> Update(const WriteContext& ctx, const UpdateCmd& cmd);
   absl::StatusOr<ChangeOutcome> Merge(const WriteContext& ctx, const MergeCmd& cmd);
   absl::StatusOr<ChangeOutcome> Split(const WriteContext& ctx, const SplitCmd& cmd);
+  absl::StatusOr<ChangeOutcome> Reorganize(const WriteContext& ctx, const ReorganizeCmd& cmd);
   absl::StatusOr<ChangeOutcome> Dissolve(const WriteContext& ctx, const DissolveCmd& cmd);
   absl::StatusOr<ChangeOutcome> EndLevel(const WriteContext& ctx, const EndLevelCmd& cmd);
   // Creates many units in one change and one transaction, checked by the same rules as Create.

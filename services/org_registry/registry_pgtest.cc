@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 
@@ -302,6 +303,140 @@ TEST_F(RegistryTest, SplitAssignsChildrenAndShares) {
   cmd.child_part.clear();
   cmd.shares = {0.5, 0.2};
   EXPECT_EQ(ErrorField(reg_->Split(Ctx(), cmd).status()), "parts[1].share");
+}
+
+// The 2025 shape: commune A goes whole into new X; B is divided between X and Y; C goes whole
+// into Y, which takes over C's code. B's village must be placed; A's follows it.
+TEST_F(RegistryTest, ReorganizeEndsEverySourceCreatesEveryPartAndLinksThem) {
+  const int64_t a = MustCreate(Fields("Xã A", OrgKind::kCommuneCommittee, province_, "00001"));
+  const int64_t b = MustCreate(Fields("Xã B", OrgKind::kCommuneCommittee, province_, "00002"));
+  const int64_t c = MustCreate(Fields("Xã C", OrgKind::kCommuneCommittee, province_, "00003"));
+  const int64_t va = MustCreate(Fields("Thôn A1", OrgKind::kVillage, a));
+  const int64_t vb = MustCreate(Fields("Thôn B1", OrgKind::kVillage, b));
+  ReorganizeCmd cmd;
+  cmd.header = Header(D(2025, 7, 1));
+  cmd.sources = {UnitRef{a, ""}, UnitRef{b, ""}, UnitRef{c, ""}};
+  cmd.parts = {Fields("Xã X", OrgKind::kCommuneCommittee, province_, "00001"),
+               Fields("Xã Y", OrgKind::kCommuneCommittee, province_, "00003")};
+  cmd.links = {ReorganizeLink{0, 0, true, 0}, ReorganizeLink{1, 0, false, 0},
+               ReorganizeLink{1, 1, false, 0}, ReorganizeLink{2, 1, true, 0}};
+
+  // B's village has no part: refused, naming it, with nothing written.
+  const std::vector<int> before = Snapshot();
+  auto refused = reg_->Reorganize(Ctx(), cmd);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorField(refused.status()), absl::StrCat("child_part[", vb, "]"));
+  EXPECT_EQ(Snapshot(), before);
+  // A part that takes nothing of the village's commune may not take the village.
+  cmd.child_part = {{va, 1}, {vb, 1}};
+  EXPECT_EQ(ErrorField(reg_->Reorganize(Ctx(), cmd).status()),
+            absl::StrCat("child_part[", va, "]"));
+  EXPECT_EQ(Snapshot(), before);
+  // A part's code held by a unit that does not take part is refused on that part.
+  const int64_t other = MustCreate(Fields("Xã Khác", OrgKind::kCommuneCommittee, province_, "00009"));
+  cmd.child_part = {{vb, 1}};
+  cmd.parts[1].code = "00009";
+  const std::vector<int> before2 = Snapshot();
+  EXPECT_EQ(ErrorField(reg_->Reorganize(Ctx(), cmd).status()), "parts[1].code");
+  EXPECT_EQ(Snapshot(), before2);
+  cmd.parts[1].code = "00003";
+
+  auto o = reg_->Reorganize(Ctx(), cmd);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->kind, ChangeKind::kReorganize);
+  EXPECT_EQ(o->predecessors, (std::vector<int64_t>{a, b, c}));
+  ASSERT_EQ(o->successors.size(), 2u);
+  const int64_t x = o->successors[0], y = o->successors[1];
+  EXPECT_EQ(o->units_ended, 3);
+  EXPECT_EQ(o->units_moved, 2);
+  EXPECT_EQ(Get(a, D(2025, 7, 1)).unit.end_state, UnitState::kMerged);
+  EXPECT_EQ(Get(b, D(2025, 7, 1)).unit.end_state, UnitState::kSplit);
+  EXPECT_EQ(Get(va, D(2025, 7, 1)).version.fields.parent_id, x);  // followed its whole commune
+  EXPECT_EQ(Get(vb, D(2025, 7, 1)).version.fields.parent_id, y);
+  EXPECT_EQ(Get(y, D(2025, 7, 1)).version.fields.code, "00003");
+  EXPECT_EQ(Get(c, D(2025, 6, 30)).version.fields.code, "00003");
+  // Lineage: X from A (whole) and B (half, not named); Y from B and C.
+  auto into_x = store_->Lineage(x, true);
+  ASSERT_TRUE(into_x.ok());
+  std::map<int64_t, std::pair<double, bool>> got;
+  for (const LineageEdge& e : *into_x) got[e.predecessor] = {e.share, e.share_recorded};
+  EXPECT_EQ(got, (std::map<int64_t, std::pair<double, bool>>{{a, {1.0, true}}, {b, {0.5, false}}}));
+  auto from_b = store_->Lineage(b, false);
+  ASSERT_TRUE(from_b.ok());
+  std::set<int64_t> b_to;
+  for (const LineageEdge& e : *from_b) b_to.insert(e.successor);
+  EXPECT_EQ(b_to, (std::set<int64_t>{x, y}));
+  (void)other;
+
+  // Named shares of a divided source are kept as given.
+  const int64_t d = MustCreate(Fields("Xã D", OrgKind::kCommuneCommittee, province_, "00004"));
+  ReorganizeCmd two;
+  two.header = Header(D(2025, 8, 1));
+  two.sources = {UnitRef{d, ""}, UnitRef{y, ""}};
+  two.parts = {Fields("Xã P", OrgKind::kCommuneCommittee, province_),
+               Fields("Xã Q", OrgKind::kCommuneCommittee, province_)};
+  two.links = {ReorganizeLink{0, 0, false, 0.7}, ReorganizeLink{0, 1, false, 0.3},
+               ReorganizeLink{1, 1, true, 0}};
+  two.child_part = {{vb, 1}};
+  auto o2 = reg_->Reorganize(Ctx(), two);
+  ASSERT_TRUE(o2.ok()) << o2.status();
+  auto from_d = store_->Lineage(d, false);
+  ASSERT_TRUE(from_d.ok());
+  double total = 0;
+  for (const LineageEdge& e : *from_d) {
+    EXPECT_TRUE(e.share_recorded);
+    total += e.share;
+  }
+  EXPECT_DOUBLE_EQ(total, 1.0);
+}
+
+TEST_F(RegistryTest, ReorganizeRefusesBadRequestsNamingTheFieldAndWritesNothing) {
+  const int64_t a = MustCreate(Fields("Xã A", OrgKind::kCommuneCommittee, province_));
+  const int64_t dept = MustCreate(Fields("Sở Nội vụ", OrgKind::kDepartment, province_));
+  const int64_t div = MustCreate(Fields("Phòng 1", OrgKind::kDivision, dept));
+  const std::vector<int> before = Snapshot();
+  auto base = [&] {
+    ReorganizeCmd cmd;
+    cmd.header = Header(D(2025, 7, 1));
+    cmd.sources = {UnitRef{a, ""}};
+    cmd.parts = {Fields("Xã X", OrgKind::kCommuneCommittee, province_)};
+    cmd.links = {ReorganizeLink{0, 0, true, 0}};
+    return cmd;
+  };
+  struct Case {
+    std::function<void(ReorganizeCmd&)> edit;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](ReorganizeCmd& c) { c.sources.clear(); c.links.clear(); }, "sources"},
+      {[&](ReorganizeCmd& c) { c.sources.push_back(UnitRef{a, ""}); c.links.push_back({1, 0, true, 0}); },
+       "sources[1].id"},
+      {[](ReorganizeCmd& c) { c.parts[0].name = ""; }, "parts[0].name"},
+      {[](ReorganizeCmd& c) { c.links[0].part = 3; }, "links[0].part"},
+      {[](ReorganizeCmd& c) { c.sources.push_back(UnitRef{999999, ""}); c.links.push_back({1, 0, true, 0}); },
+       "sources[1].id"},
+      {[](ReorganizeCmd& c) { c.child_part[12345] = 0; }, "child_part[12345]"},
+      {[](ReorganizeCmd& c) { c.child_part[1] = 7; }, "child_part[1]"},
+      {[](ReorganizeCmd& c) { c.parts[0].parent_id = 424242; }, "parts[0].parent_id"},
+      {[&](ReorganizeCmd& c) { c.parts[0].parent_id = a; }, "parts[0].parent_id"},
+      // The department's division cannot stand under a commune.
+      {[&](ReorganizeCmd& c) {
+         c.sources.push_back(UnitRef{dept, ""});
+         c.links.push_back({1, 0, true, 0});
+       },
+       "child_part[" + std::to_string(div) + "]"},
+      {[](ReorganizeCmd& c) { c.header.legal_basis.act_number.clear(); },
+       "legal_basis.act_number"},
+  };
+  for (const Case& k : cases) {
+    ReorganizeCmd cmd = base();
+    k.edit(cmd);
+    auto o = reg_->Reorganize(Ctx(), cmd);
+    EXPECT_FALSE(o.ok()) << k.field;
+    EXPECT_EQ(ErrorField(o.status()), k.field) << o.status();
+    EXPECT_EQ(Snapshot(), before) << k.field;
+  }
+  EXPECT_TRUE(reg_->Reorganize(Ctx(), base()).ok());
 }
 
 TEST_F(RegistryTest, DissolveNeedsASuccessorForChildren) {

@@ -584,7 +584,7 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
     le.predecessor_id = e.predecessor().id();
     le.successor_id = e.successor().id();
     le.share = e.share();
-    le.share_recorded = le.kind != LineageKind::kSplit || e.share_recorded();
+    le.share_recorded = !SharesMayBeUnnamed(le.kind) || e.share_recorded();
     edges.push_back(le);
     out.names.emplace(le.predecessor_id, e.predecessor().name());
     out.names.emplace(le.successor_id, e.successor().name());
@@ -607,7 +607,7 @@ absl::StatusOr<ReductionRead> Staffing::ComputeReduction(const CallInfo& caller,
           last = e;
         }
       }
-      if (last->kind == LineageKind::kSplit) {
+      if (last->kind == LineageKind::kSplit || last->kind == LineageKind::kReorganize) {
         ask = true;
       } else {
         UnitEnd end;

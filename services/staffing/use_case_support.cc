@@ -53,7 +53,10 @@ absl::StatusOr<std::vector<Flow>> FlowsInto(OrgRegistryClient& registry, const C
                       registry.LineageEdges(caller, req, kMaxLineageEdges));
   absl::flat_hash_map<int64_t, std::vector<const orgpb::LineageEdge*>> by_successor;
   for (const orgpb::LineageEdge& e : edges) {
-    if (CarriesWhole(e.kind())) by_successor[e.successor().id()].push_back(&e);
+    // A reorganisation carries whole what went whole (share 1); a divided unit's parts do not.
+    const bool whole_reorganized =
+        e.kind() == static_cast<int>(LineageKind::kReorganize) && e.share() >= 1;
+    if (CarriesWhole(e.kind()) || whole_reorganized) by_successor[e.successor().id()].push_back(&e);
   }
   std::vector<Flow> out;
   for (int64_t unit : into) {

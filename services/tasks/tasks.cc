@@ -124,7 +124,7 @@ absl::Status Cancelled(const std::string& field, Date on) {
 bool HandsOn(orgpb::ChangeKind k) {
   return k == orgpb::CHANGE_KIND_MERGE || k == orgpb::CHANGE_KIND_CONSOLIDATE ||
          k == orgpb::CHANGE_KIND_END_LEVEL || k == orgpb::CHANGE_KIND_DISSOLVE ||
-         k == orgpb::CHANGE_KIND_SPLIT;
+         k == orgpb::CHANGE_KIND_SPLIT || k == orgpb::CHANGE_KIND_REORGANIZE;
 }
 
 std::string KindName(orgpb::ChangeKind k) {

@@ -648,6 +648,28 @@ grpc::ServerUnaryReactor* OrgRegistryApi::SplitOrgUnit(grpc::CallbackServerConte
       });
 }
 
+grpc::ServerUnaryReactor* OrgRegistryApi::ReorganizeOrgUnits(
+    grpc::CallbackServerContext* ctx, const pb::ReorganizeOrgUnitsRequest* req,
+    pb::ChangeResult* resp) {
+  return Serve<pb::ReorganizeOrgUnitsRequest, pb::ChangeResult>(
+      ctx, "ReorganizeOrgUnits", req, resp,
+      [](Registry& reg, const CallInfo& info, const pb::ReorganizeOrgUnitsRequest& req,
+         pb::ChangeResult& resp) {
+        TG_ASSIGN_OR_RETURN(WriteContext w, StartRegistryWrite(info, req.request_id(), Fingerprint(req)));
+        ReorganizeCmd cmd;
+        TG_ASSIGN_OR_RETURN(cmd.header, HeaderFrom(req.effective_date(), req.legal_basis(),
+                                                   req.note(), reg.Today()));
+        for (const auto& src : req.sources()) cmd.sources.push_back(RefFrom(src));
+        for (const auto& part : req.parts()) cmd.parts.push_back(FieldsFrom(part));
+        for (const auto& l : req.links()) {
+          cmd.links.push_back(ReorganizeLink{l.source(), l.part(), l.whole(), l.share()});
+        }
+        for (const auto& [child, part] : req.child_part()) cmd.child_part[child] = part;
+        TG_ASSIGN_OR_RETURN(ChangeOutcome o, reg.Reorganize(w, cmd));
+        return FillResult(reg, AuditAudience(info), o, &resp);
+      });
+}
+
 grpc::ServerUnaryReactor* OrgRegistryApi::DissolveOrgUnit(grpc::CallbackServerContext* ctx,
                                                           const pb::DissolveOrgUnitRequest* req,
                                                           pb::ChangeResult* resp) {

@@ -78,6 +78,9 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
   grpc::ServerUnaryReactor* MergeOrgUnits(grpc::CallbackServerContext* ctx,
                                           const pb::MergeOrgUnitsRequest* req,
                                           pb::ChangeResult* resp) override;
+  grpc::ServerUnaryReactor* ReorganizeOrgUnits(grpc::CallbackServerContext* ctx,
+                                               const pb::ReorganizeOrgUnitsRequest* req,
+                                               pb::ChangeResult* resp) override;
   grpc::ServerUnaryReactor* SplitOrgUnit(grpc::CallbackServerContext* ctx,
                                          const pb::SplitOrgUnitRequest* req,
                                          pb::ChangeResult* resp) override;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -207,6 +208,98 @@ absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string
                     absl::StrCat("unit ", u.id, " changed since etag ", etag, " (now ", EtagOf(u),
                                  "); read it again"),
                     "Đơn vị đã bị thay đổi; hãy đọc lại"});
+}
+
+absl::StatusOr<std::vector<LinkShare>> ReorganizeShares(size_t sources, size_t parts,
+                                                        const std::vector<ReorganizeLink>& links) {
+  auto at = [](size_t i, const char* f) { return absl::StrCat("links[", i, "].", f); };
+  if (sources == 0) return InvalidField("sources", "name at least one unit", "Phải có đơn vị cũ");
+  if (parts == 0) return InvalidField("parts", "name at least one new unit", "Phải có đơn vị mới");
+  std::vector<std::vector<size_t>> of_source(sources);
+  std::vector<bool> part_linked(parts, false);
+  std::set<std::pair<int, int>> seen;
+  for (size_t i = 0; i < links.size(); ++i) {
+    const ReorganizeLink& l = links[i];
+    if (l.source < 0 || static_cast<size_t>(l.source) >= sources) {
+      return InvalidField(at(i, "source"), absl::StrCat("no source ", l.source),
+                          "Không có đơn vị cũ này");
+    }
+    if (l.part < 0 || static_cast<size_t>(l.part) >= parts) {
+      return InvalidField(at(i, "part"), absl::StrCat("no part ", l.part),
+                          "Không có đơn vị mới này");
+    }
+    if (!seen.emplace(l.source, l.part).second) {
+      return InvalidField(absl::StrCat("links[", i, "]"),
+                          absl::StrCat("links source ", l.source, " to part ", l.part, " twice"),
+                          "Quan hệ bị lặp");
+    }
+    if (!std::isfinite(l.share) || l.share < 0 || l.share > 1) {
+      return InvalidField(at(i, "share"), "must be in (0, 1], or 0 when not known",
+                          "Tỷ lệ phải trong khoảng (0, 1]");
+    }
+    of_source[l.source].push_back(i);
+    part_linked[l.part] = true;
+  }
+  for (size_t p = 0; p < parts; ++p) {
+    if (!part_linked[p]) {
+      return InvalidField(absl::StrCat("parts[", p, "]"), "takes nothing of any source: link it",
+                          "Đơn vị mới không nhận phần nào của đơn vị cũ");
+    }
+  }
+  std::vector<LinkShare> out(links.size());
+  constexpr double kSlack = 1e-6;
+  for (size_t s = 0; s < sources; ++s) {
+    const std::vector<size_t>& mine = of_source[s];
+    if (mine.empty()) {
+      return InvalidField(absl::StrCat("sources[", s, "]"), "goes nowhere: link it to a part",
+                          "Đơn vị cũ chưa được chuyển vào đơn vị mới nào");
+    }
+    const bool any_whole =
+        std::any_of(mine.begin(), mine.end(), [&](size_t i) { return links[i].whole; });
+    if (any_whole) {
+      if (mine.size() > 1) {
+        return InvalidField(at(mine[0], "whole"),
+                            absl::StrCat("source ", s, " goes whole into one part and also into ",
+                                         mine.size() - 1, " other(s)"),
+                            "Đơn vị cũ nhập toàn bộ vào một đơn vị thì không chia cho đơn vị khác");
+      }
+      if (links[mine[0]].share != 0 && links[mine[0]].share != 1) {
+        return InvalidField(at(mine[0], "share"), "a whole link carries all: leave it 0 or 1",
+                            "Nhập toàn bộ thì tỷ lệ là 1");
+      }
+      out[mine[0]] = LinkShare{1, true};
+      continue;
+    }
+    if (mine.size() < 2) {
+      return InvalidField(at(mine[0], "whole"),
+                          absl::StrCat("source ", s,
+                                       " is divided (not whole) but goes into one part only"),
+                          "Đơn vị cũ bị chia phải vào ít nhất hai đơn vị mới");
+    }
+    const bool named = std::any_of(mine.begin(), mine.end(),
+                                   [&](size_t i) { return links[i].share != 0; });
+    double sum = 0;
+    for (size_t i : mine) {
+      if (!named) {
+        out[i] = LinkShare{1.0 / static_cast<double>(mine.size()), false};
+        continue;
+      }
+      if (links[i].share == 0) {
+        return InvalidField(at(i, "share"),
+                            "has no share while other parts of the same source have one",
+                            "Thiếu tỷ lệ");
+      }
+      sum += links[i].share;
+      if (sum > 1 + kSlack) {
+        return InvalidField(at(i, "share"),
+                            absl::StrCat("the shares out of source ", s, " add up to ", sum,
+                                         "; at most 1"),
+                            "Tổng tỷ lệ vượt quá 1");
+      }
+      out[i] = LinkShare{links[i].share, true};
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<double>> SplitShares(const std::vector<double>& given, size_t parts,

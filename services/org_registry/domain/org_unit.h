@@ -46,6 +46,7 @@ enum class ChangeKind {
   kSplit = 8,
   kDissolve = 9,
   kEndLevel = 10,
+  kReorganize = 11,
 };
 
 const char* KindName(OrgKind k);          // "DEPARTMENT"
@@ -158,6 +159,27 @@ absl::Status CheckEtag(const Unit& u, const std::string& etag, const std::string
 // source keeps the rest). Errors name parts[i].share.
 absl::StatusOr<std::vector<double>> SplitShares(const std::vector<double>& given, size_t parts,
                                                 bool keep_source);
+
+// One (old unit, new unit) pair of a reorganisation (sắp xếp lại: N old units into M new ones).
+struct ReorganizeLink {
+  int source = 0;      // index into the sources
+  int part = 0;        // index into the new units
+  bool whole = false;  // the whole source went into this part (its only link)
+  double share = 0;    // of a divided source, when known; 0 = not named
+};
+
+// The lineage a reorganisation records for each link, in the links' order.
+struct LinkShare {
+  double share = 1;
+  bool recorded = true;  // false: a divided source that named no shares (equal parts stored)
+};
+
+// Checks a reorganisation's links on their own, before anything is read: indices in range,
+// each pair once, every source and every part linked, a whole link the source's only one, a
+// divided source linked to at least two parts, and its shares each in (0, 1] adding up to at
+// most 1 (or all 0: equal parts, not recorded). Errors name sources, parts, links[i].<field>.
+absl::StatusOr<std::vector<LinkShare>> ReorganizeShares(size_t sources, size_t parts,
+                                                        const std::vector<ReorganizeLink>& links);
 
 // One unit of a bulk import (a whole province or country at once). Parents are either an
 // earlier row of the same batch (parent_key) or a unit that already exists (fields.parent_id).

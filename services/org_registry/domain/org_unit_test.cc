@@ -244,5 +244,46 @@ TEST(SplitSharesTest, EveryShareIsCheckedAndNamed) {
   EXPECT_EQ(field(SplitShares({0.5, 0.5, 0.5}, 2, false)), "parts");
 }
 
+// A reorganisation like the 2025 communes': old A goes whole into X; old B is divided between
+// X and Y (shares not known); old C goes whole into Y.
+TEST(ReorganizeSharesTest, WholeAndDividedSourcesAndTheirErrors) {
+  using L = ReorganizeLink;
+  auto ok = ReorganizeShares(3, 2, {L{0, 0, true, 0}, L{1, 0, false, 0}, L{1, 1, false, 0},
+                                    L{2, 1, true, 0}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_DOUBLE_EQ(ok->at(0).share, 1);
+  EXPECT_TRUE(ok->at(0).recorded);
+  EXPECT_DOUBLE_EQ(ok->at(1).share, 0.5);
+  EXPECT_FALSE(ok->at(1).recorded);  // equal parts stored, marked as not named
+  auto named = ReorganizeShares(1, 2, {L{0, 0, false, 0.7}, L{0, 1, false, 0.3}});
+  ASSERT_TRUE(named.ok());
+  EXPECT_DOUBLE_EQ(named->at(1).share, 0.3);
+  EXPECT_TRUE(named->at(1).recorded);
+
+  auto field = [](const absl::StatusOr<std::vector<LinkShare>>& s) {
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    return ErrorField(s.status());
+  };
+  EXPECT_EQ(field(ReorganizeShares(0, 1, {})), "sources");
+  EXPECT_EQ(field(ReorganizeShares(1, 0, {})), "parts");
+  EXPECT_EQ(field(ReorganizeShares(1, 1, {L{1, 0, true, 0}})), "links[0].source");
+  EXPECT_EQ(field(ReorganizeShares(1, 1, {L{0, -1, true, 0}})), "links[0].part");
+  EXPECT_EQ(field(ReorganizeShares(1, 1, {L{0, 0, true, 0}, L{0, 0, true, 0}})), "links[1]");
+  EXPECT_EQ(field(ReorganizeShares(2, 1, {L{0, 0, true, 0}})), "sources[1]");  // goes nowhere
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, true, 0}})), "parts[1]");    // takes nothing
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, true, 0}, L{0, 1, false, 0}})),
+            "links[0].whole");  // whole and divided at once
+  EXPECT_EQ(field(ReorganizeShares(1, 1, {L{0, 0, false, 0}})), "links[0].whole");
+  EXPECT_EQ(field(ReorganizeShares(1, 1, {L{0, 0, true, 0.5}})), "links[0].share");
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, false, 0.5}, L{0, 1, false, 0}})),
+            "links[1].share");  // some named, not all
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, false, 0.8}, L{0, 1, false, 0.3}})),
+            "links[1].share");  // more than 1
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, false, std::nan("")}, L{0, 1, false, 0.3}})),
+            "links[0].share");
+  EXPECT_EQ(field(ReorganizeShares(1, 2, {L{0, 0, false, -0.2}, L{0, 1, false, 0.3}})),
+            "links[0].share");
+}
+
 }  // namespace
 }  // namespace tinhgon::orgs

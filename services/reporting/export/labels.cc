@@ -673,6 +673,8 @@ std::string ChangeKindLabel(org::ChangeKind k) {
       return "Giải thể";
     case org::CHANGE_KIND_END_LEVEL:
       return "Kết thúc hoạt động cấp hành chính";
+    case org::CHANGE_KIND_REORGANIZE:
+      return "Sắp xếp lại";
     default:
       break;
   }

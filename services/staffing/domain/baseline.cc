@@ -114,7 +114,7 @@ absl::Status ValidateInput(const BaselineInput& in) {
       return InvalidField(at + ".change_id", "must be a change id", "Phải có mã thay đổi");
     }
     if (!IsLineageKind(static_cast<int>(e.kind))) {
-      return InvalidField(at + ".kind", "must be MERGE, CONSOLIDATE, SPLIT, DISSOLVE or END_LEVEL",
+      return InvalidField(at + ".kind", "must be MERGE, CONSOLIDATE, SPLIT, DISSOLVE, END_LEVEL or REORGANIZE",
                           "Loại thay đổi không tạo quan hệ kế thừa");
     }
     if (!e.effective_date.valid()) {
@@ -127,7 +127,7 @@ absl::Status ValidateInput(const BaselineInput& in) {
       return InvalidField(at + ".successor_id", "must be another unit",
                           "Đơn vị kế thừa phải là đơn vị khác");
     }
-    const bool recorded = e.share_recorded || e.kind != LineageKind::kSplit;
+    const bool recorded = e.share_recorded || !SharesMayBeUnnamed(e.kind);
     if (recorded && (!std::isfinite(e.share) || e.share <= 0 || e.share > 1)) {
       return InvalidField(at + ".share", "must be in (0, 1]", "Tỷ lệ phải trong khoảng (0, 1]");
     }
@@ -194,7 +194,7 @@ absl::flat_hash_map<int64_t, std::vector<Group>> GroupEdges(const std::vector<Li
       it = groups.end() - 1;
     }
     it->edges.push_back(&e);
-    if (e.kind == LineageKind::kSplit && !e.share_recorded) it->recorded = false;
+    if (SharesMayBeUnnamed(e.kind) && !e.share_recorded) it->recorded = false;
   }
   for (auto& [unit, groups] : out) {
     std::sort(groups.begin(), groups.end(),
@@ -383,7 +383,7 @@ class Tracer {
         sum += e->share;
       }
       *rest = std::max(0.0, 1 - sum);
-      *method = g.kind == LineageKind::kSplit ? SplitMethod::kRecorded : SplitMethod::kNone;
+      *method = SharesMayBeUnnamed(g.kind) ? SplitMethod::kRecorded : SplitMethod::kNone;
       return;
     }
     // A split without shares: the parts (and the source, when it continues) by their allotment

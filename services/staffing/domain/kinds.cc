@@ -48,7 +48,11 @@ const char* ProvinceClassName(ProvinceClass c) {
   return "UNSPECIFIED";
 }
 
-bool IsLineageKind(int k) { return k >= 6 && k <= 10; }
+bool IsLineageKind(int k) { return k >= 6 && k <= 11; }
+
+bool SharesMayBeUnnamed(LineageKind k) {
+  return k == LineageKind::kSplit || k == LineageKind::kReorganize;
+}
 
 const char* LineageKindName(LineageKind k) {
   switch (k) {
@@ -62,6 +66,8 @@ const char* LineageKindName(LineageKind k) {
       return "DISSOLVE";
     case LineageKind::kEndLevel:
       return "END_LEVEL";
+    case LineageKind::kReorganize:
+      return "REORGANIZE";
     case LineageKind::kUnspecified:
       break;
   }

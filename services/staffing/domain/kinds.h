@@ -34,7 +34,7 @@ bool IsValidProvinceClass(int c);
 const char* ProvinceClassName(ProvinceClass c);  // "I"
 
 // The lineage-making values of tinhgon.orgregistry.v1.ChangeKind: the registry writes lineage
-// rows for these five only.
+// rows for these six only.
 enum class LineageKind {
   kUnspecified = 0,
   kMerge = 6,        // sáp nhập: into an existing unit
@@ -42,7 +42,11 @@ enum class LineageKind {
   kSplit = 8,        // chia, tách: shares per part; the source may continue
   kDissolve = 9,     // giải thể: to a named successor (or no edge at all)
   kEndLevel = 10,    // kết thúc cấp huyện: each ended unit to the unit above it
+  kReorganize = 11,  // sắp xếp lại: N old into M new; whole links share 1, divided ones shares
 };
+// The kinds whose shares may be unnamed (equal parts stored, share_recorded false): a divided
+// unit's.
+bool SharesMayBeUnnamed(LineageKind k);
 bool IsLineageKind(int k);
 const char* LineageKindName(LineageKind k);  // "SPLIT"
 
