@@ -353,6 +353,34 @@ TEST(BaselineTest, SplitWithoutSharesKeepingTheSourceCountsItAsAPart) {
   EXPECT_EQ(BaselineOfUnit(*eq, 2).total, 50);
 }
 
+// The 2025 commune reform's shape (ReorganizeOrgUnits, one change #70 on 2025-07-01): A(1) 100
+// goes whole into X(5); B(2) 60 is divided between X and Y(6) with no shares named; C(3) 40
+// goes whole into Y. B's part follows the parts' allotments, like a split's.
+TEST(BaselineTest, AReorganisationCarriesWholeUnitsAndDividesTheDividedOne) {
+  constexpr auto kReorganize = LineageKind::kReorganize;
+  const Date d = D(2025, 7, 1);
+  BaselineInput in;
+  in.figures = {{1, 100}, {2, 60}, {3, 40}};
+  in.edges = {Edge(70, kReorganize, d, 1, 5), Edge(70, kReorganize, d, 2, 5, 0.5, false),
+              Edge(70, kReorganize, d, 2, 6, 0.5, false), Edge(70, kReorganize, d, 3, 6)};
+  in.ends = {End(1, d, 70, 0, LineageKind::kMerge), End(2, d, 70, 0, LineageKind::kSplit),
+             End(3, d, 70, 0, LineageKind::kMerge)};
+  in.allotments = {{5, 30}, {6, 10}};  // B's 60 by 0.75 / 0.25
+  auto trace = TraceBaselines(in, D(2025, 12, 31));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(BaselineOfUnit(*trace, 5).total, 145);  // 100 + 45
+  EXPECT_EQ(BaselineOfUnit(*trace, 6).total, 55);   // 15 + 40: the 200 of the base year
+  // Named shares are used as given.
+  in.edges[1].share = 0.4;
+  in.edges[1].share_recorded = true;
+  in.edges[2].share = 0.6;
+  in.edges[2].share_recorded = true;
+  auto named = TraceBaselines(in, D(2025, 12, 31));
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(BaselineOfUnit(*named, 5).total, 124);  // 100 + 24
+  EXPECT_EQ(BaselineOfUnit(*named, 6).total, 76);   // 36 + 40
+}
+
 TEST(BaselineTest, RoundingOnceFromTheExactSum) {
   // A(1) 10 split in thirds (recorded) into B, C, D: 3.333... each. Each unit shows 3; the
   // three together 10, not 9.
