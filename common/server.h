@@ -32,6 +32,7 @@
 #include "common/connection_gate.h"
 #include "common/grpc_status.h"
 #include "common/pg.h"
+#include "common/read_consistency.h"
 #include "common/status.h"
 
 namespace tinhgon {
@@ -84,6 +85,21 @@ class StallWatch::Handle {
 };
 
 // ---- runners --------------------------------------------------------------------------------
+
+// The call's x-tinhgon-min-change-id (common/read_consistency.h); 0 when absent or malformed.
+inline int64_t MinChangeIdOf(const grpc::ServerContextBase& ctx) {
+  auto range = ctx.client_metadata().equal_range(kMinChangeIdHeader);
+  if (range.first == range.second) return 0;
+  return ParseMinChangeId(range.first->second.data(), range.first->second.size());
+}
+
+// Sends the change id a call's reads reflected, if any, in the initial metadata (before the
+// first message or the status, which carry it).
+inline void SendReflectedChangeId(grpc::ServerContextBase* ctx, const ReadConsistency& c) {
+  if (c.reflected_change_id > 0) {
+    ctx->AddInitialMetadata(kChangeIdHeader, absl::StrCat(c.reflected_change_id));
+  }
+}
 
 // How an adapter gets its use case for one call: bound to the worker's session (the store
 // inside is built by main.cc's wiring, or a fake in tests), with the call's deadline.
@@ -244,6 +260,7 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
   std::optional<CallInfo> info;      // once authenticated
   UnaryHandler<Req, Resp> handler;
   int attempt = 0;
+  ReadConsistency consistency;  // the handler's, current on its worker while it runs
 
   void Finish(const grpc::Status& s) {
     runner->auth_.Finished(method, info ? &*info : nullptr, s, absl::Now() - started);
@@ -264,13 +281,19 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
       return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
     }
     response.Clear();
-    absl::Status s = handler(session, *info, request, response);
+    consistency.reflected_change_id = 0;
+    absl::Status s;
+    {
+      ReadConsistencyScope scope(&consistency);
+      s = handler(session, *info, request, response);
+    }
     auto self = this->shared_from_this();
     if (runner->RetryLater(s, attempt, info->deadline,
                            [self](PgSession& next) { self->Run(next); })) {
       return;
     }
     if (s.ok()) grpc_response->Swap(&response);
+    SendReflectedChangeId(ctx, consistency);
     Finish(ToGrpcStatus(s));
   }
 };
@@ -287,6 +310,7 @@ grpc::ServerUnaryReactor* CallRunner::Unary(grpc::CallbackServerContext* ctx, co
   job->method = FullMethod(method);
   job->request = *req;
   job->handler = std::move(handler);
+  job->consistency.min_change_id = MinChangeIdOf(*ctx);
   auto* reactor = job->reactor;
   auth_.Authenticate(ctx, job->method, BodyHash(job->request),
                      [job](absl::StatusOr<CallInfo> who) { job->Authenticated(std::move(who)); });
@@ -302,13 +326,20 @@ template <typename Req, typename Msg>
 class SourceWriteReactor final : public grpc::ServerWriteReactor<Msg> {
  public:
   SourceWriteReactor(grpc::CallbackServerContext* ctx, StallWatch& stalls)
-      : stall_(stalls.Watch(ctx)) {}
+      : ctx_(ctx), stall_(stalls.Watch(ctx)) {
+    consistency_.min_change_id = MinChangeIdOf(*ctx);
+  }
 
   // On a worker: runs the handler, then writes the first message.
   void RunJob(PgSession& session, const CallInfo& info, const Req& request,
               const StreamHandler<Req, Msg>& handler) {
     if (cancelled_.load()) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-    auto source = handler(session, info, request);
+    absl::StatusOr<std::unique_ptr<MessageSource<Msg>>> source;
+    {
+      ReadConsistencyScope scope(&consistency_);
+      source = handler(session, info, request);
+    }
+    SendReflectedChangeId(ctx_, consistency_);  // nothing is sent before the first message
     if (!source.ok()) return Finish(ToGrpcStatus(source.status()));
     source_ = *std::move(source);
     WriteNext();
@@ -338,6 +369,8 @@ class SourceWriteReactor final : public grpc::ServerWriteReactor<Msg> {
     this->StartWrite(&message_);
   }
 
+  grpc::CallbackServerContext* const ctx_;  // valid until OnDone
+  ReadConsistency consistency_;
   std::shared_ptr<StallWatch::Handle> stall_;
   std::atomic<bool> cancelled_{false};
   std::unique_ptr<MessageSource<Msg>> source_;

@@ -3,9 +3,13 @@
 # run on the same throwaway PostgreSQL (nothing here is a pass/fail test):
 #   1. bulk load of a synthetic country: registry import vs bare COPY of the same rows;
 #   2. history through the change path (mergers, consolidations, end of the district level);
-#   3. as-of subtree of a province and of the country vs the bare recursive SQL;
-#   4. point reads: GetOrgUnit over gRPC (org_registry_server, grpc_load counting statuses)
-#      vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs;
+#   3. as-of subtree of a province and of the country, and the country's counts, vs the bare
+#      recursive SQL, each from PostgreSQL and from memory (store/memory_org_store.h), with the
+#      snapshot's build time and size;
+#   4. point reads: GetOrgUnit over gRPC (grpc_load counting statuses) from a registry reading
+#      PostgreSQL (--read_from_memory=false) and from one reading memory, straight and through
+#      the gateway, vs `pgbench -S -M prepared` on the same cluster; medians of RUNS runs; the
+#      memory registry's RSS with the country loaded;
 #   5. bulk import over the API: the same country as a file, loaded by seed_loader in one
 #      ImportOrgUnits call through the gateway (bearer token) into a second registry (trust
 #      secret set), vs Registry::Import in process of the same rows (a file names every row by
@@ -31,10 +35,14 @@ done
 TMP=$(mktemp -d /tmp/tinhgon-bench.XXXXXX)
 chmod 755 "$TMP"
 SERVER_PID=
+MEMORY_PID=
+SIGNED_PID=
 IMPORT_PID=
 GATEWAY_PID=
 cleanup() {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [[ -n $MEMORY_PID ]] && kill "$MEMORY_PID" 2>/dev/null && wait "$MEMORY_PID" 2>/dev/null
+  [[ -n $SIGNED_PID ]] && kill "$SIGNED_PID" 2>/dev/null && wait "$SIGNED_PID" 2>/dev/null
   [[ -n $IMPORT_PID ]] && kill "$IMPORT_PID" 2>/dev/null && wait "$IMPORT_PID" 2>/dev/null
   [[ -n $GATEWAY_PID ]] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null
   tg_pg_stop "$TMP/data" || true
@@ -53,40 +61,98 @@ if [[ ${BENCH_ORG_IMPORT_ONLY:-0} != 1 ]]; then
 "$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=5 --ids_file="$TMP/ids" 2>/dev/null
 read -r FIRST LAST <"$TMP/ids"
 
+wait_healthy() {
+  local _
+  for _ in $(seq 1 300); do
+    "$BUILD/tools/seed_loader" --target="$1" --health >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  tg_die "$1 not healthy"
+}
+# The straight calls go to registries in local mode (no trust secret, nothing signed), as this
+# figure always was; the gateway calls a third registry, reading memory, that trusts its secret.
+SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 GPORT=$(tg_free_port)
-"$BUILD/services/org_registry/org_registry_server" --listen="127.0.0.1:$GPORT" --db="$DB" \
-  --schema=bench_orgs --workers=8 2>"$TMP/server.log" &
+"$BUILD/services/org_registry/org_registry_server" \
+  --listen="127.0.0.1:$GPORT" --db="$DB" --schema=bench_orgs --workers=8 \
+  --read_from_memory=false 2>"$TMP/server.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  "$BUILD/tools/seed_loader" --target="127.0.0.1:$GPORT" --health >/dev/null 2>&1 && break
-  sleep 0.2
-done
+wait_healthy "127.0.0.1:$GPORT"
+MPORT=$(tg_free_port)
+mem_started=$(date +%s.%N)
+"$BUILD/services/org_registry/org_registry_server" \
+  --listen="127.0.0.1:$MPORT" --db="$DB" --schema=bench_orgs --workers=8 \
+  --read_from_memory=true 2>"$TMP/memory-server.log" &
+MEMORY_PID=$!
+wait_healthy "127.0.0.1:$MPORT"
+mem_ready=$(date +%s.%N)
+SPORT=$(tg_free_port)
+TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/org_registry/org_registry_server" \
+  --listen="127.0.0.1:$SPORT" --db="$DB" --schema=bench_orgs --workers=8 \
+  --read_from_memory=true 2>"$TMP/signed-server.log" &
+SIGNED_PID=$!
+wait_healthy "127.0.0.1:$SPORT"
+mem_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$MEMORY_PID/status")
+pg_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+grep -h "reads from memory" "$TMP/memory-server.log" || true
+"$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS bench_gw CASCADE; CREATE SCHEMA bench_gw"
+WPORT=$(tg_free_port)
+TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/gateway/gateway_server" --listen="127.0.0.1:$WPORT" \
+  --db="$DB" --schema=bench_gw --org_registry="127.0.0.1:$SPORT" --metrics_listen= \
+  --access_log=false --rate_limit_qps=0 --bootstrap_admin_token_file="$TMP/gw_token" \
+  2>"$TMP/gateway.log" &
+GATEWAY_PID=$!
+wait_healthy "127.0.0.1:$WPORT"
+TOKEN=$(<"$TMP/gw_token")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-grpc_runs=()
-for r in $(seq 1 "$RUNS"); do
-  line=$("$BUILD/tools/grpc_load" --target="127.0.0.1:$GPORT" \
+load() {  # load TARGET [grpc_load flags...]
+  local target=$1
+  shift
+  "$BUILD/tools/grpc_load" --target="$target" \
     --method=/tinhgon.orgregistry.v1.OrgRegistry/GetOrgUnit --request='id: 1' \
     --vary_field=id --vary_min="$FIRST" --vary_max="$LAST" --concurrency=64 \
-    --seconds="$SECONDS_EACH" || true)
-  echo "grpc GetOrgUnit run $r: $line"
-  grpc_runs+=("$line")
-done
+    --seconds="$SECONDS_EACH" "$@" || true
+}
 PGB=$TINHGON_PG_BIN/pgbench
 "$PGB" -i -q -s 10 -h 127.0.0.1 -p "$PORT" -U postgres tinhgon >/dev/null 2>&1
-pg_runs=()
+: >"$TMP/points"
 for r in $(seq 1 "$RUNS"); do
+  line=$(load "127.0.0.1:$GPORT")
+  echo "grpc GetOrgUnit from PostgreSQL run $r: $line"
+  echo "pg $line" >>"$TMP/points"
+  line=$(load "127.0.0.1:$MPORT")
+  echo "grpc GetOrgUnit from memory run $r: $line"
+  echo "memory $line" >>"$TMP/points"
+  line=$(load "127.0.0.1:$WPORT" --concurrency=32 --metadata="authorization:Bearer $TOKEN")
+  echo "grpc GetOrgUnit from memory through the gateway (32 in flight) run $r: $line"
+  echo "gateway $line" >>"$TMP/points"
   tps=$("$PGB" -S -M prepared -c 16 -j 2 -T "$SECONDS_EACH" -h 127.0.0.1 -p "$PORT" -U postgres tinhgon 2>/dev/null |
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
   echo "pgbench -S -M prepared run $r: tps=$tps"
-  pg_runs+=("$tps")
+  echo "pgbench ok_per_s=$tps p50_ms=0 p99_ms=0" >>"$TMP/points"
 done
-ok_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*ok_per_s=\([0-9]*\).*/\1/p' | median)
-p50_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' | median)
-p99_med=$(printf '%s\n' "${grpc_runs[@]}" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' | median)
-pg_med=$(printf '%s\n' "${pg_runs[@]}" | median)
-awk -v g="$ok_med" -v p="$pg_med" -v a="$p50_med" -v b="$p99_med" -v n="$RUNS" 'BEGIN {
-  printf "point reads (median of %d): GetOrgUnit over gRPC %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio gRPC/pgbench %.2f\n", n, g, a, b, p, g / p }'
+mem_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$MEMORY_PID/status")
+mem_rss_after=$(awk '/^VmRSS/ {print $2}' "/proc/$MEMORY_PID/status")
+pg_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+med() {  # med KIND FIELD
+  grep "^$1 " "$TMP/points" | sed -n "s/.*$2=\([0-9.]*\).*/\1/p" | median
+}
+pg_med=$(med pgbench ok_per_s)
+for kind in pg memory gateway; do
+  awk -v k="$kind" -v g="$(med "$kind" ok_per_s)" -v a="$(med "$kind" p50_ms)" \
+    -v b="$(med "$kind" p99_ms)" -v p="$pg_med" -v n="$RUNS" 'BEGIN {
+    what = k == "pg" ? "from PostgreSQL, straight" : k == "memory" ? "from memory, straight" : "from memory, through the gateway"
+    printf "point reads (median of %d): GetOrgUnit %s %.0f OK calls/s (p50 %.2f ms, p99 %.2f ms); pgbench -S -M prepared %.0f tps; ratio %.2f\n", n, what, g, a, b, p, g / p }'
+done
+awk -v s="$mem_started" -v e="$mem_ready" -v r="$mem_rss" -v h="$mem_hwm" -v a="$mem_rss_after" \
+  -v p="$pg_rss" -v q="$pg_hwm" 'BEGIN {
+  printf "registry memory: reading from memory, ready in %.1f s, RSS %.0f MiB when ready, %.0f MiB after the loads (peak %.0f MiB); reading PostgreSQL, RSS %.0f MiB (peak %.0f MiB)\n", e - s, r / 1024, a / 1024, h / 1024, p / 1024, q / 1024 }'
+kill "$GATEWAY_PID" "$MEMORY_PID" "$SIGNED_PID" &&
+  wait "$GATEWAY_PID" "$MEMORY_PID" "$SIGNED_PID" 2>/dev/null || true
+GATEWAY_PID=
+MEMORY_PID=
+SIGNED_PID=
 
 fi  # BENCH_ORG_IMPORT_ONLY
 

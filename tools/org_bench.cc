@@ -2,8 +2,9 @@
 // PostgreSQL in the same run:
 //   1. bulk load: Registry::Import (rules + COPY) vs a bare COPY of the same rows;
 //   2. history through the registry's change path (merges, consolidations, end of a level);
-//   3. as-of subtree of one province and of the country: the store's read vs the bare
-//      recursive SQL returning the same rows.
+//   3. as-of subtree of one province and of the country, and the country's counts: the
+//      store's read (PostgreSQL, and from memory: store/memory_org_store.h) vs the bare
+//      recursive SQL returning the same rows; the snapshot's build time and memory.
 // Point reads over gRPC vs pgbench are measured by tools/bench_org.sh around this program.
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "common/pg.h"
 #include "common/text.h"
 #include "services/org_registry/registry.h"
+#include "services/org_registry/store/memory_org_store.h"
 #include "services/org_registry/store/pg_org_store.h"
 #include "tools/synth_country.h"
 
@@ -78,10 +80,36 @@ void Check(const absl::Status& s, const char* what) {
   }
 }
 
+// This process's resident memory now and at its peak, in MiB (/proc/self/status).
+std::pair<double, double> RssMiB() {
+  double rss = 0, hwm = 0;
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      long kb = 0;
+      if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) rss = kb / 1024.0;
+      if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) hwm = kb / 1024.0;
+    }
+    std::fclose(f);
+  }
+  return {rss, hwm};
+}
+
 // 3. As-of subtree: the store's read vs the bare recursive SQL returning the same rows.
 int Reads(const std::string& db, const std::string& schema) {
   PgSession session(PgOptions{db, schema, orgs::PrepareOrgStatements});
   orgs::PgOrgStore store(session);
+  // The same reads from memory: the snapshot the registry server builds at start.
+  const auto rss0 = RssMiB();
+  orgs::OrgMemory memory(PgOptions{db, schema, orgs::PrepareOrgStatements});
+  const double build_ms = TimeMs([&] { Check(memory.Start(/*listen=*/false), "snapshot"); });
+  const auto rss1 = RssMiB();
+  std::printf("snapshot: %zu units, %zu versions, change %lld, built in %.0f ms; this process's RSS"
+              " %.0f MiB before, %.0f MiB after (+%.0f MiB; peak %.0f MiB)\n",
+              memory.stats().units, memory.stats().versions,
+              static_cast<long long>(memory.Watermark()), build_ms, rss0.first, rss1.first,
+              rss1.first - rss0.first, rss1.second);
+  orgs::MemoryOrgStore mem(memory, std::make_unique<orgs::PgOrgStore>(session), session);
   // The baseline runs on a plain session: default planner settings, its query planned anew
   // for each call's values (the registry's session forces generic plans for its own queries).
   PgSession plain(PgOptions{db, schema, nullptr});
@@ -100,13 +128,18 @@ int Reads(const std::string& db, const std::string& schema) {
       std::string sql = raw_cte;
       sql.replace(sql.find("%ROOT%"), 6,
                   root == 0 ? "v.parent_id IS NULL AND $1::bigint = 0" : "v.unit_id = $1");
-      std::vector<double> ours, raw;
-      size_t n_ours = 0, n_raw = 0;
+      std::vector<double> ours, raw, from_memory;
+      size_t n_ours = 0, n_raw = 0, n_memory = 0;
       for (int r = 0; r < reps; ++r) {
         ours.push_back(TimeMs([&] {
           auto t = store.Subtree(root, day, 0);
           Check(t.status(), "subtree");
           n_ours = t->size();
+        }));
+        from_memory.push_back(TimeMs([&] {
+          auto t = mem.Subtree(root, day, 0);
+          Check(t.status(), "subtree from memory");
+          n_memory = t->size();
         }));
         raw.push_back(TimeMs([&] {
           Check(plain.Query([&](pqxx::transaction_base& tx) {
@@ -118,12 +151,52 @@ int Reads(const std::string& db, const std::string& schema) {
           }), "raw subtree");
         }));
       }
-      const double mo = Median(ours), mr = Median(raw);
+      const double mo = Median(ours), mr = Median(raw), mm = Median(from_memory);
       std::printf("subtree %-8s as of %s: %zu units; registry %.1f ms, bare recursive SQL %.1f ms "
-                  "(%zu rows), ratio %.2f (median of %d)\n",
+                  "(%zu rows), ratio %.2f; from memory %.1f ms (%zu units), ratio %.2f (median of "
+                  "%d)\n",
                   root == 0 ? "country" : "province", day.ToString().c_str(), n_ours, mo, mr, n_raw,
-                  mo / mr, reps);
+                  mo / mr, mm, n_memory, mm / mr, reps);
     }
+  }
+  // The country's counts by kind: the store's (one recursive statement, grouped) vs the same
+  // walk counted in bare SQL, and from memory.
+  const std::string raw_counts =
+      "WITH RECURSIVE t AS (SELECT v.unit_id, v.kind FROM unit_version v WHERE v.parent_id IS"
+      " NULL AND v.validity @> $1::date UNION ALL SELECT v.unit_id, v.kind FROM t JOIN"
+      " unit_version v ON v.parent_id = t.unit_id AND v.validity @> $1::date)"
+      " SELECT kind, count(*) FROM t GROUP BY kind";
+  for (const Date day : {Date::Unchecked(2018, 6, 1), Date::Unchecked(2026, 1, 1)}) {
+    std::vector<double> ours, raw, from_memory;
+    int total_ours = 0, total_memory = 0, total_raw = 0;
+    for (int r = 0; r < reps; ++r) {
+      ours.push_back(TimeMs([&] {
+        auto c = store.Counts(0, day);
+        Check(c.status(), "counts");
+        total_ours = 0;
+        for (auto [k, n] : *c) total_ours += n;
+      }));
+      from_memory.push_back(TimeMs([&] {
+        auto c = mem.Counts(0, day);
+        Check(c.status(), "counts from memory");
+        total_memory = 0;
+        for (auto [k, n] : *c) total_memory += n;
+      }));
+      raw.push_back(TimeMs([&] {
+        Check(plain.Query([&](pqxx::transaction_base& tx) {
+          total_raw = 0;
+          for (const auto& row : tx.exec_params(raw_counts, day.ToString())) {
+            total_raw += row[1].as<int>();
+          }
+          return absl::OkStatus();
+        }), "raw counts");
+      }));
+    }
+    const double mo = Median(ours), mr = Median(raw), mm = Median(from_memory);
+    std::printf("counts of the country as of %s: %d units; registry %.1f ms, bare recursive SQL "
+                "%.1f ms (%d), ratio %.2f; from memory %.1f ms (%d), ratio %.2f (median of %d)\n",
+                day.ToString().c_str(), total_ours, mo, mr, total_raw, mo / mr, mm, total_memory,
+                mm / mr, reps);
   }
   return 0;
 }

@@ -758,6 +758,9 @@ class EchoBackend final : public epb::Echo::CallbackService {
     Record(ctx, "Echo", BodyHash(*req));
     resp->set_text(req->text());
     ctx->AddTrailingMetadata("x-echo-trailer", "done");
+    // What a registry read answers (common/read_consistency.h), and a header that stays.
+    ctx->AddInitialMetadata(kChangeIdHeader, "42");
+    ctx->AddInitialMetadata("x-echo-initial", "kept at the gateway");
     auto* r = ctx->DefaultReactor();
     r->Finish(grpc::Status::OK);
     return r;
@@ -766,6 +769,7 @@ class EchoBackend final : public epb::Echo::CallbackService {
   grpc::ServerWriteReactor<epb::EchoMessage>* Repeat(grpc::CallbackServerContext* ctx,
                                                      const epb::EchoMessage* req) override {
     Record(ctx, "Repeat", BodyHash(*req));
+    ctx->AddInitialMetadata(kChangeIdHeader, "43");
     return new Repeater(this, *req);
   }
 
@@ -959,6 +963,7 @@ TEST_F(EchoTest, ForwardsAnAllowlistOfHeadersAndSignsTheVeryCall) {
   grpc::ClientContext ctx;
   Auth(&ctx, admin_);
   ctx.AddMetadata("accept-language", "vi-VN");
+  ctx.AddMetadata(kMinChangeIdHeader, "41");
   ctx.AddMetadata("x-custom", "not forwarded");
   ctx.AddMetadata("x-junk", std::string(7000, 'j'));  // would overflow the backend's limit
   ctx.AddMetadata(kPrincipalHeader, "forged");
@@ -972,12 +977,18 @@ TEST_F(EchoTest, ForwardsAnAllowlistOfHeadersAndSignsTheVeryCall) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.text(), "một hai ba");
   EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-echo-trailer"), 1u);
+  // The change id a read reflects comes back; the backend's other initial metadata does not.
+  ASSERT_EQ(ctx.GetServerInitialMetadata().count(kChangeIdHeader), 1u);
+  EXPECT_EQ(ctx.GetServerInitialMetadata().find(kChangeIdHeader)->second, "42");
+  EXPECT_EQ(ctx.GetServerInitialMetadata().count("x-echo-initial"), 0u);
 
   const EchoBackend::Seen seen = echo_.seen();
   EXPECT_EQ(seen.metadata.count("authorization"), 0u);  // the token stays at the gateway
   EXPECT_EQ(seen.metadata.count("x-custom"), 0u);
   EXPECT_EQ(seen.metadata.count("x-junk"), 0u);
   ASSERT_EQ(seen.metadata.count("accept-language"), 1u);
+  ASSERT_EQ(seen.metadata.count(kMinChangeIdHeader), 1u);
+  EXPECT_EQ(seen.metadata.find(kMinChangeIdHeader)->second, "41");
   ASSERT_EQ(seen.metadata.count(kPrincipalHeader), 1u);
   ASSERT_EQ(seen.metadata.count(kRequestIdHeader), 1u);
   EXPECT_EQ(seen.metadata.find(kRequestIdHeader)->second, "rid-echo");
@@ -1009,6 +1020,9 @@ TEST_F(EchoTest, StreamsBothWaysAndPropagatesDeadlinesAndCancellation) {
     ASSERT_TRUE(reader->Finish().ok());
     EXPECT_EQ(n, 50);
     EXPECT_TRUE(echo_.seen().principal.ok()) << echo_.seen().principal;
+    // A stream's first message waits for the backend's initial metadata, which comes back.
+    ASSERT_EQ(ctx.GetServerInitialMetadata().count(kChangeIdHeader), 1u);
+    EXPECT_EQ(ctx.GetServerInitialMetadata().find(kChangeIdHeader)->second, "43");
   }
   {  // Client streaming: every message forwarded (signed for them: see the next test).
     grpc::ClientContext ctx;

@@ -25,6 +25,9 @@ ABSL_FLAG(int, workers, tinhgon::EnvOrInt("TINHGON_ORG_REGISTRY_WORKERS", 8),
           "database worker threads (one connection each)");
 ABSL_FLAG(std::string, trust_secret, tinhgon::EnvOr("TINHGON_TRUST_SECRET", ""),
           "secret shared with the gateway; empty = local mode, every call is local-admin");
+ABSL_FLAG(bool, read_from_memory, tinhgon::EnvOr("TINHGON_ORG_REGISTRY_READ_FROM_MEMORY", "1") != "0",
+          "answer reads from an in-memory snapshot advanced from the change log (false: every "
+          "read from PostgreSQL) (env TINHGON_ORG_REGISTRY_READ_FROM_MEMORY=0 turns it off)");
 ABSL_FLAG(std::string, today, tinhgon::EnvOr("TINHGON_TODAY", ""),
           "fixed 'today' (YYYY-MM-DD) for tests and dry runs; empty = the real date");
 
@@ -47,8 +50,22 @@ int main(int argc, char** argv) {
   if (backend.exit_code != 0) return backend.exit_code;
   Clock& clock = *backend.clock;
 
+  // Reads from memory: the snapshot is built before the server answers its first call.
+  std::unique_ptr<orgs::OrgMemory> memory;
+  if (absl::GetFlag(FLAGS_read_from_memory)) {
+    memory = std::make_unique<orgs::OrgMemory>(backend.pg);
+    const absl::Time started = absl::Now();
+    if (absl::Status s = memory->Start(); !s.ok()) {
+      LogError("reads from memory: ", s.ToString());
+      return 1;
+    }
+    const orgs::OrgMemory::Stats st = memory->stats();
+    LogInfo("reads from memory: ", st.units, " units, ", st.versions, " versions, change ",
+            memory->Watermark(), ", built in ", absl::FormatDuration(absl::Now() - started));
+  }
   CallRunner runner(orgs::pb::OrgRegistry::service_full_name(), *backend.auth, *backend.pool);
-  orgs::OrgRegistryApi api(runner, orgs::PgRegistryFactory(clock));
+  orgs::OrgRegistryApi api(runner, memory ? orgs::MemoryRegistryFactory(clock, *memory)
+                                          : orgs::PgRegistryFactory(clock));
 
   ServerOptions opts;
   opts.name = "org-registry";
@@ -56,6 +73,7 @@ int main(int argc, char** argv) {
   opts.services = {&api};
   opts.health_names = {"tinhgon.orgregistry.v1.OrgRegistry"};
   absl::Status s = ServeUntilSignal(opts);
+  if (memory) memory->Stop();
   if (!s.ok()) {
     LogError(s.ToString());
     return 1;

@@ -96,6 +96,7 @@
 #include "common/testing/pg_fixture.h"
 #include "services/org_registry/registry.h"
 #include "services/org_registry/store/pg_org_store.h"
+#include "services/org_registry/store/memory_org_store.h"
 
 namespace tinhgon::orgs {
 namespace {
@@ -2012,11 +2013,13 @@ struct Db {
   std::string schema;
   bool owned = false;
   std::unique_ptr<PgSession> session;
-  std::unique_ptr<PgOrgStore> store;
+  std::unique_ptr<OrgMemory> memory;  // TINHGON_MODEL_OVER_MEMORY: reads from memory
+  std::unique_ptr<OrgStore> store;
   std::unique_ptr<Registry> reg;
   ~Db() {
     reg.reset();
     store.reset();
+    memory.reset();
     session.reset();
     if (owned) {
       pqxx::connection c(testing::TestPgConninfo());
@@ -2047,7 +2050,16 @@ absl::StatusOr<std::unique_ptr<Db>> OpenDb(const std::string& schema, bool creat
   }
   o.prepare = PrepareOrgStatements;
   db->session = std::make_unique<PgSession>(o);
+#ifdef TINHGON_MODEL_OVER_MEMORY
+  // The same histories and checks over MemoryOrgStore (org_registry_model_memory_pgtest): every
+  // read from the snapshot, brought up to each write by the store itself.
+  db->memory = std::make_unique<OrgMemory>(o);
+  if (absl::Status s = db->memory->Start(/*listen=*/false); !s.ok()) return s;
+  db->store = std::make_unique<MemoryOrgStore>(
+      *db->memory, std::make_unique<PgOrgStore>(*db->session), *db->session);
+#else
   db->store = std::make_unique<PgOrgStore>(*db->session);
+#endif
   db->reg = std::make_unique<Registry>(*db->store, clock);
   return db;
 }

@@ -58,9 +58,10 @@ function freshSchema(prefix) {
 // Starts org_registry_server in dev mode (no trust secret; or, with `trustSecret`, trusting only
 // principals signed with it, as behind the gateway) on a free port, in `schema` (created here by
 // the superuser), with a fixed today. Resolves once it logs "listening on" and answers health
-// checks; rejects with its stderr if it exits or takes more than 60 s.
-async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, trustSecret = '' }) {
-  psql(`CREATE SCHEMA ${schema}`);
+// checks; rejects with its stderr if it exits or takes more than 60 s. `createSchema: false`
+// starts another replica on a schema a first one made.
+async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, trustSecret = '', createSchema = true }) {
+  if (createSchema) psql(`CREATE SCHEMA ${schema}`);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };

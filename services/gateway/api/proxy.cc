@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/read_consistency.h"
 #include "common/status.h"
 
 namespace tinhgon::gateway {
@@ -44,7 +45,12 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
 
 }  // namespace
 
-bool ForwardedHeader(absl::string_view key) { return key == "accept-language"; }
+bool ForwardedHeader(absl::string_view key) {
+  // x-tinhgon-min-change-id: a read that must reflect a change (common/read_consistency.h).
+  return key == "accept-language" || key == kMinChangeIdHeader;
+}
+
+bool ReturnedHeader(absl::string_view key) { return key == kChangeIdHeader; }
 
 absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor* type,
                                              const std::string& bytes) {
@@ -179,6 +185,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     void OnWriteDone(bool ok) override { call_->UpWriteDone(ok); }
     void OnWritesDoneDone(bool) override { call_->UpWritesDone(); }
     void OnReadDone(bool ok) override { call_->UpReadDone(ok); }
+    void OnReadInitialMetadataDone(bool ok) override { call_->UpInitialMetadata(ok); }
     void OnDone(const grpc::Status& s) override { call_->UpDone(s); }
 
    private:
@@ -299,8 +306,32 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       upstream_.RemoveHold();
       return;
     }
+    {
+      // Our initial metadata leaves with the first message: it waits for the backend's (two
+      // reactions that gRPC may run in either order, on two threads).
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!initial_copied_) {
+        first_write_waits_ = true;
+        return;
+      }
+    }
     stall_->WaitStarted();
     StartWrite(&out_);
+  }
+
+  void UpInitialMetadata(bool ok) {
+    bool write = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ok) CopyInitialHeaders();
+      initial_copied_ = true;
+      write = first_write_waits_;
+      first_write_waits_ = false;
+    }
+    if (write) {
+      stall_->WaitStarted();
+      StartWrite(&out_);
+    }
   }
 
   void UpDone(const grpc::Status& status) {
@@ -310,6 +341,10 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UnaryDone(const grpc::Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      CopyInitialHeaders();  // the call is done: its initial metadata is in, or never came
+    }
     CopyTrailers();
     const grpc::Status s = FromBackend(status);
     if (s.ok() && MarkFinished()) {
@@ -320,6 +355,19 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       FinishServer(s);
     }
     Unref();
+  }
+
+  // The backend's initial metadata the client may see (ReturnedHeader), before ours is sent
+  // (with our first message or status): once the upstream call has its initial metadata
+  // (OnReadInitialMetadataDone, or a unary call done). Under mu_.
+  void CopyInitialHeaders() {
+    if (stage_ == Stage::kFinished) return;
+    for (const auto& [k, v] : client_ctx_->GetServerInitialMetadata()) {
+      const absl::string_view key(k.data(), k.size());
+      if (ReturnedHeader(key) && v.size() <= 64) {
+        ctx_->AddInitialMetadata(std::string(key), std::string(v.data(), v.size()));
+      }
+    }
   }
 
   // The backend's trailing metadata goes back to the client, but for what gRPC manages.
@@ -376,9 +424,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   Upstream upstream_;
   UnaryUpstream unary_upstream_;
 
-  std::mutex mu_;  // guards stage_ and cancelled_
+  std::mutex mu_;  // guards stage_, cancelled_, initial_copied_ and first_write_waits_
   Stage stage_ = Stage::kAuthenticating;
   bool cancelled_ = false;
+  bool initial_copied_ = false;     // the backend's initial metadata is in (stream calls)
+  bool first_write_waits_ = false;  // its first message came before it
   std::atomic<int> refs_{1};  // the server side's OnDone, plus the upstream's once started
 };
 

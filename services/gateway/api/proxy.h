@@ -53,6 +53,9 @@ struct ProxiedMethod {
 
 // The client headers passed on to backends; every other client header stays at the gateway.
 bool ForwardedHeader(absl::string_view key);
+// The backend's initial metadata passed back to the client (x-tinhgon-change-id); the rest,
+// and every backend's header the gateway sets itself (x-request-id), stays.
+bool ReturnedHeader(absl::string_view key);
 
 // Parses `bytes` as a `type` and returns its canonical serialization (what the gateway forwards
 // and signs); INVALID_ARGUMENT when it does not parse.

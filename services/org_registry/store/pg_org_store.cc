@@ -312,6 +312,9 @@ class PgOrgTx : public OrgTx {
       }
       units.Finish();
     }
+    // Recorded in change_unit like every unit a change touches: readers that follow the change
+    // log (memory_org_store.h) reload exactly those.
+    for (const UnitVersion& v : versions) touched_.insert(v.unit_id);
     CopyWriter rows(tx_, "unit_version",
                     {"unit_id", "valid_from", "code", "name", "name_folded", "short_name", "kind",
                      "level", "parent_id", "province_class", "area_km2", "population",
@@ -641,6 +644,9 @@ void PrepareOrgStatements(pqxx::connection& c) {
                 " ORDER BY c.effective_date, c.id, l.predecessor_id, l.successor_id"
                 " LIMIT $3 OFFSET $4"));
   for (const ListStatementDef& d : kListStatements) c.prepare(d.name, ListQuerySql(d.order_by));
+  // The highest change id committed: a watermark (005_change_watermark.sql), for reads that
+  // bypass the registry's memory.
+  c.prepare("change_watermark", "SELECT coalesce(max(id), 0) FROM change_event");
   c.prepare("change_get", absl::StrCat("SELECT ", kChangeCols, " FROM change_event c WHERE c.id = $1"));
   c.prepare("changes_list",
             absl::StrCat("SELECT ", kChangeCols,
