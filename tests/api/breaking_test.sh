@@ -108,7 +108,7 @@ COUNT_UNITS="  rpc CountUnits(CountUnitsRequest) returns (UnitCounts) {"
 check "add a method (OrgRegistry.CountUnitsAgain)" allowed "$ORG" "$COUNT_UNITS" \
   "  rpc CountUnitsAgain(CountUnitsRequest) returns (UnitCounts);\n$COUNT_UNITS"
 check "add an enum value (CHANGE_KIND_RENUMBER)" allowed "$ORG" \
-  "  CHANGE_KIND_END_LEVEL = 10;" "  CHANGE_KIND_END_LEVEL = 10;\n  CHANGE_KIND_RENUMBER = 11;"
+  "  CHANGE_KIND_REORGANIZE = 11;" "  CHANGE_KIND_REORGANIZE = 11;\n  CHANGE_KIND_RENUMBER = 12;"
 check "deprecate a field (OrgUnit.parent_name)" allowed "$ORG" \
   "  string parent_name = 8;" "  string parent_name = 8 [deprecated = true];"
 

@@ -2,8 +2,11 @@
 //
 //   vn_admin seed --units=data/vn_admin/units-2025-03-01.tsv --date=2025-03-01 --out=FILE
 //       [--provinces=60,67] [--levels=district,commune]
+//       [--since=data/vn_admin/units-2021-02-01.tsv --since_date=2021-02-01 --out_since=FILE]
 //     writes a tools/seed_loader file of the GSO list (every unit, or those of some provinces
 //     and levels), each row established on --date; seed_loader loads it in one ImportOrgUnits.
+//     With --since, the units the earlier list shows alike (with every ancestor) go to
+//     --out_since, established on the earlier date (load it first): what the two lists prove.
 //   vn_admin reform --date=2025-07-01 [--new_provinces=68] [--token=...] [--target=...]
 //     replays the 1 July 2025 reform through the registry's change API: the provinces merged
 //     into the one whose code the new province keeps (Resolution 202/2025/QH15), the island
@@ -26,6 +29,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,6 +59,11 @@ ABSL_FLAG(std::string, units, "", "seed: the GSO list to write");
 ABSL_FLAG(std::string, out, "", "seed: the seed_loader file to write");
 ABSL_FLAG(std::string, provinces, "", "seed: only these provinces (codes, comma-separated)");
 ABSL_FLAG(std::string, levels, "province,district,commune", "seed: the levels to write");
+ABSL_FLAG(std::string, since, "",
+          "seed: an earlier GSO list; the units it lists alike (code, name, level, parent, and "
+          "so every ancestor) are written to --out_since, established on --since_date");
+ABSL_FLAG(std::string, since_date, "", "seed: the earlier list's date");
+ABSL_FLAG(std::string, out_since, "", "seed: the file of the units established on --since_date");
 ABSL_FLAG(std::string, date, "", "the day the units are established (seed) or change");
 ABSL_FLAG(std::string, new_provinces, "",
           "reform: only the new provinces of these codes and the old units they take");
@@ -125,26 +135,65 @@ int RunSeed() {
   }
   const std::set<std::string> provinces = CsvSet(absl::GetFlag(FLAGS_provinces));
   const std::set<std::string> levels = CsvSet(absl::GetFlag(FLAGS_levels));
+  // What the earlier list shows alike: those units stood (at least) from its date. A unit is
+  // alike when its code, name, level and parent are, and its parent is alike too.
+  std::map<std::string, Unit> earlier;
+  std::optional<Date> since_date;
+  const std::string since_path = absl::GetFlag(FLAGS_since);
+  if (!since_path.empty()) {
+    auto d = Date::Parse(absl::GetFlag(FLAGS_since_date), "--since_date");
+    if (!d.ok() || absl::GetFlag(FLAGS_out_since).empty() || !(*d < *date)) {
+      return Usage("--since needs --since_date (before --date) and --out_since");
+    }
+    since_date = *d;
+    auto e = tinhgon::vnadmin::ReadUnits(since_path);
+    if (!e.ok()) {
+      std::fprintf(stderr, "vn_admin: %s\n", std::string(e.status().message()).c_str());
+      return 2;
+    }
+    for (Unit& u : *e) earlier[u.code] = std::move(u);
+  }
+  std::set<std::string> alike;
   std::map<std::string, std::string> province_of;
-  std::ofstream out(out_path);
-  out << "# Written by tools/vn_admin seed from " << units_path << " (GSO list; see "
-      << "data/vn_admin/README.md): every unit established on " << date->ToString() << ".\n"
-      << "code\tparent_code\tkind\tname\teffective_date\tact_number\tact_date\tissuer\n";
-  const std::string act = absl::StrCat("DMDVHC-", date->ToString());
-  int n = 0;
+  auto open = [&](const std::string& path, Date d) {
+    auto out = std::make_unique<std::ofstream>(path);
+    *out << "# Written by tools/vn_admin seed from " << units_path << " (GSO list; see "
+         << "data/vn_admin/README.md): every unit established on " << d.ToString() << ".\n"
+         << "code\tparent_code\tkind\tname\teffective_date\tact_number\tact_date\tissuer\n";
+    return out;
+  };
+  std::unique_ptr<std::ofstream> out = open(out_path, *date);
+  std::unique_ptr<std::ofstream> out_since =
+      since_date ? open(absl::GetFlag(FLAGS_out_since), *since_date) : nullptr;
+  int n = 0, n_since = 0;
   for (const Unit& u : *units) {
     province_of[u.code] = u.level == Level::kProvince ? u.code : province_of[u.parent_code];
+    auto e = earlier.find(u.code);
+    const bool same = e != earlier.end() && e->second.name == u.name &&
+                      e->second.level == u.level && e->second.parent_code == u.parent_code &&
+                      (u.parent_code.empty() || alike.count(u.parent_code));
+    if (same) alike.insert(u.code);
     if (!provinces.empty() && !provinces.count(province_of[u.code])) continue;
     if (!levels.count(tinhgon::vnadmin::LevelName(u.level))) continue;
-    out << u.code << '\t' << u.parent_code << '\t' << pb::OrgKind_Name(KindOf(u.level)) << '\t'
-        << u.name << '\t' << date->ToString() << '\t' << act << '\t' << '\t' << kSnapshotIssuer
-        << '\n';
-    ++n;
+    const Date d = same ? *since_date : *date;
+    *(same ? out_since : out) << u.code << '\t' << u.parent_code << '\t'
+                              << pb::OrgKind_Name(KindOf(u.level)) << '\t' << u.name << '\t'
+                              << d.ToString() << '\t' << "DMDVHC-" << d.ToString() << '\t'
+                              << '\t' << kSnapshotIssuer << '\n';
+    ++(same ? n_since : n);
   }
-  out.close();
-  if (!out) return Fail(absl::StrCat(out_path, ": cannot write"));
-  std::fprintf(stderr, "vn_admin: %d units of %s written to %s\n", n, units_path.c_str(),
+  for (auto* f : {out.get(), out_since.get()}) {
+    if (f == nullptr) continue;
+    f->close();
+    if (!*f) return Fail("cannot write a seed file");
+  }
+  std::fprintf(stderr, "vn_admin: %d units of %s written to %s", n, units_path.c_str(),
                out_path.c_str());
+  if (since_date) {
+    std::fprintf(stderr, ", %d listed alike on %s to %s", n_since,
+                 since_date->ToString().c_str(), absl::GetFlag(FLAGS_out_since).c_str());
+  }
+  std::fprintf(stderr, "\n");
   return 0;
 }
 
