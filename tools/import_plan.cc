@@ -155,7 +155,7 @@ void PrintTable(const pb::ImportPlanTextResponse& r, bool committed) {
 
 // Progress rows: snippet, lead name (optional), report_date, state, percent, completed_on,
 // text, evidence number, evidence date. The task is the one whose text holds the snippet and
-// whose lead's name holds the lead name (both compared without diacritics).
+// whose lead in the plan has a name holding the lead name (both compared without diacritics).
 int RecordProgress(Caller& caller, int64_t plan_id, const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -187,8 +187,12 @@ int RecordProgress(Caller& caller, int64_t plan_id, const std::string& path) {
     for (const pb::Task& t : tasks.tasks()) {
       if (t.child_count() > 0) continue;
       if (!absl::StrContains(tinhgon::FoldVietnamese(t.text()), tinhgon::FoldVietnamese(f[0]))) continue;
+      // The plan's lead: today's may be a successor (a district ended in 2025 hands its tasks to
+      // the province).
+      const std::string& lead =
+          t.has_original_lead() ? t.original_lead().name() : t.lead().name();
       if (!f[1].empty() &&
-          !absl::StrContains(tinhgon::FoldVietnamese(t.lead().name()), tinhgon::FoldVietnamese(f[1]))) {
+          !absl::StrContains(tinhgon::FoldVietnamese(lead), tinhgon::FoldVietnamese(f[1]))) {
         continue;
       }
       task = &t;
