@@ -207,7 +207,8 @@ int RecordProgress(Caller& caller, int64_t plan_id, const std::string& path) {
     req.set_request_id(absl::StrCat("sample-progress-", Sha256Hex(absl::StrCat(plan_id, "|", line)).substr(0, 32)));
     pb::ProgressUpdate* u = req.mutable_update();
     u->set_task_id(task->id());
-    *u->mutable_reported_by() = task->lead();
+    // Reported by the plan's lead, who reported then (today's lead may be its successor).
+    *u->mutable_reported_by() = task->has_original_lead() ? task->original_lead() : task->lead();
     auto date = [&](const std::string& s, google::type::Date* out) {
       if (s.empty()) return true;
       auto d = tinhgon::Date::Parse(s);
