@@ -680,8 +680,15 @@ std::shared_ptr<const Snapshot> OrgMemory::AwaitChange(int64_t min_change_id, ab
         read_log = true;
         absl::Status s = session->Transact(
             TxMode::kRead, [&](pqxx::work& tx) { return Apply(tx, /*full=*/false); }, until);
-        if (!s.ok()) LogError("org memory: reading the change log for a read: ", s.ToString());
-        continue;
+        if (!s.ok()) {
+          LogError("org memory: reading the change log for a read: ", s.ToString());
+          continue;
+        }
+        // The log as committed now is in: a change it lacks is not committed (a caller's
+        // made-up or future id), and waiting for it would only hold this worker for nothing.
+        // The caller reads through to PostgreSQL at once.
+        if (auto reached_now = reached()) return reached_now;
+        return nullptr;
       }
     }
     std::unique_lock<std::mutex> lock(wait_mu_);
