@@ -43,6 +43,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/date.h"
 #include "common/config.h"
 #include "common/proto_util.h"
@@ -380,12 +381,27 @@ class Registry {
   std::map<std::string, int64_t> live;  // code → the unit holding it now
   std::map<StepKind, int> done;
   int ended_districts = 0;
+  int rate_limited = 0;  // calls the gateway's rate limit made wait
 
  private:
+  // Every write carries a request id, so a retry is safe: while the target is UNAVAILABLE (the
+  // endpoint retries), and while the gateway's rate limit for the token is reached (here: a
+  // pause, then again, for at most a minute; a replay of answered requests runs faster than
+  // the gateway's 500 calls/s).
   template <typename Req, typename Fn>
   absl::Status Call(const std::string& method, const Req& req, Fn fn) {
-    return ep_.Call(absl::StrCat("/tinhgon.orgregistry.v1.OrgRegistry/", method), req, fn,
-                    /*retry=*/true);  // every write carries a request id
+    const std::string full = absl::StrCat("/tinhgon.orgregistry.v1.OrgRegistry/", method);
+    absl::Status s;
+    for (int attempt = 0; attempt < 600; ++attempt) {
+      s = ep_.Call(full, req, fn, /*retry=*/true);
+      if (s.code() != absl::StatusCode::kResourceExhausted ||
+          tinhgon::ErrorReason(s) != "RATE_LIMITED") {
+        return s;
+      }
+      ++rate_limited;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return s;
   }
 
   template <typename LB>
@@ -423,6 +439,9 @@ void PrintDone(const Registry& reg, double seconds) {
   std::printf("vn_admin: done in %.1f s: %s%s\n", seconds, parts.empty() ? "no change" : "",
               parts.c_str());
   if (reg.ended_districts > 0) std::printf("vn_admin: %d districts ended\n", reg.ended_districts);
+  if (reg.rate_limited > 0) {
+    std::printf("vn_admin: %d calls waited for the gateway's rate limit\n", reg.rate_limited);
+  }
 }
 
 absl::Status RunSteps(Registry& reg, const std::vector<Step>& steps) {
