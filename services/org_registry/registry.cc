@@ -14,6 +14,17 @@ namespace {
 
 std::string Idx(const std::string& field, size_t i) { return absl::StrCat(field, "[", i, "]"); }
 
+// No unit named twice among a change's sources.
+absl::Status CheckDistinct(const std::vector<UnitRef>& sources) {
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (!seen.insert(sources[i].id).second) {
+      return InvalidField(Idx("sources", i) + ".id", "named twice", "Đơn vị bị nêu hai lần");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NoUnit(int64_t id, const std::string& field) {
   return NotFound("UNIT_NOT_FOUND", field, absl::StrCat("no unit ", id),
                   absl::StrCat("Không có đơn vị ", id));
@@ -338,13 +349,9 @@ absl::StatusOr<ChangeOutcome> Registry::Merge(const WriteContext& ctx, const Mer
     return InvalidField("target", "set exactly one of into and new_unit",
                         "Chọn một trong: sáp nhập vào đơn vị có sẵn hoặc hợp nhất thành đơn vị mới");
   }
-  std::set<int64_t> seen;
-  for (size_t i = 0; i < cmd.sources.size(); ++i) {
-    if (!seen.insert(cmd.sources[i].id).second) {
-      return InvalidField(Idx("sources", i) + ".id", "named twice", "Đơn vị bị nêu hai lần");
-    }
-  }
-  if (cmd.into && seen.count(cmd.into->id)) {
+  TG_RETURN_IF_ERROR(CheckDistinct(cmd.sources));
+  if (cmd.into && std::any_of(cmd.sources.begin(), cmd.sources.end(),
+                              [&](const UnitRef& s) { return s.id == cmd.into->id; })) {
     return InvalidField("into.id", "is also a source", "Đơn vị nhận cũng là đơn vị bị sáp nhập");
   }
   if (cmd.new_unit) TG_RETURN_IF_ERROR(ValidateFields(*cmd.new_unit, "new_unit"));
@@ -481,12 +488,7 @@ absl::StatusOr<ChangeOutcome> Registry::Reorganize(const WriteContext& ctx,
   }
   TG_ASSIGN_OR_RETURN(const std::vector<LinkShare> shares,
                       ReorganizeShares(cmd.sources.size(), cmd.parts.size(), cmd.links));
-  std::set<int64_t> seen;
-  for (size_t i = 0; i < cmd.sources.size(); ++i) {
-    if (!seen.insert(cmd.sources[i].id).second) {
-      return InvalidField(Idx("sources", i) + ".id", "named twice", "Đơn vị bị nêu hai lần");
-    }
-  }
+  TG_RETURN_IF_ERROR(CheckDistinct(cmd.sources));
   for (size_t i = 0; i < cmd.parts.size(); ++i) {
     TG_RETURN_IF_ERROR(ValidateFields(cmd.parts[i], Idx("parts", i)));
   }

@@ -45,6 +45,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/date.h"
+#include "common/principal.h"
 #include "common/config.h"
 #include "common/proto_util.h"
 #include "common/status.h"
@@ -259,7 +260,8 @@ class Registry {
   }
 
   absl::Status Do(const Step& s) {
-    const std::string rid = absl::StrCat("vn-", date_.ToString(), "-", Hash16(s.Key()));
+    const std::string rid =
+        absl::StrCat("vn-", date_.ToString(), "-", tinhgon::Sha256Hex(s.Key()).substr(0, 16));
     pb::ChangeResult result;
     absl::Status st;
     switch (s.kind) {
@@ -356,7 +358,7 @@ class Registry {
     return absl::OkStatus();
   }
 
-  absl::Status EndDistricts(const std::string& province, const std::string& act) {
+  absl::Status EndDistricts(const std::string& province) {
     pb::EndLevelRequest req;
     req.set_request_id(absl::StrCat("vn-", date_.ToString(), "-endlevel-", province));
     TG_ASSIGN_OR_RETURN(int64_t id, Id(province, "EndLevel"));
@@ -365,7 +367,6 @@ class Registry {
     *req.mutable_effective_date() = tinhgon::ToProto(date_);
     // The district level ends by the Law on the Organisation of Local Government of 16/6/2025
     // (two levels: province and commune), in force on 1/7/2025.
-    (void)act;
     req.mutable_legal_basis()->set_act_number("72/2025/QH15");
     req.mutable_legal_basis()->set_issuer("Quốc hội");
     req.mutable_legal_basis()->set_title("Luật Tổ chức chính quyền địa phương");
@@ -511,7 +512,7 @@ int RunReform(ToolCaller& caller, Date date) {
     std::set<std::string> done;
     for (const auto& r : provinces) {
       if (!done.insert(r.new_code).second) continue;
-      s = reg.EndDistricts(r.new_code, r.act);
+      s = reg.EndDistricts(r.new_code);
       if (!s.ok()) break;
     }
   }

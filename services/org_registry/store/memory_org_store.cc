@@ -687,8 +687,7 @@ std::shared_ptr<const Snapshot> OrgMemory::AwaitChange(int64_t min_change_id, ab
         // The log as committed now is in: a change it lacks is not committed (a caller's
         // made-up or future id), and waiting for it would only hold this worker for nothing.
         // The caller reads through to PostgreSQL at once.
-        if (auto reached_now = reached()) return reached_now;
-        return nullptr;
+        return reached();
       }
     }
     std::unique_lock<std::mutex> lock(wait_mu_);
