@@ -37,6 +37,16 @@ bool IsRetryableConflict(const absl::Status& s) {
   return s.code() == absl::StatusCode::kAborted && ErrorReason(s) == kConflictReason;
 }
 
+bool NeedsDatabase(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kFailedPrecondition && ErrorReason(s) == kNeedsDatabaseReason;
+}
+
+absl::Status NeedsDatabaseError() {
+  return FailedPrecondition(kNeedsDatabaseReason, "",
+                            "this work needs the database and ran where none may be used",
+                            "Việc này cần cơ sở dữ liệu");
+}
+
 absl::Duration ConflictBackoff(int attempt) {
   thread_local std::mt19937 rng{std::random_device{}()};
   const int cap_ms = std::min(200, 5 << std::min(attempt, 8));
@@ -79,6 +89,7 @@ absl::Status StatusFromSqlError(const pqxx::sql_error& e) {
 }
 
 absl::StatusOr<pqxx::connection*> PgSession::Connection() {
+  if (no_database_) return NeedsDatabaseError();
   if (conn_ && conn_->is_open()) return conn_.get();
   conn_.reset();
   try {

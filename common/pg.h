@@ -50,12 +50,23 @@ bool IsRetryableConflict(const absl::Status& s);
 // The pause before re-run `attempt` (1, 2, ...): exponential with jitter, capped at 200 ms.
 absl::Duration ConflictBackoff(int attempt);
 
+// The reason of the FAILED_PRECONDITION a session without a database gives (PgSession's
+// NoDatabase): the work needs a database worker, and may run again on one (CallRunner's
+// kInlineFirst calls do).
+inline constexpr char kNeedsDatabaseReason[] = "NEEDS_DATABASE";
+bool NeedsDatabase(const absl::Status& s);
+absl::Status NeedsDatabaseError();
+
 // Maps a libpqxx / PostgreSQL error to the most specific status.
 absl::Status StatusFromSqlError(const pqxx::sql_error& e);
 
 class PgSession {
  public:
   explicit PgSession(PgOptions options) : options_(std::move(options)) {}
+  // A session that never connects: every use answers FAILED_PRECONDITION NEEDS_DATABASE at
+  // once. Work tried on a gRPC thread gets one, which must not block (CallRunner, kInlineFirst).
+  struct NoDatabase {};
+  explicit PgSession(NoDatabase) : no_database_(true) {}
   PgSession(const PgSession&) = delete;
   PgSession& operator=(const PgSession&) = delete;
 
@@ -77,8 +88,12 @@ class PgSession {
   // The open connection, connecting (and preparing statements) when needed. FAILED_PRECONDITION
   // when the schema does not exist: tables must never land in another schema.
   absl::StatusOr<pqxx::connection*> Connection();
+  // False for a NoDatabase session: whoever would wait for something a database read could
+  // bring (OrgMemory's reads) answers NEEDS_DATABASE instead.
+  bool has_database() const { return !no_database_; }
 
  private:
+  bool no_database_ = false;
   PgOptions options_;
   std::unique_ptr<pqxx::connection> conn_;
   int64_t timeout_ms_ = 0;  // the session's statement_timeout now

@@ -197,9 +197,18 @@ class CallRunner {
       : service_(std::move(service)), auth_(auth), pool_(pool), options_(options),
         stalls_(options.stall_limit) {}
 
+  // Where a unary call's handler runs. kWorker: on a database worker (the queue's bound and
+  // order apply). kInlineFirst: first at once on the gRPC thread that authenticated the call,
+  // with a session that has no database (PgSession::NoDatabase); when the handler needs one
+  // (NEEDS_DATABASE) it runs again on a worker, as kWorker. For reads answered from memory in
+  // microseconds: no hand-over to a worker and back, which on a loaded machine costs more than
+  // the read. The handler must have no effect before it first uses the session.
+  enum class Placement { kWorker, kInlineFirst };
+
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const char* method,
-                                  const Req* req, Resp* resp, UnaryHandler<Req, Resp> handler);
+                                  const Req* req, Resp* resp, UnaryHandler<Req, Resp> handler,
+                                  Placement placement = Placement::kWorker);
 
   template <typename Req, typename Msg>
   grpc::ServerWriteReactor<Msg>* Stream(grpc::CallbackServerContext* ctx, const char* method,
@@ -259,6 +268,7 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
   Resp response;                     // the job's own response
   std::optional<CallInfo> info;      // once authenticated
   UnaryHandler<Req, Resp> handler;
+  Placement placement = Placement::kWorker;
   int attempt = 0;
   ReadConsistency consistency;  // the handler's, current on its worker while it runs
 
@@ -270,6 +280,14 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
   void Authenticated(absl::StatusOr<CallInfo> who) {
     if (!who.ok()) return Finish(ToGrpcStatus(who.status()));
     info = *std::move(who);
+    if (placement == Placement::kInlineFirst) {
+      PgSession none{PgSession::NoDatabase{}};
+      return Run(none);
+    }
+    Queue();
+  }
+
+  void Queue() {
     auto self = this->shared_from_this();
     absl::Status queued = runner->pool_.TrySubmit(
         [self](PgSession& session) { self->Run(session); }, runner->options_.max_queued);
@@ -287,6 +305,7 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
       ReadConsistencyScope scope(&consistency);
       s = handler(session, *info, request, response);
     }
+    if (!session.has_database() && NeedsDatabase(s)) return Queue();
     auto self = this->shared_from_this();
     if (runner->RetryLater(s, attempt, info->deadline,
                            [self](PgSession& next) { self->Run(next); })) {
@@ -301,8 +320,10 @@ struct CallRunner::UnaryJob : std::enable_shared_from_this<UnaryJob<Req, Resp>> 
 template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* CallRunner::Unary(grpc::CallbackServerContext* ctx, const char* method,
                                             const Req* req, Resp* resp,
-                                            UnaryHandler<Req, Resp> handler) {
+                                            UnaryHandler<Req, Resp> handler,
+                                            Placement placement) {
   auto job = std::make_shared<UnaryJob<Req, Resp>>();
+  job->placement = placement;
   job->runner = this;
   job->reactor = ctx->DefaultReactor();
   job->ctx = ctx;

@@ -44,15 +44,21 @@ class EchoService final : public epb::Echo::CallbackService {
                                  epb::EchoMessage* resp) override {
     return runner_.Unary<epb::EchoMessage, epb::EchoMessage>(
         ctx, "Echo", req, resp,
-        [this](PgSession&, const CallInfo&, const epb::EchoMessage& in, epb::EchoMessage& out) {
+        [this](PgSession& session, const CallInfo&, const epb::EchoMessage& in,
+               epb::EchoMessage& out) {
           ++runs;
+          ++(session.has_database() ? worker_runs : inline_runs);
+          out.set_count(out.count() + 1);  // 1 unless a run's response is reused
           // "conflict N": a transaction conflict the first N runs.
           if (in.text() == "conflict" && runs.load() <= in.count()) {
             return MakeError({absl::StatusCode::kAborted, kConflictReason, "", "conflict", "x"});
           }
+          // "needs-db": what a read from memory does when it must read the database instead.
+          if (in.text() == "needs-db" && !session.has_database()) return NeedsDatabaseError();
           out.set_text(in.text());
           return absl::OkStatus();
-        });
+        },
+        placement);
   }
   grpc::ServerWriteReactor<epb::EchoMessage>* Repeat(grpc::CallbackServerContext* ctx,
                                                      const epb::EchoMessage* req) override {
@@ -79,6 +85,9 @@ class EchoService final : public epb::Echo::CallbackService {
         });
   }
   std::atomic<int> runs{0};
+  std::atomic<int> inline_runs{0};  // runs with a session without a database (kInlineFirst)
+  std::atomic<int> worker_runs{0};
+  CallRunner::Placement placement = CallRunner::Placement::kWorker;
 
  private:
   CallRunner& runner_;
@@ -122,6 +131,8 @@ class RunnerTest : public ::testing::Test {
  protected:
   // Without `secret`, local mode: every call is local-admin.
   void Start(CallRunner::Options o, const std::string& secret = "") {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now());
+    server_.reset();
     pool_ = std::make_unique<PgWorkerPool>(PgOptions{"host=127.0.0.1 port=1", "", nullptr}, 1);
     auth_ = std::make_unique<CallAuthenticator>(secret);
     runner_ = std::make_unique<CallRunner>("tinhgon.testing.v1.Echo", *auth_, *pool_, o);
@@ -217,6 +228,37 @@ TEST_F(RunnerTest, AFullQueueRefusesBeforeRunning) {
   grpc::Status s = Echo("x", 0, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(service_->runs.load(), 0);
+}
+
+// kInlineFirst: a handler that needs no database answers on the gRPC thread (even with a queue
+// that admits nothing); one that does runs again on a worker, with a fresh response.
+TEST_F(RunnerTest, InlineFirstRunsOnTheGrpcThreadAndMovesToAWorkerWhenItNeedsTheDatabase) {
+  CallRunner::Options o;
+  o.max_queued = 0;
+  Start(o);
+  service_->placement = CallRunner::Placement::kInlineFirst;
+  epb::EchoMessage out;
+  ASSERT_TRUE(Echo("một", 0, &out).ok());
+  EXPECT_EQ(out.text(), "một");
+  EXPECT_EQ(service_->inline_runs.load(), 1);
+  EXPECT_EQ(service_->worker_runs.load(), 0);
+  // Needing the database with no room in the queue: refused as any queued call is.
+  EXPECT_EQ(Echo("needs-db", 0, &out).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(service_->worker_runs.load(), 0);
+
+  Start({});
+  service_->placement = CallRunner::Placement::kInlineFirst;
+  out.Clear();
+  ASSERT_TRUE(Echo("needs-db", 0, &out).ok());
+  EXPECT_EQ(out.text(), "needs-db");
+  EXPECT_EQ(out.count(), 1);  // the worker's run started from a fresh response
+  EXPECT_EQ(service_->inline_runs.load(), 1);
+  EXPECT_EQ(service_->worker_runs.load(), 1);
+  // The default runs on a worker only.
+  service_->placement = CallRunner::Placement::kWorker;
+  ASSERT_TRUE(Echo("hai", 0, &out).ok());
+  EXPECT_EQ(service_->inline_runs.load(), 1);
+  EXPECT_EQ(service_->worker_runs.load(), 2);
 }
 
 // A client stream's principal is signed for the hash of the stream it comes with: that stream

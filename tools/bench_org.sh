@@ -124,8 +124,8 @@ for r in $(seq 1 "$RUNS"); do
   line=$(load "127.0.0.1:$MPORT")
   echo "grpc GetOrgUnit from memory run $r: $line"
   echo "memory $line" >>"$TMP/points"
-  line=$(load "127.0.0.1:$WPORT" --concurrency=32 --metadata="authorization:Bearer $TOKEN")
-  echo "grpc GetOrgUnit from memory through the gateway (32 in flight) run $r: $line"
+  line=$(load "127.0.0.1:$WPORT" --metadata="authorization:Bearer $TOKEN")
+  echo "grpc GetOrgUnit from memory through the gateway (64 in flight, as straight) run $r: $line"
   echo "gateway $line" >>"$TMP/points"
   tps=$("$PGB" -S -M prepared -c 16 -j 2 -T "$SECONDS_EACH" -h 127.0.0.1 -p "$PORT" -U postgres tinhgon 2>/dev/null |
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)

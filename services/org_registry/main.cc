@@ -64,8 +64,12 @@ int main(int argc, char** argv) {
             memory->Watermark(), ", built in ", absl::FormatDuration(absl::Now() - started));
   }
   CallRunner runner(orgs::pb::OrgRegistry::service_full_name(), *backend.auth, *backend.pool);
-  orgs::OrgRegistryApi api(runner, memory ? orgs::MemoryRegistryFactory(clock, *memory)
-                                          : orgs::PgRegistryFactory(clock));
+  orgs::OrgRegistryApi::Options api_options;
+  api_options.inline_point_reads = memory != nullptr;
+  orgs::OrgRegistryApi api(runner,
+                           memory ? orgs::MemoryRegistryFactory(clock, *memory)
+                                  : orgs::PgRegistryFactory(clock),
+                           api_options);
 
   ServerOptions opts;
   opts.name = "org-registry";

@@ -321,19 +321,21 @@ absl::Status Import(Registry& reg, const CallInfo& info,
 template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* OrgRegistryApi::Serve(grpc::CallbackServerContext* ctx,
                                                 const char* method, const Req* req, Resp* resp,
-                                                Handler<Req, Resp> fn) {
+                                                Handler<Req, Resp> fn,
+                                                CallRunner::Placement placement) {
   return runner_.Unary<Req, Resp>(
       ctx, method, req, resp,
       [this, fn = std::move(fn)](PgSession& s, const CallInfo& info, const Req& r, Resp& out) {
         std::unique_ptr<Registry> reg = registry_(s, info.deadline);
         return fn(*reg, info, r, out);
-      });
+      },
+      placement);
 }
 
 grpc::ServerUnaryReactor* OrgRegistryApi::GetOrgUnit(grpc::CallbackServerContext* ctx,
                                                      const pb::GetOrgUnitRequest* req,
                                                      pb::OrgUnit* resp) {
-  return Serve<pb::GetOrgUnitRequest, pb::OrgUnit>(
+  return ServePointRead<pb::GetOrgUnitRequest, pb::OrgUnit>(
       ctx, "GetOrgUnit", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::GetOrgUnitRequest& req,
          pb::OrgUnit& resp) {
@@ -347,7 +349,7 @@ grpc::ServerUnaryReactor* OrgRegistryApi::GetOrgUnit(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* OrgRegistryApi::BatchGetOrgUnits(
     grpc::CallbackServerContext* ctx, const pb::BatchGetOrgUnitsRequest* req,
     pb::BatchGetOrgUnitsResponse* resp) {
-  return Serve<pb::BatchGetOrgUnitsRequest, pb::BatchGetOrgUnitsResponse>(
+  return ServePointRead<pb::BatchGetOrgUnitsRequest, pb::BatchGetOrgUnitsResponse>(
       ctx, "BatchGetOrgUnits", req, resp,
       [](Registry& reg, const CallInfo& info, const pb::BatchGetOrgUnitsRequest& req,
          pb::BatchGetOrgUnitsResponse& resp) -> absl::Status {

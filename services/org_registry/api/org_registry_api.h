@@ -31,6 +31,10 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
     size_t import_max_rows = 500000;
     size_t import_max_bytes = size_t{128} << 20;
     size_t import_budget_bytes = size_t{256} << 20;
+    // The point reads (GetOrgUnit, BatchGetOrgUnits) run first on the gRPC thread, and on a
+    // database worker only when they need the database (CallRunner::Placement::kInlineFirst):
+    // for a registry reading memory (main.cc sets it with --read_from_memory).
+    bool inline_point_reads = false;
   };
 
   // `runner` runs the calls of tinhgon.orgregistry.v1.OrgRegistry; `registry` builds the use
@@ -99,7 +103,16 @@ class OrgRegistryApi final : public pb::OrgRegistry::CallbackService {
   // Runs `fn` with the call's use case.
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, const char* method,
-                                  const Req* req, Resp* resp, Handler<Req, Resp> fn);
+                                  const Req* req, Resp* resp, Handler<Req, Resp> fn,
+                                  CallRunner::Placement placement = CallRunner::Placement::kWorker);
+  // Serve, for a point read: inline first when options_.inline_point_reads.
+  template <typename Req, typename Resp>
+  grpc::ServerUnaryReactor* ServePointRead(grpc::CallbackServerContext* ctx, const char* method,
+                                           const Req* req, Resp* resp, Handler<Req, Resp> fn) {
+    return Serve(ctx, method, req, resp, std::move(fn),
+                 options_.inline_point_reads ? CallRunner::Placement::kInlineFirst
+                                             : CallRunner::Placement::kWorker);
+  }
 
   CallRunner& runner_;
   UseCaseFactory<Registry> registry_;

@@ -881,6 +881,8 @@ absl::StatusOr<const Snapshot*> MemoryOrgStore::Pin() {
   if (!through_pg_) {
     std::shared_ptr<const Snapshot> s = memory_.Current();
     if (s != nullptr && s->watermark < min_change_id_) {
+      // On a gRPC thread (no database): neither wait nor read the log here; a worker will.
+      if (!session_.has_database()) return NeedsDatabaseError();
       const absl::Time until = std::min(deadline_, absl::Now() + memory_.max_wait());
       s = memory_.AwaitChange(min_change_id_, until, &session_);
     }

@@ -106,8 +106,11 @@ class MemoryStoreTest : public testing::PgSchemaTest {
     return *memories_.back();
   }
   // A call's store over `memory`, with its own session (as a worker's).
-  std::unique_ptr<MemoryOrgStore> Store(OrgMemory& memory, ReadConsistency* rc = nullptr) {
-    sessions_.push_back(std::make_unique<PgSession>(opts_));
+  // `database` false: the session of a call tried first on a gRPC thread (PgSession::NoDatabase).
+  std::unique_ptr<MemoryOrgStore> Store(OrgMemory& memory, ReadConsistency* rc = nullptr,
+                                        bool database = true) {
+    sessions_.push_back(database ? std::make_unique<PgSession>(opts_)
+                                 : std::make_unique<PgSession>(PgSession::NoDatabase{}));
     return std::make_unique<MemoryOrgStore>(memory,
                                             std::make_unique<PgOrgStore>(*sessions_.back()),
                                             *sessions_.back(), absl::InfiniteFuture(), rc);
@@ -737,9 +740,39 @@ TEST_F(MemoryStoreTest, AnUnreachedMinimumReadsThroughToPostgres) {
   EXPECT_EQ(rc.reflected_change_id, w);
 }
 
+// A read tried on a gRPC thread (no database, CallRunner's kInlineFirst) answers from a snapshot
+// that has what it must reflect, and otherwise says NEEDS_DATABASE at once, without waiting
+// (the wait allowed here is an hour) or touching the database: a worker runs it again.
+TEST_F(MemoryStoreTest, AReadWithoutADatabaseAnswersFromMemoryOrAsksForAWorkerAtOnce) {
+  OrgMemory::Options o;
+  o.max_wait = absl::Hours(1);
+  OrgMemory& memory = NewMemory(false, o);
+  const int64_t p = MustCreate(Fields("UBND tỉnh", OrgKind::kProvinceCommittee, 0, "68"));
+  ASSERT_TRUE(memory.CatchUp(*session_).ok());
+  const int64_t w = memory.Watermark();
+  {
+    ReadConsistency rc{w, 0};
+    auto v = Store(memory, &rc, /*database=*/false)->Get(p, D(2020, 1, 1));
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_TRUE(v->has_value());
+    EXPECT_EQ((*v)->unit.id, p);
+    EXPECT_EQ(rc.reflected_change_id, w);
+  }
+  const absl::Time started = absl::Now();
+  ReadConsistency rc{w + 1, 0};
+  auto v = Store(memory, &rc, /*database=*/false)->Get(p, D(2020, 1, 1));
+  EXPECT_TRUE(NeedsDatabase(v.status())) << v.status();
+  EXPECT_LT(absl::Now() - started, absl::Seconds(1));
+  // A write this replica made and its snapshot lacks counts as a minimum too.
+  memory.NoteCommitted(w + 1);
+  ReadConsistency none{0, 0};
+  EXPECT_TRUE(NeedsDatabase(Store(memory, &none, false)->Get(p, D(2020, 1, 1)).status()));
+}
+
 // Two registry servers on one database, each reading from its own memory: a unit created
 // through one is read through the other with x-tinhgon-min-change-id, and every answer says
-// which change it reflects.
+// which change it reflects. GetOrgUnit runs inline first, as main.cc serves it: the stale read
+// is answered on the gRPC thread, the fresh one moves to a worker that reads the log.
 TEST_F(MemoryStoreTest, TwoServersReadYourWritesWithMinChangeId) {
   OrgMemory::Options slow;  // B's listener would only see it after a second: the read must not
   slow.poll = absl::Hours(1);
@@ -757,7 +790,10 @@ TEST_F(MemoryStoreTest, TwoServersReadYourWritesWithMinChangeId) {
     s->auth = std::make_unique<CallAuthenticator>("");
     s->runner = std::make_unique<CallRunner>(pb::OrgRegistry::service_full_name(), *s->auth,
                                              *s->pool);
-    s->api = std::make_unique<OrgRegistryApi>(*s->runner, MemoryRegistryFactory(clock_, memory));
+    OrgRegistryApi::Options api_options;  // as main.cc serves memory: point reads inline first
+    api_options.inline_point_reads = true;
+    s->api = std::make_unique<OrgRegistryApi>(*s->runner, MemoryRegistryFactory(clock_, memory),
+                                              api_options);
     grpc::ServerBuilder b;
     int port = 0;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
