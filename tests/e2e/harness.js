@@ -42,8 +42,9 @@ function freePort() {
   });
 }
 
-function psql(sql) {
-  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', TEST_PG, '-c', sql], {
+// `db`: another cluster's conninfo (a test with a PostgreSQL of its own); default TEST_PG.
+function psql(sql, db = TEST_PG) {
+  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', db, '-c', sql], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
@@ -60,8 +61,8 @@ function freshSchema(prefix) {
 // the superuser), with a fixed today. Resolves once it logs "listening on" and answers health
 // checks; rejects with its stderr if it exits or takes more than 60 s. `createSchema: false`
 // starts another replica on a schema a first one made.
-async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, trustSecret = '', createSchema = true }) {
-  if (createSchema) psql(`CREATE SCHEMA ${schema}`);
+async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, trustSecret = '', createSchema = true, db = TEST_PG }) {
+  if (createSchema) psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -69,70 +70,70 @@ async function startOrgRegistry({ schema, today = '2019-06-01', workers = 2, tru
   delete env.TINHGON_TRUST_SECRET;
   if (trustSecret) env.TINHGON_TRUST_SECRET = trustSecret;
   const args = [
-    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, `--workers=${workers}`,
+    `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, `--workers=${workers}`,
     `--today=${today}`,
   ];
   if (!trustSecret) args.push('--trust_secret=');
   return startProcess('org_registry_server', binary('services/org_registry/org_registry_server'),
-    args, env, target, schema);
+    args, env, target, schema, db);
 }
 
 // Starts staffing_server on a free port in `schema` (created here), calling the registry at
 // `registry`, trusting principals signed with `trustSecret`, with a fixed today.
-async function startStaffing({ schema, registry, trustSecret, today = '2022-06-01' }) {
-  psql(`CREATE SCHEMA ${schema}`);
+async function startStaffing({ schema, registry, trustSecret, today = '2022-06-01', db = TEST_PG }) {
+  psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('TINHGON_STAFFING_')) delete env[k];
   env.TINHGON_TRUST_SECRET = trustSecret;
   const args = [
-    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, '--workers=2',
     `--org_registry=${registry}`, `--today=${today}`,
   ];
   return startProcess('staffing_server', binary('services/staffing/staffing_server'),
-    args, env, target, schema);
+    args, env, target, schema, db);
 }
 
 // Starts tasks_server on a free port in `schema` (created here), calling the registry at
 // `registry`, trusting principals signed with `trustSecret`, with a fixed today.
-async function startTasks({ schema, registry, trustSecret, today = '2022-06-01' }) {
-  psql(`CREATE SCHEMA ${schema}`);
+async function startTasks({ schema, registry, trustSecret, today = '2022-06-01', db = TEST_PG }) {
+  psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('TINHGON_TASKS_')) delete env[k];
   env.TINHGON_TRUST_SECRET = trustSecret;
   const args = [
-    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, '--workers=2',
     `--org_registry=${registry}`, `--today=${today}`,
   ];
   return startProcess('tasks_server', binary('services/tasks/tasks_server'), args, env, target,
-    schema);
+    schema, db);
 }
 
 // Starts reporting_server on a free port in `schema` (created here), reading the registry,
 // staffing and tasks at the given targets, trusting principals signed with `trustSecret`.
-async function startReporting({ schema, registry, staffing, tasks, trustSecret, today = '2022-06-01' }) {
-  psql(`CREATE SCHEMA ${schema}`);
+async function startReporting({ schema, registry, staffing, tasks, trustSecret, today = '2022-06-01', db = TEST_PG }) {
+  psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('TINHGON_REPORTING_')) delete env[k];
   env.TINHGON_TRUST_SECRET = trustSecret;
   const args = [
-    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, '--workers=2',
     `--org_registry=${registry}`, `--staffing=${staffing}`, `--tasks=${tasks}`, `--today=${today}`,
   ];
   return startProcess('reporting_server', binary('services/reporting/reporting_server'), args, env,
-    target, schema);
+    target, schema, db);
 }
 
 // Starts gateway_server on a free port in `schema` (created here), routing `routes`
 // ({ 'pkg.Service': 'host:port' }), with `trustSecret`, metrics off. Its first start issues the
 // bootstrap admin token into a temporary file; the server object carries it as adminToken.
-async function startGateway({ schema, routes, trustSecret }) {
-  psql(`CREATE SCHEMA ${schema}`);
+async function startGateway({ schema, routes, trustSecret, db = TEST_PG }) {
+  psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -140,49 +141,81 @@ async function startGateway({ schema, routes, trustSecret }) {
   env.TINHGON_TRUST_SECRET = trustSecret;
   const tokenFile = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'tg-gw-')), 'admin_token');
   const args = [
-    `--listen=${target}`, `--db=${TEST_PG}`, `--schema=${schema}`, '--workers=2',
+    `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, '--workers=2',
     `--routes=${Object.entries(routes).map(([s, a]) => `${s}=${a}`).join(';')}`,
     '--metrics_listen=', `--bootstrap_admin_token_file=${tokenFile}`,
   ];
   const server = await startProcess('gateway_server', binary('services/gateway/gateway_server'),
-    args, env, target, schema);
+    args, env, target, schema, db);
   server.adminToken = fs.readFileSync(tokenFile, 'utf8').trim();
   fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+  // A restarted gateway finds its tokens in its schema and issues none, but still wants the
+  // bootstrap file's folder to exist.
+  const restart = server.restart;
+  server.restart = async () => {
+    fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
+    try {
+      await restart();
+    } finally {
+      fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+    }
+  };
   return server;
 }
 
-async function startProcess(label, exe, args, env, target, schema) {
-  const proc = spawn(exe, args, {
-    env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startProcess(label, exe, args, env, target, schema, db = TEST_PG) {
+  let proc;
+  let exited;
   let log = '';
-  proc.stdout.on('data', (d) => { log += d; });
-  proc.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const spawnIt = () => {
+    proc = spawn(exe, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (d) => { log += d; });
+    proc.stderr.on('data', (d) => { log += d; });
+    exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  };
+  const running = () => proc.exitCode === null && proc.signalCode === null;
+  const waitReady = async () => {
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      if (!running()) {
+        throw new Error(`${label} exited (${proc.exitCode ?? proc.signalCode}) during start:\n${log}`);
+      }
+      if (log.includes('listening on') && await healthServing(target)) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  };
+  spawnIt();
 
   const server = {
-    target, schema, proc, log: () => log,
+    target, schema, log: () => log,
+    get proc() { return proc; },
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
+      if (running()) {
         proc.kill('SIGTERM');
         const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
         await exited;
         clearTimeout(timer);
       }
-      try { psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } catch (e) { /* best effort */ }
+      try { psql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`, db); } catch (e) { /* best effort */ }
+    },
+    // kill -9: no shutdown, no draining; the schema stays.
+    async kill9() {
+      if (running()) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    },
+    // The same program, flags and port again, after a kill9 (its schema as it was left).
+    async restart() {
+      if (running()) throw new Error(`${label} is still running`);
+      log += `\n--- restarted ---\n`;
+      spawnIt();
+      if (!await waitReady()) throw new Error(`${label} not ready after a restart:\n${log}`);
     },
   };
 
-  const deadline = Date.now() + 60000;
-  let ready = false;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`${label} exited (${proc.exitCode ?? proc.signalCode}) during start:\n${log}`);
-    }
-    if (log.includes('listening on') && await healthServing(target)) { ready = true; break; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!ready) {
+  if (!await waitReady()) {
     await server.stop();
     throw new Error(`${label} not ready after 60 s:\n${log}`);
   }

@@ -2,20 +2,39 @@
 
 #include <algorithm>
 
+#include "grpc/health/v1/health.grpc.pb.h"
+
 namespace tinhgon::gateway {
+
+bool Backend::Usable() {
+  if (failing.load(std::memory_order_relaxed)) return false;
+  // true: an idle channel starts connecting, so a recovered replica comes back.
+  return channel->GetState(/*try_to_connect=*/true) != GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
 
 Backend* Route::Pick() {
   const size_t n = backends_.size();
   const uint64_t start = next_.fetch_add(1, std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     Backend* b = backends_[(start + i) % n].get();
-    // true: an idle channel starts connecting, so a recovered replica comes back.
-    if (b->channel->GetState(/*try_to_connect=*/true) != GRPC_CHANNEL_TRANSIENT_FAILURE) return b;
+    if (b->Usable()) return b;
   }
   return backends_[start % n].get();
 }
 
-Backends::Backends(const RouteTable& routes, int channels_per_address) {
+Backend* Route::PickOther(absl::string_view address) {
+  const size_t n = backends_.size();
+  const uint64_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    Backend* b = backends_[(start + i) % n].get();
+    if (b->address != address && b->Usable()) return b;
+  }
+  return nullptr;
+}
+
+Backends::Backends(const RouteTable& routes, int channels_per_address,
+                   absl::Duration health_interval, absl::Duration health_timeout)
+    : health_interval_(health_interval), health_timeout_(health_timeout) {
   const int k = std::max(1, channels_per_address);
   for (const auto& [service, addresses] : routes) {
     std::vector<std::unique_ptr<Backend>> list;
@@ -36,6 +55,71 @@ Backends::Backends(const RouteTable& routes, int channels_per_address) {
     }
     routes_.emplace(service, std::make_unique<Route>(std::move(list)));
   }
+  if (health_interval_ > absl::ZeroDuration()) watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+Backends::~Backends() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  // Checks still in flight end within their deadline and touch this object: wait for them.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return checks_in_flight_ == 0; });
+}
+
+void Backends::WatchLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    CheckAll(/*wait=*/false);
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(health_interval_), [&] { return stopping_; });
+  }
+}
+
+void Backends::CheckAllNow() { CheckAll(/*wait=*/true); }
+
+void Backends::CheckAll(bool wait) {
+  namespace hv = ::grpc::health::v1;
+  for (auto& [service, route] : routes_) {
+    for (const auto& b : route->backends()) {
+      Backend* backend = b.get();
+      // One check per backend at a time: a backend that does not answer is not asked again
+      // until its check times out.
+      if (backend->checking.exchange(true)) continue;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++checks_in_flight_;
+      }
+      struct Check {
+        grpc::ClientContext ctx;
+        hv::HealthCheckRequest request;
+        hv::HealthCheckResponse response;
+        std::unique_ptr<hv::Health::Stub> stub;
+      };
+      auto* check = new Check();
+      check->ctx.set_deadline(absl::ToChronoTime(absl::Now() + health_timeout_));
+      check->stub = hv::Health::NewStub(backend->channel);
+      check->stub->async()->Check(
+          &check->ctx, &check->request, &check->response,
+          [this, backend, check](grpc::Status s) {
+            const bool serving =
+                s.ok() && check->response.status() == hv::HealthCheckResponse::SERVING;
+            backend->failing.store(!serving);
+            backend->checking.store(false);
+            delete check;
+            std::lock_guard<std::mutex> lock(mu_);
+            --checks_in_flight_;
+            cv_.notify_all();
+          });
+    }
+  }
+  if (!wait) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return checks_in_flight_ == 0; });
 }
 
 Route* Backends::Find(absl::string_view service) {

@@ -79,7 +79,8 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   ProxyCall(ProxyService& svc, grpc::GenericCallbackServerContext* ctx,
             const ProxiedMethod* method)
       : svc_(svc), ctx_(ctx), method_(method), started_(absl::Now()),
-        stall_(svc.stalls_.Watch(ctx)), upstream_(this), unary_upstream_(this) {
+        stall_(svc.stalls_.Watch(ctx)), upstream_(this), unary_upstream_(this),
+        unary_retry_(this) {
     if (method_ != nullptr) {
       const auto* d = method_->descriptor;
       kind_ = d->client_streaming() ? Kind::kClientStream
@@ -238,37 +239,46 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     return true;
   }
 
-  void CallUpstream() {
-    client_ctx_ = std::make_unique<grpc::ClientContext>();
-    const absl::Time deadline =
-        info_->deadline != absl::InfiniteFuture()
-            ? info_->deadline
-            : absl::Now() + (kind_ == Kind::kUnary ? svc_.limits_.default_unary_deadline
+  absl::Time UpstreamDeadline() const {
+    return info_->deadline != absl::InfiniteFuture()
+               ? info_->deadline
+               : started_ + (kind_ == Kind::kUnary ? svc_.limits_.default_unary_deadline
                                                    : svc_.limits_.default_stream_deadline);
-    client_ctx_->set_deadline(absl::ToChronoTime(deadline));
+  }
+
+  // The upstream call's context: deadline, forwarded headers, the principal signed for it.
+  std::unique_ptr<grpc::ClientContext> NewUpstreamContext() {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(absl::ToChronoTime(UpstreamDeadline()));
     for (const auto& [k, v] : ctx_->client_metadata()) {
       const absl::string_view key(k.data(), k.size());
       if (ForwardedHeader(key) && v.size() <= 256) {
-        client_ctx_->AddMetadata(std::string(key), std::string(v.data(), v.size()));
+        c->AddMetadata(std::string(key), std::string(v.data(), v.size()));
       }
     }
     if (kind_ == Kind::kClientStream) {
       // The whole stream is here (read before calling): its hash goes ahead of it, in a header.
       StreamBodyHasher body;
       for (const std::string& r : requests_) body.Add(r);
-      SignOutgoingStream(*client_ctx_, svc_.trust_secret_, info_->principal,
+      SignOutgoingStream(*c, svc_.trust_secret_, info_->principal,
                          {info_->request_id, method_->full_name, body.Hex(), absl::Now()});
     } else {
-      SignOutgoing(*client_ctx_, svc_.trust_secret_, info_->principal,
+      SignOutgoing(*c, svc_.trust_secret_, info_->principal,
                    {info_->request_id, method_->full_name, Sha256Hex(requests_.front()),
                     absl::Now()});
     }
+    return c;
+  }
+
+  void CallUpstream() {
+    client_ctx_ = NewUpstreamContext();
     Backend* backend = method_->route->Pick();
+    backend_ = backend;
     refs_.fetch_add(1);  // the upstream side's OnDone
     if (!Advance(Stage::kUpstream)) client_ctx_->TryCancel();  // it fails at once
     if (kind_ == Kind::kUnary) {
       request_buffer_ = ToBuffer(requests_.front());
-      requests_.clear();
+      if (!method_->retry_elsewhere) requests_.clear();  // a read keeps it for another replica
       backend->stub->PrepareUnaryCall(client_ctx_.get(), method_->full_name, grpc::StubOptions(),
                                       &request_buffer_, &out_, &unary_upstream_);
       unary_upstream_.StartCall();
@@ -341,6 +351,10 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UnaryDone(const grpc::Status& status) {
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      backend_->failing.store(true);  // until its next health check passes
+      if (RetryElsewhere()) return Unref();
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       CopyInitialHeaders();  // the call is done: its initial metadata is in, or never came
@@ -355,6 +369,36 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       FinishServer(s);
     }
     Unref();
+  }
+
+  // A read answered UNAVAILABLE goes once to another replica, within its deadline: true when it
+  // went (its answer comes to UnaryDone again, from the second reactor).
+  bool RetryElsewhere() {
+    if (!method_->retry_elsewhere || retried_ || requests_.empty()) return false;
+    if (absl::Now() >= UpstreamDeadline() || ClientGone()) return false;
+    Backend* other = method_->route->PickOther(backend_->address);
+    if (other == nullptr) return false;
+    retried_ = true;
+    svc_.retried_.fetch_add(1);
+    backend_ = other;
+    out_.Clear();
+    request_buffer_ = ToBuffer(requests_.front());
+    std::unique_ptr<grpc::ClientContext> next = NewUpstreamContext();  // signs requests_.front()
+    requests_.clear();
+    bool cancelled;
+    {
+      // OnCancel cancels whichever context is current, under the mutex.
+      std::lock_guard<std::mutex> lock(mu_);
+      retired_ctx_ = std::move(client_ctx_);
+      client_ctx_ = std::move(next);
+      cancelled = cancelled_;
+    }
+    if (cancelled) client_ctx_->TryCancel();
+    refs_.fetch_add(1);  // the second upstream call's OnDone
+    other->stub->PrepareUnaryCall(client_ctx_.get(), method_->full_name, grpc::StubOptions(),
+                                  &request_buffer_, &out_, &unary_retry_);
+    unary_retry_.StartCall();
+    return true;
   }
 
   // The backend's initial metadata the client may see (ReturnedHeader), before ours is sent
@@ -421,8 +465,12 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer out_;             // the answer being relayed
 
   std::unique_ptr<grpc::ClientContext> client_ctx_;
+  std::unique_ptr<grpc::ClientContext> retired_ctx_;  // the first attempt's, once retried
+  Backend* backend_ = nullptr;                        // the one called (last)
+  bool retried_ = false;
   Upstream upstream_;
   UnaryUpstream unary_upstream_;
+  UnaryUpstream unary_retry_;  // the second attempt of a read (RetryElsewhere)
 
   std::mutex mu_;  // guards stage_, cancelled_, initial_copied_ and first_write_waits_
   Stage stage_ = Stage::kAuthenticating;
@@ -447,6 +495,9 @@ ProxyService::ProxyService(GatewayAuthenticator& auth, Backends& backends,
       m.descriptor = service->method(i);
       m.full_name = absl::StrCat("/", name, "/", m.descriptor->name());
       m.route = backends.Find(name);
+      m.retry_elsewhere = !m.descriptor->client_streaming() && !m.descriptor->server_streaming() &&
+                          m.descriptor->options().idempotency_level() ==
+                              google::protobuf::MethodOptions::NO_SIDE_EFFECTS;
       methods_.emplace(m.full_name, m);
     }
   }

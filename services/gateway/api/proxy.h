@@ -49,6 +49,9 @@ struct ProxiedMethod {
   std::string full_name;  // "/package.Service/Method"
   const google::protobuf::MethodDescriptor* descriptor = nullptr;
   Route* route = nullptr;
+  // A unary read (`idempotency_level = NO_SIDE_EFFECTS`): a call a backend answered UNAVAILABLE
+  // (a replica down, a connection lost) goes once to another replica within its deadline.
+  bool retry_elsewhere = false;
 };
 
 // The client headers passed on to backends; every other client header stays at the gateway.
@@ -71,6 +74,8 @@ class ProxyService final : public grpc::CallbackGenericService {
 
   // The method a full name stands for, or null when the gateway does not route it.
   const ProxiedMethod* Find(absl::string_view full_method) const;
+  // Reads sent again to another replica after an UNAVAILABLE (since start).
+  int64_t retried() const { return retried_.load(); }
 
  private:
   friend class ProxyCall;
@@ -81,6 +86,7 @@ class ProxyService final : public grpc::CallbackGenericService {
   const ProxyLimits limits_;
   InFlightLimiter streams_;
   std::atomic<size_t> buffered_{0};  // bytes of client-streaming requests held now
+  std::atomic<int64_t> retried_{0};
   std::map<std::string, ProxiedMethod, std::less<>> methods_;
 };
 
