@@ -233,6 +233,54 @@ describe('faults', { skip: skip || false }, () => {
     units.forEach((u, i) => assert.equal(byUnit.get(Number(u)), 10 + i));
   });
 
+  it('a hung backend holds no call past its deadline; a service whose dependency hangs answers in time', async () => {
+    const unit = (await orgs.CreateOrgUnit({
+      request_id: 'flt-hang-unit',
+      unit: { name: 'Sở Treo', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
+      effective_date: h.date(2015, 1, 1),
+      legal_basis: basis('E2E-FLT'),
+    })).id;
+    // Tasks stops answering (SIGSTOP: connections open, nothing read): 20 calls with a 1 s
+    // deadline each end DEADLINE_EXCEEDED about then, and the registry answers meanwhile.
+    tasks.proc.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const hung = await Promise.allSettled(
+        Array.from({ length: 20 }, () => tk.ListPlans({ issuer_unit_id: province }, 1000)));
+      const elapsed = Date.now() - t0;
+      for (const r of hung) {
+        assert.equal(r.status, 'rejected');
+        assert.equal(r.reason.code, 4, `${r.reason.code} ${r.reason.details}`);
+      }
+      assert.ok(elapsed < 3000, `the hung calls ended after ${elapsed} ms`);
+      assert.equal((await orgs.GetOrgUnit({ id: province }, 2000)).id, province);
+    } finally {
+      tasks.proc.kill('SIGCONT');
+    }
+    assert.ok((await tk.ListPlans({ issuer_unit_id: province })).plans.length > 0);
+
+    // Staffing's registry (replica B) hangs: a quota write, which checks its unit there, answers
+    // DEADLINE_EXCEEDED or UNAVAILABLE within the caller's 2 s, and writes nothing.
+    orgB.proc.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      await assert.rejects(st.CreateQuota({
+        request_id: 'flt-hang-quota',
+        quota: {
+          unit: { id: unit }, year: 2023, category: 'STAFF_CATEGORY_CIVIL_SERVANT', count: 5,
+          effective_date: h.date(2023, 1, 1), legal_basis: basis('QĐ-FLT'),
+        },
+      }, 2000), (err) => {
+        assert.ok([4, 14].includes(err.code), `${err.code} ${err.details}`);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 4000, `answered after ${Date.now() - t0} ms`);
+    } finally {
+      orgB.proc.kill('SIGCONT');
+    }
+    assert.equal((await st.ListQuotas({ year: 2023, page_size: 1000 })).quotas.length, 0);
+  });
+
   it('a backend down: the gateway answers UNAVAILABLE for its methods only, the others keep answering', async () => {
     await staffing.kill9();
     try {
