@@ -85,6 +85,10 @@ describe('faults', { skip: skip || false }, () => {
   let tk;
   let province;
   const basis = (n) => ({ act_number: n, issuer: 'e2e' });
+  // CreateOrgUnit through the gateway, effective 1/1 of `year`: the answer.
+  const create = (rid, unit, year, deadlineMs = 15000) => orgs.CreateOrgUnit({
+    request_id: rid, unit, effective_date: h.date(year, 1, 1), legal_basis: basis('E2E-FLT'),
+  }, deadlineMs);
 
   before(async () => {
     orgA = await h.startOrgRegistry({ schema: orgSchema, trustSecret: secret, today: '2022-06-01' });
@@ -101,12 +105,7 @@ describe('faults', { skip: skip || false }, () => {
     orgs = await client(ORG);
     st = await client(ST);
     tk = await client(TK);
-    province = (await orgs.CreateOrgUnit({
-      request_id: 'flt-province',
-      unit: { name: 'UBND tỉnh Sự Cố', kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: '97' },
-      effective_date: h.date(2015, 1, 1),
-      legal_basis: basis('E2E-FLT'),
-    })).id;
+    province = (await create('flt-province', { name: 'UBND tỉnh Sự Cố', kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: '97' }, 2015)).id;
   });
 
   after(async () => {
@@ -152,24 +151,13 @@ describe('faults', { skip: skip || false }, () => {
   });
 
   it('the registry killed -9 while it is written: every acknowledged unit is there, once', async () => {
-    const parent = (await orgs.CreateOrgUnit({
-      request_id: 'flt-parent-reg',
-      unit: { name: 'Sở Ghi Thử', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-      effective_date: h.date(2016, 1, 1),
-      legal_basis: basis('E2E-FLT'),
-    })).id;
+    const parent = (await create('flt-parent-reg', { name: 'Sở Ghi Thử', kind: 'ORG_KIND_DEPARTMENT', parent_id: province }, 2016)).id;
     const n = 60;
     // Both replicas are killed in turn: each write may land on either.
     for (const victim of [orgA, orgB]) {
       const round = victim === orgA ? 'a' : 'b';
-      const { acked, stats } = await writesAcrossAKill(victim, n, 4, (i) => orgs.CreateOrgUnit({
-        request_id: `flt-reg-${round}-${i}`,
-        unit: { name: `Phòng ${round}${i}`, kind: 'ORG_KIND_DIVISION', parent_id: parent },
-        effective_date: h.date(2017, 1, 1),
-        legal_basis: basis('E2E-FLT'),
-      }, 10000));
+      const { acked } = await writesAcrossAKill(victim, n, 4, (i) => create(`flt-reg-${round}-${i}`, { name: `Phòng ${round}${i}`, kind: 'ORG_KIND_DIVISION', parent_id: parent }, 2017, 10000));
       assert.equal(new Set(acked.map((u) => u.id)).size, n, 'each write answered its own unit');
-      assert.ok(stats.retries >= 0);
     }
     const names = (await children(parent, h.date(2018, 1, 1))).map((u) => u.name).sort();
     const want = [];
@@ -178,19 +166,9 @@ describe('faults', { skip: skip || false }, () => {
   });
 
   it('the gateway killed -9 while clients write through it: every acknowledged write is there, once', async () => {
-    const parent = (await orgs.CreateOrgUnit({
-      request_id: 'flt-parent-gw',
-      unit: { name: 'Sở Cổng Thử', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-      effective_date: h.date(2016, 1, 1),
-      legal_basis: basis('E2E-FLT'),
-    })).id;
+    const parent = (await create('flt-parent-gw', { name: 'Sở Cổng Thử', kind: 'ORG_KIND_DEPARTMENT', parent_id: province }, 2016)).id;
     const n = 60;
-    const { acked, stats } = await writesAcrossAKill(gw, n, 4, (i) => orgs.CreateOrgUnit({
-      request_id: `flt-gw-${i}`,
-      unit: { name: `Tổ ${i}`, kind: 'ORG_KIND_DIVISION', parent_id: parent },
-      effective_date: h.date(2017, 1, 1),
-      legal_basis: basis('E2E-FLT'),
-    }, 10000));
+    const { acked, stats } = await writesAcrossAKill(gw, n, 4, (i) => create(`flt-gw-${i}`, { name: `Tổ ${i}`, kind: 'ORG_KIND_DIVISION', parent_id: parent }, 2017, 10000));
     assert.ok(stats.retries > 0, 'some writes met the dead gateway and went again');
     assert.equal(new Set(acked.map((u) => u.id)).size, n);
     const names = (await children(parent, h.date(2018, 1, 1))).map((u) => u.name).sort();
@@ -212,12 +190,7 @@ describe('faults', { skip: skip || false }, () => {
     const n = 30;
     const units = [];
     for (let i = 0; i < n; i += 1) {
-      units.push((await orgs.CreateOrgUnit({
-        request_id: `flt-st-unit-${i}`,
-        unit: { name: `Sở Biên Chế ${i}`, kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-        effective_date: h.date(2015, 1, 1),
-        legal_basis: basis('E2E-FLT'),
-      })).id);
+      units.push((await create(`flt-st-unit-${i}`, { name: `Sở Biên Chế ${i}`, kind: 'ORG_KIND_DEPARTMENT', parent_id: province }, 2015)).id);
     }
     const { acked } = await writesAcrossAKill(staffing, n, 4, (i) => st.CreateQuota({
       request_id: `flt-quota-${i}`,
@@ -234,12 +207,7 @@ describe('faults', { skip: skip || false }, () => {
   });
 
   it('a hung backend holds no call past its deadline; a service whose dependency hangs answers in time', async () => {
-    const unit = (await orgs.CreateOrgUnit({
-      request_id: 'flt-hang-unit',
-      unit: { name: 'Sở Treo', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-      effective_date: h.date(2015, 1, 1),
-      legal_basis: basis('E2E-FLT'),
-    })).id;
+    const unit = (await create('flt-hang-unit', { name: 'Sở Treo', kind: 'ORG_KIND_DEPARTMENT', parent_id: province }, 2015)).id;
     // Tasks stops answering (SIGSTOP: connections open, nothing read): 20 calls with a 1 s
     // deadline each end DEADLINE_EXCEEDED about then, and the registry answers meanwhile.
     tasks.proc.kill('SIGSTOP');
