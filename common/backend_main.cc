@@ -1,6 +1,11 @@
 #include "common/backend_main.h"
 
+#include "absl/flags/flag.h"
 #include "common/log.h"
+
+ABSL_FLAG(bool, migrate_only, false,
+          "apply this server's migrations to its schema and exit 0, serving nothing (a "
+          "deployment's migration Job)");
 
 namespace tinhgon {
 
@@ -17,7 +22,7 @@ Backend SetUpBackend(const BackendSettings& s) {
     b.clock = std::make_unique<FixedClock>(AtNoonVietnam(*d));
   }
   b.auth = std::make_unique<CallAuthenticator>(s.trust_secret);
-  if (absl::Status st = CheckTrustedListen(s.listen, *b.auth); !st.ok()) {
+  if (absl::Status st = CheckTrustedListen(s.listen, *b.auth); !s.migrate_only && !st.ok()) {
     LogError(st.message());
     b.exit_code = 2;
     return b;
@@ -34,6 +39,11 @@ Backend SetUpBackend(const BackendSettings& s) {
       b.exit_code = 1;
       return b;
     }
+  }
+  if (s.migrate_only) {
+    LogInfo("--migrate_only: schema ", pg.schema, " is migrated; exiting");
+    b.migrated_only = true;
+    return b;
   }
   pg.prepare = s.prepare;
   if (s.after_migrate) {

@@ -10,10 +10,16 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/flags/declare.h"
 #include "common/call.h"
 #include "common/clock.h"
 #include "common/migrate.h"
 #include "common/pg.h"
+
+// --migrate_only, a flag of every server (defined in backend_main.cc): apply the server's
+// migrations to its schema and exit 0, serving nothing. A deployment's migration Job runs each
+// server so before a rollout (deploy/k8s/base/migrate-job.yaml).
+ABSL_DECLARE_FLAG(bool, migrate_only);
 
 namespace tinhgon {
 
@@ -29,6 +35,9 @@ struct BackendSettings {
   // After the migrations, before serving, on a session with the statements prepared: brings
   // the service's derived data up to date (tasks: the standing index). An error stops the start.
   std::function<absl::Status(PgSession&)> after_migrate;
+  // Only the migrations, then stop (--migrate_only): no listen check, no after_migrate, no
+  // pool; SetUpBackend returns with `migrated_only` set.
+  bool migrate_only = false;
 };
 
 struct Backend {
@@ -37,6 +46,7 @@ struct Backend {
   std::unique_ptr<CallAuthenticator> auth;
   PgOptions pg;  // what the pool's sessions connect with (for a service's own workers)
   int exit_code = 0;  // non-zero: setting up failed (logged); main returns it
+  bool migrated_only = false;  // --migrate_only: the migrations are applied; main returns 0
 };
 
 // Sets a backend up; on failure logs why and returns exit_code 2 (bad flags) or 1 (database).

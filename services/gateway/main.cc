@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/backend_main.h"
 #include "common/migrate.h"
 #include "common/server.h"
 #include "services/gateway/gateway.h"
@@ -117,6 +118,10 @@ int main(int argc, char** argv) {
       LogError("migration failed: ", applied.status().ToString());
       return 1;
     }
+  }
+  if (absl::GetFlag(FLAGS_migrate_only)) {
+    LogInfo("--migrate_only: schema ", pg.schema, " is migrated; exiting");
+    return 0;
   }
   pg.prepare = PrepareGatewayStatements;
   if (const std::string path = absl::GetFlag(FLAGS_bootstrap_admin_token_file); !path.empty()) {

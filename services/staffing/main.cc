@@ -47,10 +47,11 @@ int main(int argc, char** argv) {
   settings.workers = absl::GetFlag(FLAGS_workers);
   settings.trust_secret = absl::GetFlag(FLAGS_trust_secret);
   settings.today = absl::GetFlag(FLAGS_today);
+  settings.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   settings.migrations = &staffing::StaffingMigrations();
   settings.prepare = staffing::PrepareStaffingServiceStatements;
   Backend backend = SetUpBackend(settings);
-  if (backend.exit_code != 0) return backend.exit_code;
+  if (backend.exit_code != 0 || backend.migrated_only) return backend.exit_code;
   Clock& clock = *backend.clock;
 
   ClientOptions registry_options;
