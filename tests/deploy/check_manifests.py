@@ -88,6 +88,10 @@ def parse_main_cc(path):
 def load_servers(root, errs):
     """{binary: {...}} for every services/<dir>/ with an add_executable(<x>_server main.cc)."""
     servers = {}
+    # Flags every server has from common/backend_main.cc (SetUpBackend; the gateway's main reads
+    # them too): --migrate_only.
+    common_main = os.path.join(root, "common", "backend_main.cc")
+    common_flags = parse_main_cc(common_main) if os.path.isfile(common_main) else {}
     sdir = os.path.join(root, "services")
     for d in sorted(os.listdir(sdir)):
         cm = os.path.join(sdir, d, "CMakeLists.txt")
@@ -116,6 +120,7 @@ def load_servers(root, errs):
                         writes_tmp = True
         servers[binary] = {
             "dir": d, "main": main, "flags": flags, "port": port, "listen_env": listen["env"],
+            "common_flags": common_flags,
             "db_env": flags.get("db", {}).get("env"),
             "schema": flags.get("schema", {}).get("default"),
             "calls": calls,
@@ -645,6 +650,36 @@ def check_k8s(objs, servers, images, errs):
             errs.check(user == r["name"], f"Secret {ps}: username {user!r} is not the role {r['name']}")
             errs.check("password" in (s.get("data") or {}), f"Secret {ps} has no password")
 
+    def check_database(c, s, schema, where, source):
+        """A container's database: the Cluster's -rw Service, the server's schema and role, the
+        role's password Secret, the CA mounted; adds the edge source -> PostgreSQL."""
+        dbv = env_value(c, s["db_env"]) if s["db_env"] else None
+        if errs.check(dbv is not None and "value" in dbv, f"{where}: {s['db_env']} (the database) not set"):
+            ci = conninfo(dbv["value"])
+            host = ci.get("host", "")
+            errs.check(host in pg_services and host.endswith("-rw"),
+                       f"{where}: the database host {host} is not the PostgreSQL Cluster's -rw Service "
+                       f"(every server writes its schema and migrates it at start)")
+            if host in pg_services:
+                expected_edges.add((source, pg_services[host], int(ci.get("port", 5432))))
+            errs.check(schema == s["schema"], f"{where}: --schema={schema}, main.cc's schema is {s['schema']}")
+            errs.check(ci.get("dbname") == database, f"{where}: dbname {ci.get('dbname')} is not the Cluster's {database}")
+            user = ci.get("user")
+            errs.check(user == f"tinhgon_{schema}", f"{where}: user {user}, want tinhgon_{schema}")
+            role = managed_roles.get(user)
+            if errs.check(role is not None, f"{where}: role {user} is not managed by the Cluster"):
+                pw = env_value(c, "PGPASSWORD")
+                ref = ((pw or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+                errs.check(ref.get("name") == (role.get("passwordSecret") or {}).get("name"),
+                           f"{where}: PGPASSWORD comes from {ref.get('name')}, the role's password "
+                           f"from {(role.get('passwordSecret') or {}).get('name')}")
+            errs.check(f"CREATE ROLE {user} " in init_sql and f"CREATE SCHEMA {schema} AUTHORIZATION {user}" in init_sql,
+                       f"{where}: the Cluster's postInitApplicationSQL does not create role {user} and schema {schema}")
+            root_cert = ci.get("sslrootcert")
+            if root_cert:
+                mounts = [m for m in c.get("volumeMounts", []) or [] if root_cert.startswith(m["mountPath"] + "/")]
+                errs.check(mounts, f"{where}: sslrootcert {root_cert} is on no mounted volume")
+
     servers_seen = set()
     for o in byk.get("Deployment", []):
         name = o["metadata"]["name"]
@@ -706,33 +741,7 @@ def check_k8s(objs, servers, images, errs):
                            f"{servers.get(callee_binary(f), {}).get('port')}")
                 expected_edges.add((name, dst.name, port))
         # The database.
-        dbv = env_value(c, s["db_env"]) if s["db_env"] else None
-        if errs.check(dbv is not None and "value" in dbv, f"{where}: {s['db_env']} (the database) not set"):
-            ci = conninfo(dbv["value"])
-            host = ci.get("host", "")
-            errs.check(host in pg_services and host.endswith("-rw"),
-                       f"{where}: the database host {host} is not the PostgreSQL Cluster's -rw Service "
-                       f"(every server writes its schema and migrates it at start)")
-            if host in pg_services:
-                expected_edges.add((name, pg_services[host], int(ci.get("port", 5432))))
-            schema = args.get("schema", s["schema"])
-            errs.check(schema == s["schema"], f"{where}: --schema={schema}, main.cc's schema is {s['schema']}")
-            errs.check(ci.get("dbname") == database, f"{where}: dbname {ci.get('dbname')} is not the Cluster's {database}")
-            user = ci.get("user")
-            errs.check(user == f"tinhgon_{schema}", f"{where}: user {user}, want tinhgon_{schema}")
-            role = managed_roles.get(user)
-            if errs.check(role is not None, f"{where}: role {user} is not managed by the Cluster"):
-                pw = env_value(c, "PGPASSWORD")
-                ref = ((pw or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
-                errs.check(ref.get("name") == (role.get("passwordSecret") or {}).get("name"),
-                           f"{where}: PGPASSWORD comes from {ref.get('name')}, the role's password "
-                           f"from {(role.get('passwordSecret') or {}).get('name')}")
-            errs.check(f"CREATE ROLE {user} " in init_sql and f"CREATE SCHEMA {schema} AUTHORIZATION {user}" in init_sql,
-                       f"{where}: the Cluster's postInitApplicationSQL does not create role {user} and schema {schema}")
-            root_cert = ci.get("sslrootcert")
-            if root_cert:
-                mounts = [m for m in c.get("volumeMounts", []) or [] if root_cert.startswith(m["mountPath"] + "/")]
-                errs.check(mounts, f"{where}: sslrootcert {root_cert} is on no mounted volume")
+        check_database(c, s, args.get("schema", s["schema"]), where, name)
         # The Service in front of it, on the README's port.
         svcs = [svc for svc in services.values() if any(p.name == name for p in service_pods(svc))]
         errs.check(any(any(p["port"] == s["port"] and p.get("targetPort", p["port"]) in (s["port"], "grpc")
@@ -752,6 +761,38 @@ def check_k8s(objs, servers, images, errs):
         check_secret_refs(o, where)
         check_security(o, where)
     errs.check(servers_seen == set(servers), f"Deployments run {sorted(servers_seen)}, the servers are {sorted(servers)}")
+
+    # The migrations' Job: every server's image with --migrate_only (a flag of every server,
+    # common/backend_main.cc) on its own schema and role, nothing else.
+    jobs = byk.get("Job", [])
+    errs.check(jobs, "no Job (the migrations)")
+    for o in jobs:
+        where = f"Job {o['metadata']['name']}"
+        migrated = []
+        for c in all_containers(o):
+            cw = f"{where} container {c['name']}"
+            img = image_of(c, cw)
+            if not img:
+                continue
+            s = servers.get(img["binary"])
+            if not errs.check(s is not None, f"{cw}: image {c['image']} runs {img['binary']}, not a server"):
+                continue
+            migrated.append(img["binary"])
+            errs.check("--migrate_only" in (c.get("args") or []), f"{cw}: no --migrate_only")
+            errs.check("migrate_only" in s["common_flags"], "--migrate_only is not a flag of common/backend_main.cc")
+            args = {}
+            for a in c.get("args", []) or []:
+                if a == "--migrate_only":
+                    continue
+                m = re.match(r"--(\w+)=(.*)", expand(a, c))
+                if errs.check(m, f"{cw}: argument {a} is not --flag=value"):
+                    errs.check(m.group(1) in s["flags"], f"{cw}: --{m.group(1)} is not a flag of {img['binary']}")
+                    args[m.group(1)] = m.group(2)
+            check_database(c, s, args.get("schema", s["schema"]), cw, o["metadata"]["name"])
+        errs.check(sorted(migrated) == sorted(servers),
+                   f"{where} migrates {sorted(migrated)}, the servers are {sorted(servers)}")
+        check_secret_refs(o, where)
+        check_security(o, where)
 
     # The report job: calls the gateway's Service.
     gateway_pods = [p for p in pods if p.kind == "Deployment"
@@ -1100,6 +1141,8 @@ def copy_inputs(root, dst):
     shutil.copy(os.path.join(root, "README.md"), dst)
     shutil.copytree(os.path.join(root, "deploy"), os.path.join(dst, "deploy"),
                     ignore=shutil.ignore_patterns("secrets"))
+    os.makedirs(os.path.join(dst, "common"), exist_ok=True)
+    shutil.copy(os.path.join(root, "common", "backend_main.cc"), os.path.join(dst, "common"))
     shutil.copytree(os.path.join(root, "services"), os.path.join(dst, "services"),
                     ignore=lambda d, names: [n for n in names if not (
                         n.endswith(".cc") or n == "CMakeLists.txt" or os.path.isdir(os.path.join(d, n)))])
