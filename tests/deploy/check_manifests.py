@@ -22,10 +22,12 @@ documents):
   * network policies: they select pods that exist and allow exactly the calls the code makes
     (derived from main.cc and the manifests: gateway -> the four services; staffing, tasks,
     reporting -> registry; reporting -> staffing, tasks; every server -> PostgreSQL; the report
-    job -> gateway), nothing from outside but the gateway's port;
-  * the report CronJob calls the gateway's Service; replicas >= 2 (or a stated reason);
-    security contexts; resources;
-  * deploy/k8s/pending/ is in no kustomization, and consistent too;
+    job -> gateway; the migrations' Job -> PostgreSQL), nothing from outside but the gateway's
+    port;
+  * the report CronJob calls the gateway's Service; the migrations' Job runs every server with
+    --migrate_only (a flag of common/backend_main.cc) on its schema and role; replicas >= 2 (or
+    a stated reason); security contexts; resources;
+  * deploy/k8s/pending/ (files waiting for code), if any, is in no kustomization, and consistent;
   * systemd: each unit runs the right binary with the flags of main.cc, from an env file whose
     addresses use the same ports as README and Kubernetes.
 
