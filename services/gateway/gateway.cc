@@ -1,5 +1,7 @@
 #include "services/gateway/gateway.h"
 
+#include <map>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -108,6 +110,57 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
   p.proxy = std::make_unique<ProxyService>(p.auth, p.backends, o.trust_secret, *p.index,
                                            p.stalls, o.limits);
 
+  // The gateway's state, read at each scrape.
+  g->observer_->AddCollector([auth = &p.auth, backends = &p.backends, proxy = p.proxy.get()] {
+    auto family = [](const char* name, const char* help, prometheus::MetricType type) {
+      prometheus::MetricFamily f;
+      f.name = name;
+      f.help = help;
+      f.type = type;
+      return f;
+    };
+    auto one = [](prometheus::MetricFamily& f, double v,
+                  std::vector<prometheus::ClientMetric::Label> labels = {}) {
+      prometheus::ClientMetric m;
+      m.label = std::move(labels);
+      if (f.type == prometheus::MetricType::Counter) {
+        m.counter.value = v;
+      } else {
+        m.gauge.value = v;
+      }
+      f.metric.push_back(std::move(m));
+    };
+    std::vector<prometheus::MetricFamily> out;
+    out.push_back(family("tinhgon_gateway_calls_in_flight",
+                         "Calls admitted (token and policy passed) and not finished",
+                         prometheus::MetricType::Gauge));
+    one(out.back(), static_cast<double>(auth->in_flight()));
+    out.push_back(family("tinhgon_gateway_calls_awaiting_authentication",
+                         "Calls whose bearer token is being looked up in the database",
+                         prometheus::MetricType::Gauge));
+    one(out.back(), static_cast<double>(auth->unauthenticated_in_flight()));
+    out.push_back(family("tinhgon_gateway_backend_up",
+                         "1 when every connection to a backend address is usable (its last "
+                         "health check passed, no call since answered UNAVAILABLE, not in "
+                         "TRANSIENT_FAILURE)",
+                         prometheus::MetricType::Gauge));
+    for (const std::string& service : backends->services()) {
+      std::map<std::string, bool> up;
+      for (const auto& b : backends->Find(service)->backends()) {
+        auto [it, fresh] = up.emplace(b->address, true);
+        it->second = it->second && b->Usable();
+      }
+      for (const auto& [address, ok] : up) {
+        one(out.back(), ok ? 1 : 0, {{"service", service}, {"address", address}});
+      }
+    }
+    out.push_back(family("tinhgon_gateway_reads_retried_total",
+                         "Reads answered UNAVAILABLE by one replica and sent to another",
+                         prometheus::MetricType::Counter));
+    one(out.back(), static_cast<double>(proxy->retried()));
+    return out;
+  });
+
   const size_t files = RaiseFileLimit();
   ServerOptions so;
   so.connections = o.connections;
@@ -130,6 +183,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& o,
 }
 
 Gateway::~Gateway() {
+  if (observer_) observer_->DisableCollectors();  // they read parts_
   if (server_) server_->Shutdown(absl::Seconds(1));
 }
 

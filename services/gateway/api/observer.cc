@@ -16,6 +16,42 @@ const char* CodeName(grpc::StatusCode code) {
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
 
+class Observer::FnCollectable final : public prometheus::Collectable {
+ public:
+  explicit FnCollectable(std::function<std::vector<prometheus::MetricFamily>()> fn)
+      : fn_(std::move(fn)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fn_ ? fn_() : std::vector<prometheus::MetricFamily>();
+  }
+  void Disable() {
+    std::lock_guard<std::mutex> lock(mu_);
+    fn_ = nullptr;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::function<std::vector<prometheus::MetricFamily>()> fn_;
+};
+
+void Observer::AddCollector(std::function<std::vector<prometheus::MetricFamily>()> collect) {
+  auto c = std::make_shared<FnCollectable>(std::move(collect));
+  if (exposer_) exposer_->RegisterCollectable(c);
+  collectors_.push_back(std::move(c));
+}
+
+void Observer::DisableCollectors() {
+  for (const auto& c : collectors_) c->Disable();
+}
+
+std::vector<prometheus::MetricFamily> Observer::CollectAll() const {
+  std::vector<prometheus::MetricFamily> out = registry_->Collect();
+  for (const auto& c : collectors_) {
+    for (auto& f : c->Collect()) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Observer>> Observer::Create(bool access_log,
                                                            const std::string& metrics_listen) {
   auto registry = std::make_shared<prometheus::Registry>();

@@ -5,11 +5,13 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include <grpcpp/support/status.h>
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
@@ -42,10 +44,18 @@ class Observer {
   // logged at most `kRefusalLinesPerSecond` a second, with a count of those left out.
   void Record(const CallRecord& r);
   prometheus::Registry& registry() { return *registry_; }
+  // Metrics read from the gateway's state when scraped (gauges: calls in flight, backends up):
+  // `collect` runs on the exposer's thread at each scrape, until DisableCollectors.
+  void AddCollector(std::function<std::vector<prometheus::MetricFamily>()> collect);
+  // Stops calling the collectors (before what they read is destroyed); waits for one running.
+  void DisableCollectors();
+  // What a scrape returns: the registry's metrics and the collectors' (tests).
+  std::vector<prometheus::MetricFamily> CollectAll() const;
   static constexpr int kRefusalLinesPerSecond = 20;
   int64_t suppressed_lines() const { return suppressed_total_.load(); }
 
  private:
+  class FnCollectable;
   Observer(bool access_log, std::shared_ptr<prometheus::Registry> registry);
   struct MethodMetrics {
     prometheus::Histogram* latency = nullptr;
@@ -58,6 +68,7 @@ class Observer {
   bool access_log_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::vector<std::shared_ptr<FnCollectable>> collectors_;  // added before serving
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& latency_;
   std::mutex mu_;
