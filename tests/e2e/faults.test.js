@@ -16,6 +16,7 @@ const h = require('./harness');
 const ORG = 'tinhgon.orgregistry.v1.OrgRegistry';
 const ST = 'tinhgon.staffing.v1.Staffing';
 const TK = 'tinhgon.tasks.v1.Tasks';
+const RP = 'tinhgon.reporting.v1.Reporting';
 const skip = h.skipReason();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -73,6 +74,7 @@ describe('faults', { skip: skip || false }, () => {
   let orgB;
   let staffing;
   let tasks;
+  let reporting;
   let gw;
   const clients = [];
   const client = async (service) => {
@@ -83,6 +85,7 @@ describe('faults', { skip: skip || false }, () => {
   let orgs;
   let st;
   let tk;
+  let rp;
   let province;
   const basis = (n) => ({ act_number: n, issuer: 'e2e' });
   // CreateOrgUnit through the gateway, effective 1/1 of `year`: the answer.
@@ -97,20 +100,26 @@ describe('faults', { skip: skip || false }, () => {
     });
     staffing = await h.startStaffing({ schema: h.freshSchema('fltst'), registry: orgB.target, trustSecret: secret });
     tasks = await h.startTasks({ schema: h.freshSchema('flttk'), registry: orgB.target, trustSecret: secret });
+    reporting = await h.startReporting({
+      schema: h.freshSchema('fltrp'), registry: orgB.target, staffing: staffing.target, tasks: tasks.target, trustSecret: secret,
+    });
     gw = await h.startGateway({
       schema: h.freshSchema('fltgw'),
-      routes: { [ORG]: `${orgA.target},${orgB.target}`, [ST]: staffing.target, [TK]: tasks.target },
+      routes: {
+        [ORG]: `${orgA.target},${orgB.target}`, [ST]: staffing.target, [TK]: tasks.target, [RP]: reporting.target,
+      },
       trustSecret: secret,
     });
     orgs = await client(ORG);
     st = await client(ST);
     tk = await client(TK);
+    rp = await client(RP);
     province = (await create('flt-province', { name: 'UBND tỉnh Sự Cố', kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: '97' }, 2015)).id;
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    for (const s of [gw, tasks, staffing, orgB, orgA]) if (s) await s.stop();
+    for (const s of [gw, reporting, tasks, staffing, orgB, orgA]) if (s) await s.stop();
   });
 
   // Every unit under `parent` as of `asOf`, all pages.
@@ -204,6 +213,32 @@ describe('faults', { skip: skip || false }, () => {
     const byUnit = new Map(list.quotas.map((q) => [Number(q.unit.id), q.count]));
     assert.equal(list.quotas.length, n);
     units.forEach((u, i) => assert.equal(byUnit.get(Number(u)), 10 + i));
+  });
+
+  it('reporting killed -9 while report regimes are written: every acknowledged regime is there, once', async () => {
+    const collector = (await create('flt-rp-collector', { name: 'Sở Nội Vụ Thử', kind: 'ORG_KIND_DEPARTMENT', parent_id: province }, 2015)).id;
+    const n = 20;
+    const { acked } = await writesAcrossAKill(reporting, n, 4, (i) => rp.CreateReportRegime({
+      request_id: `flt-regime-${i}`,
+      regime: {
+        code: `FLT_REGIME_${i}`,
+        name: `Báo cáo thử ${i}`,
+        legal_basis: { act_number: 'FLT/KH', act_date: h.date(2018, 5, 15), issuer: 'UBND tỉnh' },
+        period_kind: 'PERIOD_KIND_YEAR',
+        period_start: { day: 1, month: 1 },
+        submission_due: { day_of_year: { day: 25, month: 11 }, before_day: true },
+        consolidated_due: { day_of_year: { day: 1, month: 12 } },
+        submitters: { root_unit_id: province, kinds: ['ORG_KIND_DEPARTMENT'], direct_children_only: true },
+        collector: { id: collector },
+        recipient: { id: province },
+        scope_unit_id: province,
+        base_year: 2015,
+        first_year: 2018,
+      },
+    }, 10000));
+    assert.equal(new Set(acked.map((r) => r.id)).size, n);
+    const list = await rp.ListReportRegimes({ page_size: 1000 });
+    assert.deepEqual(list.regimes.map((r) => r.code).sort(), Array.from({ length: n }, (_, i) => `FLT_REGIME_${i}`).sort());
   });
 
   it('a hung backend holds no call past its deadline; a service whose dependency hangs answers in time', async () => {
