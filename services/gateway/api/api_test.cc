@@ -15,8 +15,10 @@
 #include "common/status.h"
 #include "services/gateway/api/api_files.h"
 #include "services/gateway/api/observer.h"
+#include "services/gateway/api/proxy.h"
 #include "services/gateway/api/token_verifier.h"
 #include "services/gateway/domain/in_flight.h"
+#include "tinhgon/orgregistry/v1/org_registry.pb.h"
 
 namespace tinhgon::gateway {
 namespace {
@@ -455,6 +457,28 @@ TEST(DeclaredReadsTest, ComeFromTheDescriptors) {
       }
     }
   }
+}
+
+// A string that is not UTF-8 is named by its path, however deep; anything else is not.
+TEST(InvalidUtf8FieldTest, NamesTheFieldByItsPath) {
+  tinhgon::orgregistry::v1::CreateOrgUnitRequest req;
+  req.set_request_id("r-1");
+  req.mutable_unit()->set_name("AB");
+  req.mutable_legal_basis()->set_act_number("01/QĐ");
+  const auto* type = req.GetDescriptor();
+  std::string bytes = req.SerializeAsString();
+  EXPECT_EQ(InvalidUtf8Field(type, bytes), "");
+  const size_t at = bytes.find("AB");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 2, "\xff\xfe");
+  EXPECT_EQ(InvalidUtf8Field(type, bytes), "unit.name");
+  auto refused = CanonicalRequest(type, bytes);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(refused.status()), "unit.name");
+  // Bytes that break off: no field to name, still refused.
+  EXPECT_EQ(InvalidUtf8Field(type, std::string("\x0a\x7f\x01", 3)), "");
+  EXPECT_FALSE(CanonicalRequest(type, std::string("\x0a\x7f\x01", 3)).ok());
 }
 
 TEST(InFlightTest, CapsPerKeyAndInAll) {

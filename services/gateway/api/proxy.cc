@@ -1,6 +1,8 @@
 #include "services/gateway/api/proxy.h"
 
 #include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <atomic>
 #include <mutex>
@@ -11,6 +13,7 @@
 #include "common/grpc_status.h"
 #include "common/read_consistency.h"
 #include "common/status.h"
+#include "common/text.h"
 
 namespace tinhgon::gateway {
 namespace {
@@ -52,6 +55,32 @@ bool ForwardedHeader(absl::string_view key) {
 
 bool ReturnedHeader(absl::string_view key) { return key == kChangeIdHeader; }
 
+std::string InvalidUtf8Field(const google::protobuf::Descriptor* type, absl::string_view bytes,
+                             int depth) {
+  using google::protobuf::FieldDescriptor;
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  for (;;) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return "";
+    const FieldDescriptor* f = type->FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
+    if (WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag)) return "";
+      continue;
+    }
+    uint32_t length = 0;
+    std::string data;
+    if (!in.ReadVarint32(&length) || !in.ReadString(&data, static_cast<int>(length))) return "";
+    if (f == nullptr) continue;
+    if (f->type() == FieldDescriptor::TYPE_STRING && !IsValidUtf8(data)) return f->name();
+    if (f->type() == FieldDescriptor::TYPE_MESSAGE && depth < 16) {
+      std::string inner = InvalidUtf8Field(f->message_type(), data, depth + 1);
+      if (!inner.empty()) return absl::StrCat(f->name(), ".", inner);
+    }
+  }
+}
+
 absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor* type,
                                              const std::string& bytes) {
   const google::protobuf::Message* prototype =
@@ -59,9 +88,17 @@ absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor*
   if (prototype == nullptr) return absl::InternalError("no message class for the request");
   std::unique_ptr<google::protobuf::Message> m(prototype->New());
   if (!m->ParseFromString(bytes)) {
+    // Name the field when it is a string that is not UTF-8 (the usual case: the encoding of a
+    // message is otherwise hard to get wrong by accident).
+    const std::string field = InvalidUtf8Field(type, bytes, 0);
+    if (!field.empty()) {
+      return MakeError({absl::StatusCode::kInvalidArgument, "INVALID_UTF8", field,
+                        absl::StrCat(field, " is not valid UTF-8"),
+                        "Chuỗi ký tự không đúng mã UTF-8"});
+    }
     return MakeError({absl::StatusCode::kInvalidArgument, "MALFORMED_REQUEST", "",
                       absl::StrCat("the request is not a valid ", type->full_name(),
-                                   " (bad encoding, or a string field that is not UTF-8)"),
+                                   " (bad encoding)"),
                       "Yêu cầu không đúng định dạng"});
   }
   return CanonicalBytes(*m);

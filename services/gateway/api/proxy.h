@@ -60,6 +60,11 @@ bool ForwardedHeader(absl::string_view key);
 // and every backend's header the gateway sets itself (x-request-id), stays.
 bool ReturnedHeader(absl::string_view key);
 
+// The path ("unit.name") of the first string field of `bytes`, read as a `type`, whose bytes are
+// not UTF-8; "" when there is none (or the encoding breaks off first).
+std::string InvalidUtf8Field(const google::protobuf::Descriptor* type, absl::string_view bytes,
+                             int depth = 0);
+
 // Parses `bytes` as a `type` and returns its canonical serialization (what the gateway forwards
 // and signs); INVALID_ARGUMENT when it does not parse.
 absl::StatusOr<std::string> CanonicalRequest(const google::protobuf::Descriptor* type,

@@ -246,7 +246,7 @@ void PrepareReportingStatements(pqxx::connection& c) {
   c.prepare("submission_list",
             absl::StrCat("SELECT ", kSubmissionCols, " FROM submission WHERE regime_id = $1"
                          " AND ($2 = 0 OR year = $2) AND ($3 = 0 OR idx = $3)"
-                         " AND ($4 = 0 OR unit_id = $4)"
+                         " AND ($4::bigint = 0 OR unit_id = $4::bigint)"
                          " AND (cardinality($5::int[]) = 0 OR status = ANY($5::int[]))"
                          " ORDER BY year DESC, idx DESC, unit_id LIMIT $6 OFFSET $7"));
   // The latest submitted version's narrative stands for the submission (a returned one being
@@ -284,7 +284,7 @@ void PrepareReportingStatements(pqxx::connection& c) {
   c.prepare("build_get", absl::StrCat("SELECT ", kBuildCols, " FROM build b LEFT JOIN snapshot s"
                                       " ON s.id = b.snapshot_id WHERE b.id = $1"));
   c.prepare("build_list", absl::StrCat("SELECT ", kBuildCols, " FROM build b LEFT JOIN snapshot s"
-                                       " ON s.id = b.snapshot_id WHERE ($1 = 0 OR b.regime_id = $1)"
+                                       " ON s.id = b.snapshot_id WHERE ($1::bigint = 0 OR b.regime_id = $1::bigint)"
                                        " ORDER BY b.id DESC LIMIT $2 OFFSET $3"));
   c.prepare("build_start", "UPDATE build SET state = 2 WHERE id = $1 AND state = 1 RETURNING id");
   c.prepare("build_progress",

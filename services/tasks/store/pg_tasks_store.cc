@@ -560,8 +560,8 @@ void PrepareTasksStatements(pqxx::connection& c) {
                                      " FROM plan p WHERE p.id = $1"));
   c.prepare("plan_list",
             absl::StrCat("SELECT ", kPlanCols, " FROM plan p"
-                         " WHERE ($1 = 0 OR p.issuer_unit_id = $1)"
-                         " AND ($2 = 0 OR p.parent_plan_id = $2)"
+                         " WHERE ($1::bigint = 0 OR p.issuer_unit_id = $1::bigint)"
+                         " AND ($2::bigint = 0 OR p.parent_plan_id = $2::bigint)"
                          " AND (cardinality($3::int[]) = 0 OR p.state = ANY($3::int[]))"
                          " ORDER BY p.issued_date DESC, p.id DESC LIMIT $4 OFFSET $5"));
 
@@ -604,16 +604,16 @@ void PrepareTasksStatements(pqxx::connection& c) {
       "     AS due FROM (SELECT make_date(extract(year FROM $12::date)::int, s.yearly_month, 1)"
       "     AS first) m) y) x"
       " WHERE s.valid_from <= $12::date AND $12::date < s.valid_to"
-      " AND ($1 = 0 OR s.plan_id = $1)"
+      " AND ($1::bigint = 0 OR s.plan_id = $1::bigint)"
       " AND (cardinality($2::bigint[]) = 0 OR t.id = ANY($2::bigint[]))"
       " AND (cardinality($3::bigint[]) = 0 OR s.lead_unit_id = ANY($3::bigint[])"
       "   OR ($4 AND EXISTS (SELECT 1 FROM task_coordinator k WHERE k.task_id = t.id"
       "     AND k.unit_id = ANY($3::bigint[]))))"
-      " AND ($5 = 0 OR t.parent_task_id = $5)"
+      " AND ($5::bigint = 0 OR t.parent_task_id = $5::bigint)"
       " AND ($6 = '' OR t.section_path = $7 OR t.section_path LIKE $6 || '.%'"
       "   OR t.section_path LIKE $6 || '-%' OR t.section_path LIKE $6 || '#%')"
       " AND (NOT $8 OR p.state = 2)"
-      " AND ($9 = 0 OR (s.plan_id, s.ordinal) > ($9, $10))"
+      " AND ($9::bigint = 0 OR (s.plan_id, s.ordinal) > ($9::bigint, $10))"
       " AND (cardinality($13::int[]) = 0 OR s.status = ANY($13::int[]))"
       // Spelt out for the planner: a condition on a column it has statistics for, so that a
       // page walks task_standing_walk in order instead of sorting every match.
@@ -699,8 +699,8 @@ void PrepareTasksStatements(pqxx::connection& c) {
   c.prepare("update_list",
             absl::StrCat(
                 "SELECT ", kUpdateCols, " FROM progress_update u JOIN task t ON t.id = u.task_id"
-                " WHERE ($1 = 0 OR u.task_id = $1) AND ($2 = 0 OR t.plan_id = $2)"
-                " AND ($3 = 0 OR u.reported_by_unit = $3)"
+                " WHERE ($1::bigint = 0 OR u.task_id = $1::bigint) AND ($2::bigint = 0 OR t.plan_id = $2::bigint)"
+                " AND ($3::bigint = 0 OR u.reported_by_unit = $3::bigint)"
                 " AND ($4::date IS NULL OR u.report_date >= $4::date)"
                 " AND ($5::date IS NULL OR u.report_date <= $5::date)"
                 " AND ($6 OR NOT EXISTS (SELECT 1 FROM progress_update s"
