@@ -433,6 +433,11 @@ describe('reporting', { skip: skip || false }, () => {
     const OK = 0;
     const DENIED = 7;
     const only = (allowed) => (role) => (allowed.includes(role) ? OK : DENIED);
+    // Drafts of Sở Tài chính's that the roles then try to change or submit (etags read afresh).
+    const draft = (y) => rp.CreateSubmission({ request_id: `m-draft-${y}`, submission: { regime_id: regime.id, year: y, unit: { id: ids['68.STC'] }, narrative: { results: 'x' } } });
+    const toChange = await draft(2022);
+    const toSubmit = await draft(2021);
+    const etag = async (id) => (await rp.GetSubmission({ id })).etag;
     let year = 2040;
     const calls = {
       GetReportPeriod: [(c) => c.GetReportPeriod({ regime_id: regime.id, year: 2019 }), () => OK],
@@ -444,6 +449,13 @@ describe('reporting', { skip: skip || false }, () => {
       // (a report that came on paper) and admins may.
       CreateSubmission: [(c) => c.CreateSubmission({ request_id: `m-${++year}`, submission: { regime_id: regime.id, year, unit: { id: ids['68.STC'] }, narrative: { results: 'x' } } }),
         only(['admin', 'agency own', 'collector'])],
+      // Sở Tài chính's draft: its own agency, the collector and admins may change it and submit
+      // it; past the authorization, one submitted already cannot be submitted again (the admin,
+      // first, submits it).
+      UpdateSubmission: [async (c) => c.UpdateSubmission({ id: toChange.id, etag: await etag(toChange.id), narrative: { results: 'y' } }),
+        only(['admin', 'agency own', 'collector'])],
+      SubmitSubmission: [async (c) => c.SubmitSubmission({ id: toSubmit.id, etag: await etag(toSubmit.id) }),
+        (role) => (role === 'admin' ? OK : ['agency own', 'collector'].includes(role) ? 9 : DENIED)],
       // Past the authorization, an accepted report cannot be reviewed again.
       ReviewSubmission: [(c) => c.ReviewSubmission({ id: accepted.id, etag: accepted.etag, accept: true }),
         (role) => (['admin', 'collector'].includes(role) ? 9 : DENIED)],
