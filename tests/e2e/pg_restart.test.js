@@ -16,6 +16,8 @@ const h = require('./harness');
 
 const ORG = 'tinhgon.orgregistry.v1.OrgRegistry';
 const TK = 'tinhgon.tasks.v1.Tasks';
+const ST = 'tinhgon.staffing.v1.Staffing';
+const RP = 'tinhgon.reporting.v1.Reporting';
 const CLUSTER = path.join(__dirname, 'pg_cluster.sh');
 const skip = h.skipReason() || (process.getuid() !== 0 ? 'needs root (PostgreSQL runs as postgres)' : '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -26,6 +28,8 @@ describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
   let db;
   let org;
   let tasks;
+  let staffing;
+  let reporting;
   let gw;
   const clients = [];
 
@@ -35,14 +39,21 @@ describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
     db = execFileSync('bash', [CLUSTER, 'start', dir, String(port)], { encoding: 'utf8' }).trim();
     org = await h.startOrgRegistry({ schema: 'pgr_orgs', trustSecret: secret, today: '2022-06-01', db });
     tasks = await h.startTasks({ schema: 'pgr_tasks', registry: org.target, trustSecret: secret, db });
+    staffing = await h.startStaffing({ schema: 'pgr_staffing', registry: org.target, trustSecret: secret, db });
+    reporting = await h.startReporting({
+      schema: 'pgr_reporting', registry: org.target, staffing: staffing.target, tasks: tasks.target, trustSecret: secret, db,
+    });
     gw = await h.startGateway({
-      schema: 'pgr_gw', routes: { [ORG]: org.target, [TK]: tasks.target }, trustSecret: secret, db,
+      schema: 'pgr_gw',
+      routes: { [ORG]: org.target, [TK]: tasks.target, [ST]: staffing.target, [RP]: reporting.target },
+      trustSecret: secret,
+      db,
     });
   });
 
   after(async () => {
     for (const c of clients) c.close();
-    for (const s of [gw, tasks, org]) if (s) await s.stop();
+    for (const s of [gw, reporting, staffing, tasks, org]) if (s) await s.stop();
     try { execFileSync('bash', [CLUSTER, 'stop', dir], { stdio: 'ignore' }); } catch (e) { /* best effort */ }
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -50,7 +61,9 @@ describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
   it('keeps running, answers UNAVAILABLE while it is down, recovers within 5 s, loses no acknowledged write', async () => {
     const orgs = await h.reflectedClient(gw.target, ORG, { token: gw.adminToken });
     const tk = await h.reflectedClient(gw.target, TK, { token: gw.adminToken });
-    clients.push(orgs, tk);
+    const st = await h.reflectedClient(gw.target, ST, { token: gw.adminToken });
+    const rp = await h.reflectedClient(gw.target, RP, { token: gw.adminToken });
+    clients.push(orgs, tk, st, rp);
     const basis = { act_number: 'PGR/QĐ', issuer: 'e2e' };
     const province = (await orgs.CreateOrgUnit({
       request_id: 'pgr-province',
@@ -98,7 +111,9 @@ describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
       while (!stop) {
         for (const [kind, call] of [
           ['memory read', () => orgs.GetOrgUnit({ id: province }, 5000)],
-          ['database read', () => tk.ListPlans({ issuer_unit_id: province }, 5000)],
+          ['tasks read', () => tk.ListPlans({ issuer_unit_id: province }, 5000)],
+          ['staffing read', () => st.ListQuotas({ year: 2022 }, 5000)],
+          ['reporting read', () => rp.ListReportRegimes({}, 5000)],
         ]) {
           try {
             await call();
@@ -118,16 +133,23 @@ describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
     const upAt = Date.now();
     execFileSync('bash', [CLUSTER, 'start-again', dir], { stdio: 'ignore' });
     const readyAt = Date.now();
-    // Recovered: a write and a database read answered OK after PostgreSQL is ready again.
+    // Recovered: a registry write and a read of each other service answered OK after
+    // PostgreSQL is ready again.
+    const kinds = ['write', 'tasks read', 'staffing read', 'reporting read'];
     const firstOk = (kind) => calls.find(([t, k, c]) => t > readyAt && k === kind && c === 0);
     const deadline = readyAt + 15000;
-    while (!(firstOk('write') && firstOk('database read')) && Date.now() < deadline) await sleep(20);
+    while (!kinds.every(firstOk) && Date.now() < deadline) await sleep(20);
     await sleep(500);
     stop = true;
     await load;
 
-    for (const s of [org, tasks, gw]) assert.equal(s.proc.exitCode, null, 'no process ended');
-    const recovery = Math.max(firstOk('write')[0], firstOk('database read')[0]) - readyAt;
+    for (const s of [org, tasks, staffing, reporting, gw]) assert.equal(s.proc.exitCode, null, 'no process ended');
+    // Every service answers again.
+    await tk.ListPlans({ issuer_unit_id: province });
+    await st.ListQuotas({ year: 2022 });
+    await rp.ListReportRegimes({});
+    for (const k of kinds) assert.ok(firstOk(k), `${k}: never answered OK after PostgreSQL came back`);
+    const recovery = Math.max(...kinds.map((k) => firstOk(k)[0])) - readyAt;
     const down = calls.filter(([t]) => t > downAt + 200 && t < upAt);
     const codes = {};
     for (const [, kind, code] of down) codes[`${kind}:${code}`] = (codes[`${kind}:${code}`] || 0) + 1;
