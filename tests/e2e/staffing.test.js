@@ -31,6 +31,7 @@ describe('staffing', { skip: skip || false }, () => {
   const ids = {};
   let admin;       // staffing client with the admin token
   let agencyToken; // an agency of unit A
+  let otherAgencyToken; // an agency of unit BC
   let viewerToken;
   let serviceToken;
   const quotaIds = {};
@@ -70,6 +71,7 @@ describe('staffing', { skip: skip || false }, () => {
       subject, roles, org_unit_id: unit, ttl: { seconds: '3600' },
     })).bearer_token;
     agencyToken = await issue('so-a', ['agency'], ids.a);
+    otherAgencyToken = await issue('so-bc', ['agency'], ids.bc);
     viewerToken = await issue('xem', ['viewer']);
     serviceToken = await issue('he-thong-khac', ['service']);
   });
@@ -273,6 +275,13 @@ describe('staffing', { skip: skip || false }, () => {
     const other = await roles.agency.CreateHeadcount(headcount(ids.bc, 31, 'h-other')).then(() => null, (e) => e);
     assert.equal(other.code, grpc.status.PERMISSION_DENIED);
     assert.equal(h.statusDetails(other).details.find((x) => x['@type'] === 'google.rpc.ErrorInfo').reason, 'NOT_OWN_UNIT');
+    // Nor may another agency change A's: refused by staffing, nothing changed.
+    const otherAgency = await client(ST, otherAgencyToken);
+    const changeOwn = await otherAgency.UpdateHeadcount({
+      request_id: 'h-own-by-other', snapshot: { id: own.id, etag: own.etag, count: 1 }, update_mask: { paths: ['count'] },
+    }).then(() => null, (e) => e);
+    assert.equal(changeOwn && changeOwn.code, grpc.status.PERMISSION_DENIED);
+    assert.equal((await admin.ListHeadcounts({ unit_id: ids.a })).snapshots[0].etag, own.etag);
     await assert.rejects(roles.viewer.CreateHeadcount(headcount(ids.a, 30, 'h-viewer')),
       (e) => e.code === grpc.status.PERMISSION_DENIED);
     await assert.rejects(roles.service.CreateHeadcount(headcount(ids.a, 29, 'h-service')),

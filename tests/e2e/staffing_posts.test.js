@@ -45,6 +45,7 @@ describe('staffing: leadership posts, deputy caps, streamlining', { skip: skip |
   const ids = {};
   let admin;   // staffing client with the admin token
   let agency;  // staffing client of an agency of department A
+  let otherAgency;  // and of department B
   let viewer;
 
   before(async () => {
@@ -83,6 +84,7 @@ describe('staffing: leadership posts, deputy caps, streamlining', { skip: skip |
       subject, roles, org_unit_id: unit, ttl: { seconds: '3600' },
     })).bearer_token;
     agency = await client(ST, await issue('so-a', ['agency'], ids.a));
+    otherAgency = await client(ST, await issue('so-b', ['agency'], ids.b));
     viewer = await client(ST, await issue('xem', ['viewer']));
   });
 
@@ -287,5 +289,28 @@ describe('staffing: leadership posts, deputy caps, streamlining', { skip: skip |
     assert.equal(Number(y2019.total_persons), 6);
     const badYears = await fails(admin.SummarizeStreamlining({ unit_id: ids.province, from_year: 2021, to_year: 2019 }));
     assert.equal(fieldOf(badYears), 'to_year');
+  });
+
+  it('lets no other agency change A\'s posts or streamlining cases', async () => {
+    const p = await agency.CreateLeadershipPost(post(ids.a, 'Phó Giám đốc Sở A (2)', 'p-a-guard'));
+    const k = await agency.CreateStreamliningCase({
+      request_id: 'k-a-guard',
+      streamlining_case: {
+        unit: { id: ids.a }, effective_date: h.date(2021, 3, 31), policy_code: 'ND143_2020', form: 'STREAMLINING_FORM_EARLY_RETIREMENT',
+        category: CS, person_count: 1, cost_vnd: '0', round: 1, decision: basis('QĐ-k-a-guard'),
+      },
+    });
+    const refusedPost = await fails(otherAgency.UpdateLeadershipPost({
+      request_id: 'p-a-guard-by-b', post: { id: p.id, etag: p.etag, title: 'x' }, update_mask: { paths: ['title'] },
+    }));
+    assert.equal(refusedPost.code, grpc.status.PERMISSION_DENIED, refusedPost.details);
+    const refusedCase = await fails(otherAgency.UpdateStreamliningCase({
+      request_id: 'k-a-guard-by-b', streamlining_case: { id: k.id, etag: k.etag, person_count: 9 }, update_mask: { paths: ['person_count'] },
+    }));
+    assert.equal(refusedCase.code, grpc.status.PERMISSION_DENIED, refusedCase.details);
+    // Nor write them anew for A.
+    assert.equal((await fails(otherAgency.CreateLeadershipPost(post(ids.a, 'Phó Giám đốc', 'p-a-by-b')))).code, grpc.status.PERMISSION_DENIED);
+    assert.equal((await admin.GetLeadershipPost({ id: p.id })).etag, p.etag);
+    assert.equal((await admin.GetStreamliningCase({ id: k.id })).etag, k.etag);
   });
 });

@@ -238,6 +238,12 @@ describe('tasks', { skip: skip || false }, () => {
         request_id: rid(),
         plan: { number: `MATRIX-${n}/KH`, issued_date: h.date(2018, 6, 1), issuer: { id: ids['68.SNV'] }, title: 'Kế hoạch thử' },
       }), only(['admin', 'agency own'])],
+      // Sở Nội vụ's plan: its own agency and admins may change it.
+      UpdatePlan: [async (c) => c.UpdatePlan({
+        request_id: rid(),
+        plan: { id: plan.id, etag: (await admin.GetPlan({ id: plan.id })).etag, title: `Kế hoạch của Sở Nội vụ (${n})` },
+        update_mask: { paths: ['title'] },
+      }), only(['admin', 'agency own'])],
       CreateTask: [(c) => c.CreateTask({
         request_id: rid(),
         task: { plan_id: plan.id, text: `Nhiệm vụ ${n}`, lead: { id: ids['68.SNV'] }, window: { source_text: 'năm 2020' } },
