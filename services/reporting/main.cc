@@ -30,6 +30,9 @@ ABSL_FLAG(int, workers, tinhgon::EnvOrInt("TINHGON_REPORTING_WORKERS", 8),
           "database worker threads for calls (one connection each)");
 ABSL_FLAG(int, build_workers, tinhgon::EnvOrInt("TINHGON_REPORTING_BUILD_WORKERS", 1),
           "threads that build consolidated reports (one connection each)");
+ABSL_FLAG(int, build_lease_seconds, tinhgon::EnvOrInt("TINHGON_REPORTING_BUILD_LEASE_SECONDS", 30),
+          "an unfinished build whose reporting instance has not renewed it for this long is "
+          "failed by another instance (BUILD_INTERRUPTED); renewed every min(5 s, a third)");
 ABSL_FLAG(int, max_queued_builds, tinhgon::EnvOrInt("TINHGON_REPORTING_MAX_QUEUED_BUILDS", 16),
           "builds that may wait for a build thread; more are refused (RESOURCE_EXHAUSTED)");
 ABSL_FLAG(std::string, org_registry,
@@ -64,7 +67,10 @@ int main(int argc, char** argv) {
   settings.migrate_only = absl::GetFlag(FLAGS_migrate_only);
   settings.migrations = &reporting::ReportingMigrations();
   settings.prepare = reporting::PrepareReportingStatements;
-  settings.after_migrate = reporting::FailInterruptedBuilds;
+  const absl::Duration lease = absl::Seconds(std::max(1, absl::GetFlag(FLAGS_build_lease_seconds)));
+  settings.after_migrate = [lease](PgSession& session) {
+    return reporting::FailAbandonedBuilds(session, lease);
+  };
   Backend backend = SetUpBackend(settings);
   if (backend.exit_code != 0 || backend.migrated_only) return backend.exit_code;
   Clock& clock = *backend.clock;
@@ -87,7 +93,8 @@ int main(int argc, char** argv) {
   const reporting::Sources sources{*registry, *staffing, *tasks};
   reporting::PgBuildQueue builds(backend.pg, std::max(1, absl::GetFlag(FLAGS_build_workers)),
                                  static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_queued_builds))),
-                                 sources, clock);
+                                 sources, clock, std::min(reporting::kBuildLeaseRenew, lease / 3),
+                                 lease);
 
   CallRunner runner(reporting::pb::Reporting::service_full_name(), *backend.auth, *backend.pool);
   reporting::ReportingApi api(runner, reporting::PgReportingFactory(sources, clock, &builds));

@@ -114,8 +114,10 @@ async function startTasks({ schema, registry, trustSecret, today = '2022-06-01',
 
 // Starts reporting_server on a free port in `schema` (created here), reading the registry,
 // staffing and tasks at the given targets, trusting principals signed with `trustSecret`.
-async function startReporting({ schema, registry, staffing, tasks, trustSecret, today = '2022-06-01', db = TEST_PG }) {
-  psql(`CREATE SCHEMA ${schema}`, db);
+async function startReporting({
+  schema, registry, staffing, tasks, trustSecret, today = '2022-06-01', db = TEST_PG, createSchema = true, leaseSeconds = 0,
+}) {
+  if (createSchema) psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -125,6 +127,7 @@ async function startReporting({ schema, registry, staffing, tasks, trustSecret, 
     `--listen=${target}`, `--db=${db}`, `--schema=${schema}`, '--workers=2',
     `--org_registry=${registry}`, `--staffing=${staffing}`, `--tasks=${tasks}`, `--today=${today}`,
   ];
+  if (leaseSeconds) args.push(`--build_lease_seconds=${leaseSeconds}`);
   return startProcess('reporting_server', binary('services/reporting/reporting_server'), args, env,
     target, schema, db);
 }

@@ -126,7 +126,8 @@ constexpr char kAuditSql[] =
 
 class PgReportingTx final : public ReportingTx {
  public:
-  PgReportingTx(pqxx::work& tx, const WriteContext& ctx) : tx_(tx), ctx_(ctx) {}
+  PgReportingTx(pqxx::work& tx, const WriteContext& ctx, const std::string& build_owner)
+      : tx_(tx), ctx_(ctx), build_owner_(build_owner) {}
 
   absl::StatusOr<std::optional<int64_t>> FindRetry() override {
     return ::tinhgon::FindRetry(tx_, ctx_);
@@ -189,7 +190,9 @@ class PgReportingTx final : public ReportingTx {
     const int64_t id =
         tx_.exec_prepared("build_insert", b.period.regime_id, b.period.year, b.period.index,
                           b.as_of.ToString(), TimeParam(b.known_at), ctx_.actor,
-                          ctx_.request_id)[0][0]
+                          ctx_.request_id,
+                          build_owner_.empty() ? std::optional<std::string>()
+                                               : std::optional<std::string>(build_owner_))[0][0]
             .as<int64_t>();
     AuditRow("build", id);
     return id;
@@ -207,6 +210,7 @@ class PgReportingTx final : public ReportingTx {
 
   pqxx::work& tx_;
   const WriteContext& ctx_;
+  const std::string& build_owner_;
 };
 
 }  // namespace
@@ -280,7 +284,8 @@ void PrepareReportingStatements(pqxx::connection& c) {
 
   c.prepare("build_insert",
             "INSERT INTO build(regime_id, year, idx, as_of, known_at, state, created_by,"
-            " request_id) VALUES ($1, $2, $3, $4::date, $5::timestamptz, 1, $6, $7) RETURNING id");
+            " request_id, owner, heartbeat_at) VALUES ($1, $2, $3, $4::date, $5::timestamptz, 1,"
+            " $6, $7, $8, clock_timestamp()) RETURNING id");
   c.prepare("build_get", absl::StrCat("SELECT ", kBuildCols, " FROM build b LEFT JOIN snapshot s"
                                       " ON s.id = b.snapshot_id WHERE b.id = $1"));
   c.prepare("build_list", absl::StrCat("SELECT ", kBuildCols, " FROM build b LEFT JOIN snapshot s"
@@ -296,9 +301,13 @@ void PrepareReportingStatements(pqxx::connection& c) {
   c.prepare("build_end",
             "UPDATE build SET state = $2, error = $3, ended_at = clock_timestamp()"
             " WHERE id = $1 AND state IN (1, 2) RETURNING id");
-  c.prepare("build_fail_unfinished",
+  c.prepare("build_fail_abandoned",
             "UPDATE build SET state = 4, error = $1, ended_at = clock_timestamp()"
-            " WHERE state IN (1, 2) RETURNING id");
+            " WHERE state IN (1, 2) AND (owner IS NULL OR heartbeat_at IS NULL"
+            " OR heartbeat_at < clock_timestamp() - make_interval(secs => $2)) RETURNING id");
+  c.prepare("build_renew",
+            "UPDATE build SET heartbeat_at = clock_timestamp()"
+            " WHERE owner = $1 AND state IN (1, 2) RETURNING id");
 
   c.prepare("snapshot_find",
             "SELECT id FROM snapshot WHERE regime_id = $1 AND year = $2 AND idx = $3"
@@ -320,7 +329,7 @@ absl::Status PgReportingStore::Write(const WriteContext& ctx,
   return session_.Transact(
       TxMode::kWrite,
       [&](pqxx::work& tx) {
-        PgReportingTx rtx(tx, ctx);
+        PgReportingTx rtx(tx, ctx, build_owner_);
         return fn(rtx);
       },
       deadline_);
@@ -494,10 +503,22 @@ absl::StatusOr<bool> PgReportingStore::EndBuild(int64_t id, BuildState state,
   return ended;
 }
 
-absl::StatusOr<int> PgReportingStore::FailUnfinishedBuilds(const std::string& error) {
+absl::StatusOr<int> PgReportingStore::FailAbandonedBuilds(const std::string& error,
+                                                          absl::Duration stale) {
   int n = 0;
   TG_RETURN_IF_ERROR(Change([&](pqxx::work& tx) {
-    n = static_cast<int>(tx.exec_prepared("build_fail_unfinished", Bytes(error)).size());
+    n = static_cast<int>(
+        tx.exec_prepared("build_fail_abandoned", Bytes(error), absl::ToDoubleSeconds(stale))
+            .size());
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+absl::StatusOr<int> PgReportingStore::RenewBuildLeases(const std::string& owner) {
+  int n = 0;
+  TG_RETURN_IF_ERROR(Change([&](pqxx::work& tx) {
+    n = static_cast<int>(tx.exec_prepared("build_renew", owner).size());
     return absl::OkStatus();
   }));
   return n;

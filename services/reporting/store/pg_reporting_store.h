@@ -17,9 +17,11 @@ void PrepareReportingStatements(pqxx::connection& c);
 
 class PgReportingStore final : public ReportingStore {
  public:
-  // `session` must outlive the store; `deadline` bounds every statement it runs.
-  explicit PgReportingStore(PgSession& session, absl::Time deadline = absl::InfiniteFuture())
-      : session_(session), deadline_(deadline) {}
+  // `session` must outlive the store; `deadline` bounds every statement it runs; builds it
+  // inserts belong to `build_owner` (the reporting instance, which renews their lease).
+  explicit PgReportingStore(PgSession& session, absl::Time deadline = absl::InfiniteFuture(),
+                            std::string build_owner = "")
+      : session_(session), deadline_(deadline), build_owner_(std::move(build_owner)) {}
 
   absl::Status Write(const WriteContext& ctx,
                      const std::function<absl::Status(ReportingTx&)>& fn) override;
@@ -38,7 +40,9 @@ class PgReportingStore final : public ReportingStore {
   absl::StatusOr<bool> FinishBuild(int64_t id, const SnapshotRow& content,
                                    const std::string& actor) override;
   absl::StatusOr<bool> EndBuild(int64_t id, BuildState state, const std::string& error) override;
-  absl::StatusOr<int> FailUnfinishedBuilds(const std::string& error) override;
+  absl::StatusOr<int> FailAbandonedBuilds(const std::string& error,
+                                          absl::Duration stale) override;
+  absl::StatusOr<int> RenewBuildLeases(const std::string& owner) override;
   absl::StatusOr<std::optional<SnapshotRow>> GetSnapshot(int64_t id) override;
   absl::StatusOr<std::vector<SnapshotRow>> SnapshotsOf(const PeriodKey& p) override;
 
@@ -47,6 +51,7 @@ class PgReportingStore final : public ReportingStore {
   absl::Status Change(const std::function<absl::Status(pqxx::work&)>& fn);
   PgSession& session_;
   const absl::Time deadline_;
+  const std::string build_owner_;
 };
 
 }  // namespace tinhgon::reporting

@@ -141,19 +141,58 @@ TEST_F(ReportingStoreTest, TheSameContentIsStoredOnce) {
   EXPECT_EQ(store_->SnapshotsOf({regime_, 2019, 1})->size(), 2u);
 }
 
-TEST_F(ReportingStoreTest, BuildsInterruptedByAStopFail) {
+// A build belongs to the instance that queued it and lives while that instance renews its
+// lease: a sweep fails the unfinished builds of an owner that stopped renewing (and those with
+// no owner, from before leases), never a live owner's nor a finished build.
+TEST_F(ReportingStoreTest, BuildsOfAnInstanceThatStoppedFailOthersLive) {
   if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
-  const int64_t queued = NewBuild("q");
-  const int64_t running = NewBuild("r");
-  ASSERT_TRUE(*store_->StartBuild(running));
-  const int64_t done = NewBuild("d");
-  ASSERT_TRUE(*store_->StartBuild(done));
-  ASSERT_TRUE(*store_->FinishBuild(done, Content("x"), "tester"));
-  EXPECT_EQ(*store_->FailUnfinishedBuilds("stopped"), 2);
-  EXPECT_EQ(store_->GetBuild(queued)->value().state, BuildState::kFailed);
-  EXPECT_EQ(store_->GetBuild(running)->value().error, "stopped");
-  EXPECT_EQ(store_->GetBuild(done)->value().state, BuildState::kSucceeded);
-  EXPECT_EQ(*store_->FailUnfinishedBuilds("again"), 0);
+  const int64_t legacy = NewBuild("legacy");  // store_ has no owner
+  PgReportingStore a(*session_, absl::InfiniteFuture(), "instance-a");
+  PgReportingStore b(*session_, absl::InfiniteFuture(), "instance-b");
+  auto insert = [&](PgReportingStore& store, const std::string& rid) {
+    BuildRow row;
+    row.period = {regime_, 2019, 1};
+    row.as_of = Date::Unchecked(2019, 12, 1);
+    row.known_at = absl::FromUnixSeconds(1700000000);
+    int64_t id = 0;
+    EXPECT_TRUE(store.Write(W(rid), [&](ReportingTx& tx) -> absl::Status {
+                       TG_ASSIGN_OR_RETURN(id, tx.InsertBuild(row));
+                       return absl::OkStatus();
+                     }).ok());
+    return id;
+  };
+  const int64_t a_queued = insert(a, "a-q");
+  const int64_t a_running = insert(a, "a-r");
+  ASSERT_TRUE(*a.StartBuild(a_running));
+  const int64_t a_done = insert(a, "a-d");
+  ASSERT_TRUE(*a.StartBuild(a_done));
+  ASSERT_TRUE(*a.FinishBuild(a_done, Content("x"), "tester"));
+  const int64_t b_running = insert(b, "b-r");
+  ASSERT_TRUE(*b.StartBuild(b_running));
+
+  // Everyone's lease is fresh: only the build without an owner fails.
+  EXPECT_EQ(*store_->FailAbandonedBuilds("stopped", absl::Seconds(30)), 1);
+  EXPECT_EQ(store_->GetBuild(legacy)->value().state, BuildState::kFailed);
+  EXPECT_EQ(store_->GetBuild(legacy)->value().error, "stopped");
+  // B stops renewing: a minute later its running build fails; A renews its two and keeps them.
+  ASSERT_TRUE(session_
+                  ->Transact(TxMode::kWrite,
+                             [](pqxx::work& tx) {
+                               tx.exec("UPDATE build SET heartbeat_at = clock_timestamp()"
+                                       " - interval '1 minute'");
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  EXPECT_EQ(*a.RenewBuildLeases("instance-a"), 2);
+  EXPECT_EQ(*store_->FailAbandonedBuilds("stopped", absl::Seconds(30)), 1);
+  EXPECT_EQ(store_->GetBuild(b_running)->value().state, BuildState::kFailed);
+  EXPECT_EQ(store_->GetBuild(a_queued)->value().state, BuildState::kQueued);
+  EXPECT_EQ(store_->GetBuild(a_running)->value().state, BuildState::kRunning);
+  EXPECT_EQ(store_->GetBuild(a_done)->value().state, BuildState::kSucceeded);
+  // A failed build cannot then succeed: its owner finds it ended.
+  EXPECT_FALSE(*b.FinishBuild(b_running, Content("late"), "tester"));
+  EXPECT_EQ(*a.RenewBuildLeases("instance-b"), 0);
+  EXPECT_EQ(*store_->FailAbandonedBuilds("again", absl::Seconds(30)), 0);
 }
 
 TEST_F(ReportingStoreTest, ARefusedWriteLeavesEveryTableAsItWas) {

@@ -164,8 +164,12 @@ class ReportingStore {
   // QUEUED or RUNNING → FAILED or CANCELLED with `error`; false when it had ended already.
   virtual absl::StatusOr<bool> EndBuild(int64_t id, BuildState state,
                                         const std::string& error) = 0;
-  // Every QUEUED or RUNNING build → FAILED with `error` (they were interrupted by a restart).
-  virtual absl::StatusOr<int> FailUnfinishedBuilds(const std::string& error) = 0;
+  // Every QUEUED or RUNNING build whose owner has not renewed it for `stale` (or that has no
+  // owner) → FAILED with `error`: the instance running it stopped. The count.
+  virtual absl::StatusOr<int> FailAbandonedBuilds(const std::string& error,
+                                                  absl::Duration stale) = 0;
+  // Renews the lease of `owner`'s QUEUED and RUNNING builds (heartbeat now). The count.
+  virtual absl::StatusOr<int> RenewBuildLeases(const std::string& owner) = 0;
 
   virtual absl::StatusOr<std::optional<SnapshotRow>> GetSnapshot(int64_t id) = 0;
   // Summaries (no content), oldest first.
