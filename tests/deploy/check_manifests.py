@@ -682,6 +682,16 @@ def check_k8s(objs, servers, images, errs):
                 mounts = [m for m in c.get("volumeMounts", []) or [] if root_cert.startswith(m["mountPath"] + "/")]
                 errs.check(mounts, f"{where}: sslrootcert {root_cert} is on no mounted volume")
 
+    def server_of(c, where):
+        """The server a container's image runs ({...} of load_servers), or None (reported)."""
+        img = image_of(c, where)
+        if not img:
+            return None, None
+        s = servers.get(img["binary"])
+        if not errs.check(s is not None, f"{where}: image {c['image']} runs {img['binary']}, not a server"):
+            return None, None
+        return img, s
+
     servers_seen = set()
     for o in byk.get("Deployment", []):
         name = o["metadata"]["name"]
@@ -690,11 +700,8 @@ def check_k8s(objs, servers, images, errs):
         if not errs.check(len(containers) == 1, f"{where}: want one container"):
             continue
         c = containers[0]
-        img = image_of(c, where)
-        if not img:
-            continue
-        s = servers.get(img["binary"])
-        if not errs.check(s is not None, f"{where}: image {c['image']} runs {img['binary']}, not a server"):
+        img, s = server_of(c, where)
+        if not s:
             continue
         servers_seen.add(img["binary"])
         replicas = o["spec"].get("replicas", 1)
@@ -773,11 +780,8 @@ def check_k8s(objs, servers, images, errs):
         migrated = []
         for c in all_containers(o):
             cw = f"{where} container {c['name']}"
-            img = image_of(c, cw)
-            if not img:
-                continue
-            s = servers.get(img["binary"])
-            if not errs.check(s is not None, f"{cw}: image {c['image']} runs {img['binary']}, not a server"):
+            img, s = server_of(c, cw)
+            if not s:
                 continue
             migrated.append(img["binary"])
             errs.check("--migrate_only" in (c.get("args") or []), f"{cw}: no --migrate_only")
