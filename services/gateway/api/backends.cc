@@ -106,8 +106,10 @@ void Backends::CheckAll(bool wait) {
       check->stub->async()->Check(
           &check->ctx, &check->request, &check->response,
           [this, backend, check](grpc::Status s) {
+            // A server without the health service (UNIMPLEMENTED) answered: it is up.
             const bool serving =
-                s.ok() && check->response.status() == hv::HealthCheckResponse::SERVING;
+                (s.ok() && check->response.status() == hv::HealthCheckResponse::SERVING) ||
+                s.error_code() == grpc::StatusCode::UNIMPLEMENTED;
             backend->failing.store(!serving);
             backend->checking.store(false);
             delete check;

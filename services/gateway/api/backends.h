@@ -2,7 +2,8 @@
 // among the healthy ones. A backend is unhealthy while its channel is in TRANSIENT_FAILURE, after
 // a call to it failed UNAVAILABLE, or when its last health check (grpc.health.v1, every
 // `health_interval`) failed or said NOT_SERVING (a replica shutting down says so before it stops
-// taking calls); the next passing check makes it healthy again. With no healthy backend, one is
+// taking calls; a server without the health service, UNIMPLEMENTED, counts as up); the next
+// passing check makes it healthy again. With no healthy backend, one is
 // picked anyway, so the call fails with that backend's own answer.
 #pragma once
 
