@@ -19,7 +19,7 @@ const TK = 'tinhgon.tasks.v1.Tasks';
 const RP = 'tinhgon.reporting.v1.Reporting';
 const skip = h.skipReason();
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep, until } = h;
 // What a client retries with the same request id: the call may or may not have happened.
 const RETRYABLE = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 13 /* INTERNAL */, 14 /* UNAVAILABLE */]);
 
@@ -37,14 +37,6 @@ async function untilAcked(write, stats, limitMs = 45000) {
   }
 }
 
-async function waitFor(cond, limitMs = 30000) {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
-
 // `n` writes by `lanes` concurrent writers, each retried until acknowledged; `server` is killed
 // with SIGKILL once a third are acknowledged and started again 300 ms later. Returns the answers.
 async function writesAcrossAKill(server, n, lanes, write) {
@@ -59,7 +51,7 @@ async function writesAcrossAKill(server, n, lanes, write) {
     }
   };
   const writers = Promise.all(Array.from({ length: lanes }, lane));
-  await waitFor(() => stats.done >= Math.floor(n / 3));
+  await until(() => stats.done >= Math.floor(n / 3), 'a third of the writes acknowledged');
   await server.kill9();
   await sleep(300);
   await server.restart();
@@ -147,13 +139,13 @@ describe('faults', { skip: skip || false }, () => {
       }
     };
     const readers = Promise.all(Array.from({ length: 8 }, reader));
-    await waitFor(() => stats.ok >= 200);
+    await until(() => stats.ok >= 200, '200 reads');
     await orgA.kill9();
     const atKill = stats.ok;
-    await waitFor(() => stats.ok >= atKill + 300);  // the survivor answers them all
+    await until(() => stats.ok >= atKill + 300, '300 reads after the kill');  // the survivor answers them all
     await orgA.restart();
     const atRestart = stats.ok;
-    await waitFor(() => stats.ok >= atRestart + 300);
+    await until(() => stats.ok >= atRestart + 300, '300 reads after the restart');
     stats.stop = true;
     await readers;
     assert.deepEqual(stats.failed, [], `${stats.failed.length} of ${stats.ok + stats.failed.length} reads failed`);

@@ -43,6 +43,20 @@ function freePort() {
 }
 
 // `db`: another cluster's conninfo (a test with a PostgreSQL of its own); default TEST_PG.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `cond` every 50 ms until it returns something truthy, which it resolves with; rejects
+// naming `what` after `ms`.
+async function until(cond, what, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
+
 function psql(sql, db = TEST_PG) {
   return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', db, '-c', sql], {
     encoding: 'utf8',
@@ -352,5 +366,5 @@ module.exports = {
   startReporting, startGateway,
   healthServing,
   listServices, reflect, reflectedClient, readStream, statusDetails, errorField, errorReason,
-  runTool, date,
+  runTool, date, sleep, until,
 };

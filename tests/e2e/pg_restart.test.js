@@ -20,7 +20,7 @@ const ST = 'tinhgon.staffing.v1.Staffing';
 const RP = 'tinhgon.reporting.v1.Reporting';
 const CLUSTER = path.join(__dirname, 'pg_cluster.sh');
 const skip = h.skipReason() || (process.getuid() !== 0 ? 'needs root (PostgreSQL runs as postgres)' : '');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep } = h;
 
 describe('PostgreSQL restarted under load', { skip: skip || false }, () => {
   const secret = crypto.randomBytes(24).toString('hex');

@@ -33,7 +33,7 @@ const skip = h.skipReason();
 
 const field = h.errorField;
 const reason = h.errorReason;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep } = h;
 
 function nq18Regime(ids, planId, targets) {
   return {

@@ -17,7 +17,7 @@ const TK = 'tinhgon.tasks.v1.Tasks';
 const RP = 'tinhgon.reporting.v1.Reporting';
 const LEASE = 2;  // seconds
 const skip = h.skipReason();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep, until } = h;
 
 describe('reporting replicas', { skip: skip || false }, () => {
   const secret = crypto.randomBytes(24).toString('hex');
@@ -59,15 +59,6 @@ describe('reporting replicas', { skip: skip || false }, () => {
     const m = out.match(/^\s*(\d) (\d+)\s*$/m);
     return m ? { state: Number(m[1]), pid: Number(m[2]) } : null;
   };
-  const until = async (cond, what, ms = 15000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = cond();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out: ${what}`);
-      await sleep(100);
-    }
-  };
 
   it('restarting one replica fails none of the other\'s builds; the builds of one killed fail once its lease lapses', async () => {
     const orgs = await h.reflectedClient(gw.target, ORG, { token: gw.adminToken });
@@ -100,7 +91,7 @@ describe('reporting replicas', { skip: skip || false }, () => {
     try {
       const started = await rp.StartReportBuild({ request_id: 'rpr-build-1', regime_id: regime.id, year: 2019 });
       const id = started.name.split('/').pop();
-      const first = await until(() => { const r = row(id); return r && r.state === 2 && r; }, 'the build runs');
+      const first = await until(() => { const r = row(id); return r && r.state === 2 && r; }, 'the build runs', 15000);
       const [owner, other] = first.pid === a.proc.pid ? [a, b] : [b, a];
       assert.ok([a.proc.pid, b.proc.pid].includes(first.pid), `owner pid ${first.pid}`);
 
