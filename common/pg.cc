@@ -362,4 +362,55 @@ void PgWorkerPool::Loop(PgSession* session) {
   }
 }
 
+PgStandby::PgStandby(PgOptions options, int sessions, absl::Duration pause)
+    : options_(std::move(options)), pause_(pause) {
+  for (int i = 0; i < std::max(1, sessions); ++i) {
+    idle_.push_back(std::make_unique<PgSession>(options_));
+  }
+}
+
+PgStandby::~PgStandby() = default;
+
+absl::Status PgStandby::Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                              absl::Time deadline) {
+  std::unique_ptr<PgSession> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.empty() || absl::Now() < paused_until_) {
+      ++counts_.skipped;
+      return MakeError({absl::StatusCode::kUnavailable, "STANDBY_SKIPPED", "",
+                        "the replica is busy or failing: read the primary",
+                        "Bản sao cơ sở dữ liệu đang bận"});
+    }
+    session = std::move(idle_.back());
+    idle_.pop_back();
+  }
+  const absl::Time now = absl::Now();
+  const absl::Status s = session->Query(fn, now + (deadline - now) / 2);
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(std::move(session));
+  // A statement's own error (NOT_FOUND, a refused value...) is an answer; the rest is the
+  // replica failing (UNAVAILABLE, DEADLINE_EXCEEDED, a conflict with recovery, INTERNAL).
+  const bool replica_failed = !s.ok() && (s.code() == absl::StatusCode::kUnavailable ||
+                                          s.code() == absl::StatusCode::kDeadlineExceeded ||
+                                          s.code() == absl::StatusCode::kAborted ||
+                                          s.code() == absl::StatusCode::kInternal);
+  if (!replica_failed) {
+    ++counts_.ran;
+    return s;
+  }
+  ++counts_.failed;
+  if (absl::Now() >= paused_until_) {
+    LogError("PostgreSQL replica failing; reading the primary for ", absl::FormatDuration(pause_),
+             ": ", s.ToString());
+  }
+  paused_until_ = absl::Now() + pause_;
+  return s;
+}
+
+PgStandby::Counts PgStandby::counts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_;
+}
+
 }  // namespace tinhgon

@@ -144,4 +144,33 @@ class PgWorkerPool {
   std::vector<std::thread> threads_;
 };
 
+// Reads a streaming replica (a hot standby of the primary) may serve: for rows that never
+// change once written, where a row the replica has is the row, and one it lacks yet is read
+// from the primary by the caller. Sessions of its own (connected when first lent), lent to
+// whichever thread reads and never waited for: when every one is lent, or the replica failed
+// less than `pause` ago, Query answers UNAVAILABLE STANDBY_SKIPPED at once, trying nothing.
+// A query gets half the time left before `deadline`, so that the caller's read of the primary
+// has the other half. Thread-safe.
+class PgStandby {
+ public:
+  struct Counts {
+    int64_t ran = 0;      // queries that ran to the end (whatever they found)
+    int64_t failed = 0;   // connection lost or refused, timeout, recovery conflict...
+    int64_t skipped = 0;  // every session lent, or pausing after a failure
+  };
+  PgStandby(PgOptions options, int sessions, absl::Duration pause = absl::Seconds(5));
+  ~PgStandby();
+  absl::Status Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
+                     absl::Time deadline);
+  Counts counts();
+
+ private:
+  const PgOptions options_;
+  const absl::Duration pause_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<PgSession>> idle_;
+  absl::Time paused_until_ = absl::InfinitePast();
+  Counts counts_;
+};
+
 }  // namespace tinhgon

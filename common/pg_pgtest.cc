@@ -244,5 +244,55 @@ TEST_F(PgTest, PastDeadlineDoesNotStart) {
   EXPECT_FALSE(ran);
 }
 
+// A replica's sessions are lent, never waited for: a read while the only one is lent is
+// skipped at once; a failing replica is skipped for the pause, then tried again. Statement
+// errors are answers, not failures.
+TEST_F(PgTest, AStandbyIsSkippedWhenBusyOrFailingNeverWaitedFor) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  PgStandby standby(Options(), 1, absl::Milliseconds(300));
+  auto one = [](pqxx::transaction_base& tx, int& out) {
+    out = tx.exec("SELECT 1")[0][0].as<int>();
+    return absl::OkStatus();
+  };
+  int outer = 0;
+  absl::Status inner = absl::OkStatus();
+  ASSERT_TRUE(standby
+                  .Query([&](pqxx::transaction_base& tx) {
+                    int unused = 0;
+                    inner = standby.Query([&](pqxx::transaction_base& t) { return one(t, unused); },
+                                          absl::InfiniteFuture());
+                    return one(tx, outer);
+                  }, absl::InfiniteFuture())
+                  .ok());
+  EXPECT_EQ(outer, 1);
+  EXPECT_EQ(inner.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(inner), "STANDBY_SKIPPED");
+  EXPECT_EQ(standby.counts().ran, 1);
+  EXPECT_EQ(standby.counts().skipped, 1);
+  EXPECT_EQ(standby.Query([](pqxx::transaction_base& tx) {
+                      tx.exec("SELECT 'x'::int");
+                      return absl::OkStatus();
+                    }, absl::InfiniteFuture()).code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a statement's own error is its answer";
+  EXPECT_EQ(standby.counts().failed, 0);
+  EXPECT_EQ(standby.counts().ran, 2);
+
+  PgOptions gone = Options();
+  gone.conninfo = "host=127.0.0.1 port=1 dbname=none connect_timeout=2";
+  PgStandby down(gone, 2, absl::Milliseconds(300));
+  int n = 0;
+  auto read = [&](pqxx::transaction_base& tx) { return one(tx, n); };
+  EXPECT_EQ(down.Query(read, absl::InfiniteFuture()).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(down.counts().failed, 1);
+  EXPECT_EQ(ErrorReason(down.Query(read, absl::InfiniteFuture())), "STANDBY_SKIPPED")
+      << "within the pause nothing is tried";
+  EXPECT_EQ(down.counts().failed, 1);
+  absl::SleepFor(absl::Milliseconds(350));
+  EXPECT_EQ(ErrorReason(down.Query(read, absl::InfiniteFuture())), "DATABASE_UNAVAILABLE")
+      << "after the pause it is tried again";
+  EXPECT_EQ(down.counts().failed, 2);
+}
+
 }  // namespace
 }  // namespace tinhgon

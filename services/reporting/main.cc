@@ -24,6 +24,12 @@ ABSL_FLAG(std::string, listen, tinhgon::EnvOr("TINHGON_REPORTING_LISTEN", "127.0
 ABSL_FLAG(std::string, db,
           tinhgon::EnvOr("TINHGON_REPORTING_DB", "host=127.0.0.1 port=55432 dbname=tinhgon"),
           "libpq connection string (env TINHGON_REPORTING_DB)");
+ABSL_FLAG(std::string, read_db, tinhgon::EnvOr("TINHGON_REPORTING_READ_DB", ""),
+          "libpq connection string of a streaming replica of --db (env "
+          "TINHGON_REPORTING_READ_DB): snapshots and exports are read there first, and from "
+          "--db when it lacks the snapshot yet or fails; give it a connect_timeout. Empty: none");
+ABSL_FLAG(int, read_db_sessions, tinhgon::EnvOrInt("TINHGON_REPORTING_READ_DB_SESSIONS", 4),
+          "connections to --read_db; a read finding all in use goes to --db");
 ABSL_FLAG(std::string, schema, tinhgon::EnvOr("TINHGON_REPORTING_SCHEMA", "reporting"),
           "PostgreSQL schema the service owns");
 ABSL_FLAG(int, workers, tinhgon::EnvOrInt("TINHGON_REPORTING_WORKERS", 8),
@@ -96,8 +102,16 @@ int main(int argc, char** argv) {
                                  sources, clock, std::min(reporting::kBuildLeaseRenew, lease / 3),
                                  lease);
 
+  std::unique_ptr<PgStandby> standby;
+  if (!absl::GetFlag(FLAGS_read_db).empty()) {
+    PgOptions replica = backend.pg;
+    replica.conninfo = absl::GetFlag(FLAGS_read_db);
+    standby = std::make_unique<PgStandby>(replica, std::max(1, absl::GetFlag(FLAGS_read_db_sessions)));
+  }
+
   CallRunner runner(reporting::pb::Reporting::service_full_name(), *backend.auth, *backend.pool);
-  reporting::ReportingApi api(runner, reporting::PgReportingFactory(sources, clock, &builds));
+  reporting::ReportingApi api(
+      runner, reporting::PgReportingFactory(sources, clock, &builds, standby.get()));
 
   ServerOptions opts;
   opts.name = "reporting";

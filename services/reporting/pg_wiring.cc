@@ -25,11 +25,11 @@ const std::string& ThisInstance() {
 }
 
 UseCaseFactory<Reporting> PgReportingFactory(Sources sources, const Clock& clock,
-                                             BuildQueue* queue) {
-  return [sources, &clock, queue](PgSession& session, absl::Time deadline) {
+                                             BuildQueue* queue, PgStandby* standby) {
+  return [sources, &clock, queue, standby](PgSession& session, absl::Time deadline) {
     return std::make_unique<Reporting>(
-        std::make_unique<PgReportingStore>(session, deadline, ThisInstance()), sources, clock,
-        queue);
+        std::make_unique<PgReportingStore>(session, deadline, ThisInstance(), standby), sources,
+        clock, queue);
   };
 }
 

@@ -17,9 +17,10 @@
 namespace tinhgon::reporting {
 
 // For each call: the use case over its store on the worker's session, bounded by the deadline.
-// `sources`, `clock` and `queue` must outlive the factory; `queue` may be null (no builds).
+// `sources`, `clock`, `queue` and `standby` must outlive the factory; `queue` may be null (no
+// builds); `standby` may be null (every read on the primary; see PgReportingStore).
 UseCaseFactory<Reporting> PgReportingFactory(Sources sources, const Clock& clock,
-                                             BuildQueue* queue);
+                                             BuildQueue* queue, PgStandby* standby = nullptr);
 
 // This process among the reporting instances on one database: "host-pid-random", made once.
 // The builds it queues belong to it (PgReportingStore's build_owner).

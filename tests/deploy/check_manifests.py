@@ -124,6 +124,8 @@ def load_servers(root, errs):
             "dir": d, "main": main, "flags": flags, "port": port, "listen_env": listen["env"],
             "common_flags": common_flags,
             "db_env": flags.get("db", {}).get("env"),
+            # A server that reads a streaming replica too (--read_db): reporting's snapshots.
+            "read_db_env": flags.get("read_db", {}).get("env"),
             "schema": flags.get("schema", {}).get("default"),
             "calls": calls,
             "writes_tmp": writes_tmp,
@@ -652,9 +654,10 @@ def check_k8s(objs, servers, images, errs):
             errs.check(user == r["name"], f"Secret {ps}: username {user!r} is not the role {r['name']}")
             errs.check("password" in (s.get("data") or {}), f"Secret {ps} has no password")
 
-    def check_database(c, s, schema, where, source):
+    def check_database(c, s, schema, where, source, serving=True):
         """A container's database: the Cluster's -rw Service, the server's schema and role, the
-        role's password Secret, the CA mounted; adds the edge source -> PostgreSQL."""
+        role's password Secret, the CA mounted, and when `serving` the replica it reads, if its
+        server reads one; adds the edges source -> PostgreSQL."""
         dbv = env_value(c, s["db_env"]) if s["db_env"] else None
         if errs.check(dbv is not None and "value" in dbv, f"{where}: {s['db_env']} (the database) not set"):
             ci = conninfo(dbv["value"])
@@ -681,6 +684,24 @@ def check_k8s(objs, servers, images, errs):
             if root_cert:
                 mounts = [m for m in c.get("volumeMounts", []) or [] if root_cert.startswith(m["mountPath"] + "/")]
                 errs.check(mounts, f"{where}: sslrootcert {root_cert} is on no mounted volume")
+            # The replica it reads (the issue: "a replica that reporting reads"): the Cluster's
+            # -ro Service, as the same role of the same database with the same TLS checks, and
+            # a connect_timeout (a replica that does not answer must not hold a call).
+            if s.get("read_db_env") and serving:
+                rv = env_value(c, s["read_db_env"])
+                if errs.check(rv is not None and "value" in rv,
+                              f"{where}: {s['read_db_env']} (the replica it reads) not set"):
+                    rci = conninfo(rv["value"])
+                    rhost = rci.get("host", "")
+                    errs.check(rhost in pg_services and rhost.endswith("-ro"),
+                               f"{where}: the replica host {rhost} is not the Cluster's -ro Service")
+                    if rhost in pg_services:
+                        expected_edges.add((source, pg_services[rhost], int(rci.get("port", 5432))))
+                    for k in ("dbname", "user", "sslmode", "sslrootcert"):
+                        errs.check(rci.get(k) == ci.get(k),
+                                   f"{where}: the replica's {k} {rci.get(k)!r} is not the primary's {ci.get(k)!r}")
+                    errs.check(rci.get("connect_timeout", "").isdigit(),
+                               f"{where}: the replica's conninfo has no connect_timeout")
 
     def server_of(c, where):
         """The server a container's image runs ({...} of load_servers), or None (reported)."""
@@ -794,7 +815,7 @@ def check_k8s(objs, servers, images, errs):
                 if errs.check(m, f"{cw}: argument {a} is not --flag=value"):
                     errs.check(m.group(1) in s["flags"], f"{cw}: --{m.group(1)} is not a flag of {img['binary']}")
                     args[m.group(1)] = m.group(2)
-            check_database(c, s, args.get("schema", s["schema"]), cw, o["metadata"]["name"])
+            check_database(c, s, args.get("schema", s["schema"]), cw, o["metadata"]["name"], serving=False)
         errs.check(sorted(migrated) == sorted(servers),
                    f"{where} migrates {sorted(migrated)}, the servers are {sorted(servers)}")
         check_secret_refs(o, where)
@@ -1107,6 +1128,10 @@ MUTATIONS = [
      "the gateway routes tasks to a Service that does not exist"),
     ("deploy/k8s/base/reporting.yaml", [("            - --tasks=tinhgon-tasks:50063\n", "")],
      "reporting is not told where tasks is"),
+    ("deploy/k8s/base/reporting.yaml", [("value: host=tinhgon-pg-ro ", "value: host=tinhgon-pg-rw ")],
+     "reporting's replica conninfo names the primary"),
+    ("deploy/k8s/base/reporting.yaml", [(" connect_timeout=2\n", "\n")],
+     "reporting's replica conninfo has no connect timeout"),
     ("deploy/k8s/base/tasks.yaml", [("name: tinhgon-db-tasks", "name: tinhgon-db-task")],
      "tasks' password Secret is not generated"),
     ("deploy/k8s/overlays/production/kustomization.yaml", [("\nnamespace: tinhgon\n", "\n")],

@@ -50,7 +50,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(cond, what, ms = 30000) {
   const end = Date.now() + ms;
   for (;;) {
-    const v = cond();
+    const v = await cond();  // `cond` may be async
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await sleep(50);
@@ -127,9 +127,11 @@ async function startTasks({ schema, registry, trustSecret, today = '2022-06-01',
 }
 
 // Starts reporting_server on a free port in `schema` (created here), reading the registry,
-// staffing and tasks at the given targets, trusting principals signed with `trustSecret`.
+// staffing and tasks at the given targets, trusting principals signed with `trustSecret`; with
+// `readDb`, reading snapshots on that replica of `db` first (--read_db).
 async function startReporting({
   schema, registry, staffing, tasks, trustSecret, today = '2022-06-01', db = TEST_PG, createSchema = true, leaseSeconds = 0,
+  readDb = '',
 }) {
   if (createSchema) psql(`CREATE SCHEMA ${schema}`, db);
   const port = await freePort();
@@ -142,6 +144,7 @@ async function startReporting({
     `--org_registry=${registry}`, `--staffing=${staffing}`, `--tasks=${tasks}`, `--today=${today}`,
   ];
   if (leaseSeconds) args.push(`--build_lease_seconds=${leaseSeconds}`);
+  if (readDb) args.push(`--read_db=${readDb}`);
   return startProcess('reporting_server', binary('services/reporting/reporting_server'), args, env,
     target, schema, db);
 }
@@ -272,7 +275,8 @@ function lookup(obj, dotted) {
 
 // A client of `service` (full name) built through reflection, whose methods return promises.
 // A rejected call's error keeps code, details and metadata.
-// With `token`, every call carries "authorization: Bearer <token>" (calls through the gateway).
+// With `token`, every call carries "authorization: Bearer <token>" (calls through the gateway);
+// a call's optional third argument adds headers (e.g. x-tinhgon-min-change-id).
 async function reflectedClient(target, service, { token = '' } = {}) {
   const pkg = await reflect(target, service);
   const Ctor = lookup(pkg, service);
@@ -282,9 +286,10 @@ async function reflectedClient(target, service, { token = '' } = {}) {
   for (const name of Object.keys(Ctor.service)) {
     const def = Ctor.service[name];
     if (def.requestStream || def.responseStream) continue;
-    wrapped[name] = (req, deadlineMs = 15000) => new Promise((resolve, reject) => {
+    wrapped[name] = (req, deadlineMs = 15000, headers = {}) => new Promise((resolve, reject) => {
       const md = new grpc.Metadata();
       if (token) md.set('authorization', `Bearer ${token}`);
+      for (const [k, v] of Object.entries(headers)) md.set(k, String(v));
       client[name](req, md, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }

@@ -526,13 +526,18 @@ absl::StatusOr<int> PgReportingStore::RenewBuildLeases(const std::string& owner)
 
 absl::StatusOr<std::optional<SnapshotRow>> PgReportingStore::GetSnapshot(int64_t id) {
   std::optional<SnapshotRow> out;
-  TG_RETURN_IF_ERROR(Read([&](pqxx::transaction_base& tx) {
+  auto read = [&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_prepared("snapshot_get", id);
     if (r.empty()) return absl::OkStatus();
     out = SnapshotFrom(r[0]);
     out->content = BytesOf(r[0]["content"]);
     return absl::OkStatus();
-  }));
+  };
+  // A snapshot is never changed: the replica's copy, when it has one, is the snapshot. Its
+  // failures are not the caller's: the primary answers then.
+  if (standby_ != nullptr && standby_->Query(read, deadline_).ok() && out) return out;
+  out.reset();
+  TG_RETURN_IF_ERROR(Read(read));
   return out;
 }
 

@@ -19,9 +19,13 @@ class PgReportingStore final : public ReportingStore {
  public:
   // `session` must outlive the store; `deadline` bounds every statement it runs; builds it
   // inserts belong to `build_owner` (the reporting instance, which renews their lease).
+  // With `standby` (a streaming replica of the primary; may be null), snapshots, which never
+  // change once written, are read there first: a snapshot the replica has not received yet,
+  // or a replica that fails, busy or down, is read from `session` (the primary).
   explicit PgReportingStore(PgSession& session, absl::Time deadline = absl::InfiniteFuture(),
-                            std::string build_owner = "")
-      : session_(session), deadline_(deadline), build_owner_(std::move(build_owner)) {}
+                            std::string build_owner = "", PgStandby* standby = nullptr)
+      : session_(session), deadline_(deadline), build_owner_(std::move(build_owner)),
+        standby_(standby) {}
 
   absl::Status Write(const WriteContext& ctx,
                      const std::function<absl::Status(ReportingTx&)>& fn) override;
@@ -52,6 +56,7 @@ class PgReportingStore final : public ReportingStore {
   PgSession& session_;
   const absl::Time deadline_;
   const std::string build_owner_;
+  PgStandby* const standby_;
 };
 
 }  // namespace tinhgon::reporting

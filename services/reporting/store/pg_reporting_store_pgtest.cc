@@ -266,5 +266,68 @@ TEST_F(ReportingStoreTest, ASubmissionKeepsEveryVersionAndShowsTheLatestSubmitte
   EXPECT_EQ(of_period[0].narrative.results, "lần 2");
 }
 
+// Snapshots read on a replica first. The "replica" here is a second schema holding what a
+// lagging replica would: the regime and the first snapshot (marked, so that the test sees which
+// copy answered), not the second. A snapshot the replica has is its answer; one it lacks, and
+// every read while it is down, the primary's. tests/e2e/reporting_standby.test.js does it with
+// a real streaming replica.
+TEST_F(ReportingStoreTest, SnapshotsAreReadOnTheReplicaFirstAndOnThePrimaryWhenItLacksThem) {
+  if (schema_.empty()) GTEST_SKIP() << "no TINHGON_TEST_PG";
+  const int64_t first = NewBuild("s1");
+  ASSERT_TRUE(*store_->StartBuild(first));
+  ASSERT_TRUE(*store_->FinishBuild(first, Content("first"), "tester"));
+  const int64_t first_snapshot = store_->GetBuild(first)->value().snapshot_id;
+  const std::string replica = schema_ + "_ro";
+  {
+    pqxx::connection c(testing::TestPgConninfo());
+    pqxx::nontransaction(c).exec("CREATE SCHEMA " + replica);
+  }
+  struct DropReplica {
+    std::string schema;
+    ~DropReplica() {
+      pqxx::connection c(testing::TestPgConninfo());
+      pqxx::nontransaction(c).exec("DROP SCHEMA " + schema + " CASCADE");
+    }
+  } drop{replica};
+  {
+    PgSession migrate(PgOptions{testing::TestPgConninfo(), replica, nullptr});
+    ASSERT_TRUE(Migrate(migrate, replica, ReportingMigrations()).ok());
+    pqxx::connection c(testing::TestPgConninfo());
+    pqxx::work tx(c);
+    tx.exec(absl::StrCat("INSERT INTO ", replica, ".regime SELECT * FROM ", schema_, ".regime"));
+    tx.exec(absl::StrCat("INSERT INTO ", replica, ".snapshot SELECT * FROM ", schema_,
+                         ".snapshot"));
+    tx.exec(absl::StrCat("UPDATE ", replica,
+                         ".snapshot SET built_at = '2001-01-01 00:00:00+00'"));
+    tx.commit();
+  }
+  const int64_t second = NewBuild("s2", 2020);
+  ASSERT_TRUE(*store_->StartBuild(second));
+  ASSERT_TRUE(*store_->FinishBuild(second, Content("second", 2020), "tester"));
+  const int64_t second_snapshot = store_->GetBuild(second)->value().snapshot_id;
+
+  const absl::Time marked = absl::FromUnixSeconds(978307200);  // 2001-01-01 UTC
+  PgStandby standby(PgOptions{testing::TestPgConninfo(), replica, PrepareReportingStatements}, 2);
+  PgReportingStore store(*session_, absl::InfiniteFuture(), "", &standby);
+  const SnapshotRow a = store.GetSnapshot(first_snapshot)->value();
+  EXPECT_EQ(a.built_at, marked) << "the replica's copy answered";
+  EXPECT_EQ(a.content, "first");
+  const SnapshotRow b = store.GetSnapshot(second_snapshot)->value();
+  EXPECT_NE(b.built_at, marked) << "the replica lacks it: the primary answered";
+  EXPECT_EQ(b.content, "second");
+  EXPECT_FALSE(store.GetSnapshot(second_snapshot + 1000)->has_value()) << "nowhere: none";
+  EXPECT_EQ(standby.counts().ran, 3);
+  EXPECT_EQ(standby.counts().failed, 0);
+
+  PgStandby down(PgOptions{"host=127.0.0.1 port=1 dbname=none connect_timeout=2", replica,
+                           PrepareReportingStatements},
+                 2);
+  PgReportingStore without(*session_, absl::InfiniteFuture(), "", &down);
+  EXPECT_NE(without.GetSnapshot(first_snapshot)->value().built_at, marked);
+  EXPECT_NE(without.GetSnapshot(first_snapshot)->value().built_at, marked);
+  EXPECT_EQ(down.counts().failed, 1);
+  EXPECT_EQ(down.counts().skipped, 1) << "the second read did not try the failing replica";
+}
+
 }  // namespace
 }  // namespace tinhgon::reporting
