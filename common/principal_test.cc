@@ -105,5 +105,21 @@ TEST(ReplayGuardTest, OneRequestIdOneCall) {
   EXPECT_TRUE(guard.Check(alice, Call("r1", "/a.B/Delete"), kNow + absl::Seconds(300)).ok());
 }
 
+// The hashes against published vectors: SHA-256 (FIPS 180-2, "abc") and HMAC-SHA256 (RFC 4231
+// cases 2 and 6: a short key, and one longer than SHA-256's block, hashed first), one after the
+// other on one thread (the keyed state is kept per thread and secret).
+TEST(PrincipalTest, HashesMatchThePublishedVectors) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string large = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(SignPrincipal("Jefe", "what do ya want for nothing?"), jefe);
+    EXPECT_EQ(SignPrincipal(std::string(131, '\xaa'),
+                            "Test Using Larger Than Block-Size Key - Hash Key First"),
+              large);
+  }
+}
+
 }  // namespace
 }  // namespace tinhgon

@@ -24,7 +24,7 @@ TINHGON_APT_PACKAGES=(
   cmake g++ pkg-config libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libpqxx-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
-  libxlsxwriter-dev
+  libxlsxwriter-dev libjemalloc-dev
   postgresql-15 postgresql-contrib
   nghttp2-client
   clang libclang-rt-14-dev

@@ -1,6 +1,5 @@
 #include "services/gateway/domain/token.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/principal.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/gateway/domain/policy.h"
@@ -54,12 +54,7 @@ std::string NewToken() {
   return TokenFromBytes(absl::string_view(reinterpret_cast<char*>(buf), sizeof buf));
 }
 
-std::string HashToken(absl::string_view token) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(token.data(), token.size(), out, &len, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(out), len));
-}
+std::string HashToken(absl::string_view token) { return Sha256Hex(token); }
 
 absl::StatusOr<Identity> IdentityOf(const TokenRecord& r, absl::Time now) {
   if (r.revoked_at) return Unauthenticated("TOKEN_REVOKED", "the token was revoked");
