@@ -55,7 +55,9 @@ PgBuildQueue::~PgBuildQueue() {
 void PgBuildQueue::LeaseLoop(PgOptions options) {
   PgSession session(std::move(options));
   std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
+  // The first sweep is the start's (BackendSettings::after_migrate); this one comes a period
+  // later, and this instance has no build to renew before then.
+  while (!cv_.wait_for(lock, absl::ToChronoNanoseconds(renew_), [&] { return stopping_; })) {
     lock.unlock();
     PgReportingStore store(session, absl::Now() + renew_);
     if (auto n = store.RenewBuildLeases(ThisInstance()); !n.ok()) {
@@ -65,7 +67,6 @@ void PgBuildQueue::LeaseLoop(PgOptions options) {
       LogError("reporting: failing abandoned builds: ", s.ToString());
     }
     lock.lock();
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(renew_), [&] { return stopping_; });
   }
 }
 

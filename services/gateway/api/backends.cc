@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace tinhgon::gateway {
 
@@ -50,6 +49,7 @@ Backends::Backends(const RouteTable& routes, int channels_per_address,
         b->address = address;
         b->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
         b->stub = std::make_unique<grpc::GenericStub>(b->channel);
+        b->health = grpc::health::v1::Health::NewStub(b->channel);
         list.push_back(std::move(b));
       }
     }
@@ -98,12 +98,10 @@ void Backends::CheckAll(bool wait) {
         grpc::ClientContext ctx;
         hv::HealthCheckRequest request;
         hv::HealthCheckResponse response;
-        std::unique_ptr<hv::Health::Stub> stub;
       };
       auto* check = new Check();
       check->ctx.set_deadline(absl::ToChronoTime(absl::Now() + health_timeout_));
-      check->stub = hv::Health::NewStub(backend->channel);
-      check->stub->async()->Check(
+      backend->health->async()->Check(
           &check->ctx, &check->request, &check->response,
           [this, backend, check](grpc::Status s) {
             // A server without the health service (UNIMPLEMENTED) answered: it is up.

@@ -20,6 +20,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/string_view.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "absl/time/time.h"
 #include "services/gateway/domain/routes.h"
 
@@ -29,6 +30,7 @@ struct Backend {
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health;  // its checks
   // Set by a failed health check or a call answered UNAVAILABLE; cleared by a passing check.
   std::atomic<bool> failing{false};
   std::atomic<bool> checking{false};  // a health check is in flight
