@@ -273,6 +273,36 @@ function lookup(obj, dotted) {
   return dotted.split('.').reduce((o, k) => (o ? o[k] : undefined), obj);
 }
 
+// A province (`provinceName`, `provinceCode`), its Sở Nội vụ and a yearly report regime
+// `regimeCode` over the province's departments (due before 25/11, consolidated on 1/12), made
+// through the registry client `orgs` and the reporting client `rp` with request ids starting
+// with `prefix`: the smallest setup for tests of builds and snapshots.
+async function yearlyRegime(orgs, rp, { prefix, provinceName, provinceCode, regimeCode }) {
+  const basis = { act_number: `${prefix}/QĐ`, issuer: 'e2e' };
+  const province = (await orgs.CreateOrgUnit({
+    request_id: `${prefix}-p`, unit: { name: provinceName, kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: provinceCode },
+    effective_date: date(2015, 1, 1), legal_basis: basis,
+  })).id;
+  const collector = (await orgs.CreateOrgUnit({
+    request_id: `${prefix}-d`, unit: { name: 'Sở Nội vụ', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
+    effective_date: date(2015, 1, 1), legal_basis: basis,
+  })).id;
+  const regime = await rp.CreateReportRegime({
+    request_id: `${prefix}-regime`,
+    regime: {
+      code: regimeCode, name: 'Báo cáo hằng năm',
+      legal_basis: { act_number: `${prefix}/KH`, act_date: date(2018, 5, 15), issuer: 'UBND tỉnh' },
+      period_kind: 'PERIOD_KIND_YEAR', period_start: { day: 1, month: 1 },
+      submission_due: { day_of_year: { day: 25, month: 11 }, before_day: true },
+      consolidated_due: { day_of_year: { day: 1, month: 12 } },
+      submitters: { root_unit_id: province, kinds: ['ORG_KIND_DEPARTMENT'], direct_children_only: true },
+      collector: { id: collector }, recipient: { id: province }, scope_unit_id: province,
+      base_year: 2015, first_year: 2018,
+    },
+  });
+  return { province, collector, regime };
+}
+
 // A client of `service` (full name) built through reflection, whose methods return promises.
 // A rejected call's error keeps code, details and metadata.
 // With `token`, every call carries "authorization: Bearer <token>" (calls through the gateway);
@@ -371,5 +401,5 @@ module.exports = {
   startReporting, startGateway,
   healthServing,
   listServices, reflect, reflectedClient, readStream, statusDetails, errorField, errorReason,
-  runTool, date, sleep, until,
+  runTool, date, sleep, until, yearlyRegime,
 };

@@ -64,27 +64,8 @@ describe('reporting replicas', { skip: skip || false }, () => {
     const orgs = await h.reflectedClient(gw.target, ORG, { token: gw.adminToken });
     const rp = await h.reflectedClient(gw.target, RP, { token: gw.adminToken });
     clients.push(orgs, rp);
-    const basis = { act_number: 'RPR/QĐ', issuer: 'e2e' };
-    const province = (await orgs.CreateOrgUnit({
-      request_id: 'rpr-p', unit: { name: 'UBND tỉnh Hai Bản', kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: '94' },
-      effective_date: h.date(2015, 1, 1), legal_basis: basis,
-    })).id;
-    const collector = (await orgs.CreateOrgUnit({
-      request_id: 'rpr-d', unit: { name: 'Sở Nội vụ', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-      effective_date: h.date(2015, 1, 1), legal_basis: basis,
-    })).id;
-    const regime = await rp.CreateReportRegime({
-      request_id: 'rpr-regime',
-      regime: {
-        code: 'RPR_YEARLY', name: 'Báo cáo hằng năm',
-        legal_basis: { act_number: 'RPR/KH', act_date: h.date(2018, 5, 15), issuer: 'UBND tỉnh' },
-        period_kind: 'PERIOD_KIND_YEAR', period_start: { day: 1, month: 1 },
-        submission_due: { day_of_year: { day: 25, month: 11 }, before_day: true },
-        consolidated_due: { day_of_year: { day: 1, month: 12 } },
-        submitters: { root_unit_id: province, kinds: ['ORG_KIND_DEPARTMENT'], direct_children_only: true },
-        collector: { id: collector }, recipient: { id: province }, scope_unit_id: province,
-        base_year: 2015, first_year: 2018,
-      },
+    const { regime } = await h.yearlyRegime(orgs, rp, {
+      prefix: 'rpr', provinceName: 'UBND tỉnh Hai Bản', provinceCode: '94', regimeCode: 'RPR_YEARLY',
     });
 
     tasks.proc.kill('SIGSTOP');  // builds read tasks: they stay running

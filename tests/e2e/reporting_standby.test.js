@@ -80,28 +80,9 @@ describe('reporting reads the replica', { skip: skip || false }, () => {
     const orgs = await h.reflectedClient(gw.target, ORG, { token: gw.adminToken });
     rp = await h.reflectedClient(gw.target, RP, { token: gw.adminToken });
     clients.push(orgs, rp);
-    const basis = { act_number: 'STB/QĐ', issuer: 'e2e' };
-    const province = (await orgs.CreateOrgUnit({
-      request_id: 'stb-p', unit: { name: 'UBND tỉnh Bản Sao', kind: 'ORG_KIND_PROVINCE_COMMITTEE', code: '93' },
-      effective_date: h.date(2015, 1, 1), legal_basis: basis,
-    })).id;
-    const collector = (await orgs.CreateOrgUnit({
-      request_id: 'stb-d', unit: { name: 'Sở Nội vụ', kind: 'ORG_KIND_DEPARTMENT', parent_id: province },
-      effective_date: h.date(2015, 1, 1), legal_basis: basis,
-    })).id;
-    regime = await rp.CreateReportRegime({
-      request_id: 'stb-regime',
-      regime: {
-        code: 'STB_YEARLY', name: 'Báo cáo hằng năm',
-        legal_basis: { act_number: 'STB/KH', act_date: h.date(2018, 5, 15), issuer: 'UBND tỉnh' },
-        period_kind: 'PERIOD_KIND_YEAR', period_start: { day: 1, month: 1 },
-        submission_due: { day_of_year: { day: 25, month: 11 }, before_day: true },
-        consolidated_due: { day_of_year: { day: 1, month: 12 } },
-        submitters: { root_unit_id: province, kinds: ['ORG_KIND_DEPARTMENT'], direct_children_only: true },
-        collector: { id: collector }, recipient: { id: province }, scope_unit_id: province,
-        base_year: 2015, first_year: 2018,
-      },
-    });
+    ({ regime } = await h.yearlyRegime(orgs, rp, {
+      prefix: 'stb', provinceName: 'UBND tỉnh Bản Sao', provinceCode: '93', regimeCode: 'STB_YEARLY',
+    }));
   });
 
   after(async () => {
