@@ -362,10 +362,10 @@ void PgWorkerPool::Loop(PgSession* session) {
   }
 }
 
-PgStandby::PgStandby(PgOptions options, int sessions, absl::Duration pause)
-    : options_(std::move(options)), pause_(pause) {
+PgStandby::PgStandby(const PgOptions& options, int sessions, absl::Duration pause)
+    : pause_(pause) {
   for (int i = 0; i < std::max(1, sessions); ++i) {
-    idle_.push_back(std::make_unique<PgSession>(options_));
+    idle_.push_back(std::make_unique<PgSession>(options));
   }
 }
 

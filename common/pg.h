@@ -158,14 +158,13 @@ class PgStandby {
     int64_t failed = 0;   // connection lost or refused, timeout, recovery conflict...
     int64_t skipped = 0;  // every session lent, or pausing after a failure
   };
-  PgStandby(PgOptions options, int sessions, absl::Duration pause = absl::Seconds(5));
+  PgStandby(const PgOptions& options, int sessions, absl::Duration pause = absl::Seconds(5));
   ~PgStandby();
   absl::Status Query(const std::function<absl::Status(pqxx::transaction_base&)>& fn,
                      absl::Time deadline);
   Counts counts();
 
  private:
-  const PgOptions options_;
   const absl::Duration pause_;
   std::mutex mu_;
   std::vector<std::unique_ptr<PgSession>> idle_;

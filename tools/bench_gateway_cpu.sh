@@ -9,49 +9,30 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TG_LOG_TAG=bench_gateway_cpu
 # shellcheck source=deploy/local/pg.sh
 source "$ROOT/deploy/local/pg.sh"
+# shellcheck source=tools/bench_lib.sh
+source "$ROOT/tools/bench_lib.sh"
 BUILD=${TINHGON_BUILD_DIR:-$ROOT/build}
 PROVINCES=${1:-4}
 SECS=${2:-8}
 CONC=${3:-64}
-for t in tools/org_bench tools/grpc_load tools/seed_loader services/org_registry/org_registry_server \
-  services/gateway/gateway_server; do
-  [[ -x $BUILD/$t ]] || tg_die "$BUILD/$t is missing: cmake --build $BUILD -j2"
-done
-TMP=$(mktemp -d /tmp/tinhgon-bench-cpu.XXXXXX)
-chmod 755 "$TMP"
-REG=
-GW=
-cleanup() {
-  [[ -n $GW ]] && kill "$GW" 2>/dev/null && wait "$GW" 2>/dev/null
-  [[ -n $REG ]] && kill "$REG" 2>/dev/null && wait "$REG" 2>/dev/null
-  tg_pg_stop "$TMP/data" || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-PORT=$(tg_free_port)
-TINHGON_PG_EXTRA_CONF=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off' tg_pg_init "$TMP/data" "$PORT"
-tg_pg_start "$TMP/data"
-tg_pg_bootstrap "$PORT" "$TMP/pgpass"
-DB=$(tg_pg_superuser_conninfo "$PORT")
+tg_bench_require "$BUILD" tools/org_bench tools/grpc_load tools/staffing_bench \
+  services/org_registry/org_registry_server services/gateway/gateway_server
+tg_bench_cluster cpu
 "$BUILD/tools/org_bench" --db="$DB" --provinces="$PROVINCES" --reps=1 --ids_file="$TMP/ids" \
   --schema=cpu_orgs >/dev/null 2>&1
 read -r FIRST LAST <"$TMP/ids"
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 RPORT=$(tg_free_port)
-TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/org_registry/org_registry_server" \
-  --listen="127.0.0.1:$RPORT" --db="$DB" --schema=cpu_orgs --workers=8 --read_from_memory=true \
-  2>"$TMP/registry.log" &
-REG=$!
-"$TINHGON_PG_BIN/psql" -X -q "$DB" -c "DROP SCHEMA IF EXISTS cpu_gw CASCADE; CREATE SCHEMA cpu_gw"
+REG=
+TINHGON_TRUST_SECRET=$SECRET tg_bench_start REG "$TMP/registry.log" "$RPORT" \
+  services/org_registry/org_registry_server --db="$DB" --schema=cpu_orgs --workers=8 \
+  --read_from_memory=true
+"${PSQL[@]}" -c "SET client_min_messages = warning" -c "CREATE SCHEMA cpu_gw"
 GPORT=$(tg_free_port)
-TINHGON_TRUST_SECRET=$SECRET "$BUILD/services/gateway/gateway_server" --listen="127.0.0.1:$GPORT" \
-  --db="$DB" --schema=cpu_gw --org_registry="127.0.0.1:$RPORT" --metrics_listen= \
-  --access_log=false --rate_limit_qps=0 --bootstrap_admin_token_file="$TMP/token" 2>"$TMP/gateway.log" &
-GW=$!
-for _ in $(seq 1 150); do
-  "$BUILD/tools/seed_loader" --target="127.0.0.1:$GPORT" --health >/dev/null 2>&1 && break
-  sleep 0.2
-done
+GW=
+TINHGON_TRUST_SECRET=$SECRET tg_bench_start GW "$TMP/gateway.log" "$GPORT" \
+  services/gateway/gateway_server --db="$DB" --schema=cpu_gw --org_registry="127.0.0.1:$RPORT" \
+  --metrics_listen= --access_log=false --rate_limit_qps=0 --bootstrap_admin_token_file="$TMP/token"
 TOKEN=$(<"$TMP/token")
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace tinhgon::gateway {
 
 bool Backend::Usable() {
